@@ -1,0 +1,88 @@
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::Role;
+use crate::error::AppError;
+
+/// The signed-in user, as the UI sees them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrentUser {
+    pub user_id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    /// The account they work in, when they are an Active member of one.
+    pub membership: Option<AccountMembership>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountMembership {
+    pub account_id: String,
+    pub account_name: String,
+    pub role: Role,
+}
+
+impl CurrentUser {
+    pub fn is_admin(&self) -> bool {
+        self.membership
+            .as_ref()
+            .is_some_and(|m| m.role == Role::Admin)
+    }
+}
+
+/// The user behind this request's session cookie, if any.
+#[server(prefix = "/rpc", endpoint = "current_user")]
+pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
+    use super::ctx;
+    let state = ctx::state()?;
+    let Some(token) = ctx::session_token() else {
+        return Ok(None);
+    };
+    crate::server::services::auth::current_user(&state, &token)
+        .await
+        .map_err(ctx::internal)
+}
+
+/// Signs in and redirects to `next` (a local path) or home.
+#[server(prefix = "/rpc", endpoint = "sign_in")]
+pub async fn sign_in(
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
+    use super::ctx;
+    use crate::server::services::auth::{self, SignInError};
+    let state = ctx::state()?;
+    let token = auth::sign_in(&state, &email, password)
+        .await
+        .map_err(|error| match error {
+            SignInError::InvalidCredentials => AppError::InvalidCredentials,
+            SignInError::EmailNotVerified => AppError::EmailNotVerified,
+            SignInError::Unexpected(error) => ctx::internal(error),
+        })?;
+    // A new session id on every sign-in: whatever session came with the
+    // request (possibly planted) is ended, never upgraded.
+    if let Some(previous) = ctx::session_token() {
+        auth::sign_out(&state, &previous)
+            .await
+            .map_err(ctx::internal)?;
+    }
+    ctx::set_session_cookie(&state, &token);
+    leptos_axum::redirect(super::safe_next(next.as_deref().filter(|n| !n.is_empty())));
+    Ok(())
+}
+
+/// Ends the session and returns to the sign-in page.
+#[server(prefix = "/rpc", endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    use super::ctx;
+    let state = ctx::state()?;
+    if let Some(token) = ctx::session_token() {
+        crate::server::services::auth::sign_out(&state, &token)
+            .await
+            .map_err(ctx::internal)?;
+    }
+    ctx::clear_session_cookie(&state);
+    leptos_axum::redirect("/sign-in");
+    Ok(())
+}

@@ -1,0 +1,100 @@
+//! What server functions share: the state, the session cookie, and logging
+//! unexpected errors. (Statuses are set in one place: the server crate maps
+//! every `AppError` to its status when it answers.)
+
+use axum::http::HeaderValue;
+use axum::http::header::{COOKIE, SET_COOKIE};
+use http::request::Parts;
+use leptos::prelude::*;
+use leptos_axum::ResponseOptions;
+
+use crate::error::AppError;
+use crate::server::AppState;
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "muster_session";
+
+/// # Errors
+/// `Internal` if the server was wired without state (a bug).
+pub fn state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState missing from the server function context");
+        AppError::Internal
+    })
+}
+
+/// The value of cookie `name` in a `Cookie` header.
+pub fn cookie_value<'a>(header: &'a str, name: &str) -> Option<&'a str> {
+    header.split(';').find_map(|pair| {
+        let (key, value) = pair.trim().split_once('=')?;
+        (key == name).then_some(value)
+    })
+}
+
+/// The session token from this request's cookie, if any.
+pub fn session_token() -> Option<String> {
+    let parts = use_context::<Parts>()?;
+    parts
+        .headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find_map(|header| cookie_value(header, SESSION_COOKIE))
+        .map(str::to_owned)
+}
+
+fn set_cookie(value: String) {
+    if let (Some(response), Ok(value)) = (
+        use_context::<ResponseOptions>(),
+        HeaderValue::from_str(&value),
+    ) {
+        response.append_header(SET_COOKIE, value);
+    }
+}
+
+/// Sets the session cookie: HttpOnly, SameSite=Lax, Secure over https.
+pub fn set_session_cookie(state: &AppState, token: &str) {
+    let max_age = state.settings.session_absolute_timeout.as_secs();
+    let secure = if state.settings.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    set_cookie(format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ));
+}
+
+/// Tells the browser to forget the session cookie.
+pub fn clear_session_cookie(state: &AppState) {
+    let secure = if state.settings.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    set_cookie(format!(
+        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"
+    ));
+}
+
+/// Logs the whole chain of an unexpected error and answers `Internal`.
+pub fn internal(error: impl Into<anyhow::Error>) -> AppError {
+    let error = error.into();
+    tracing::error!(error = format!("{error:#}"), "unexpected error");
+    AppError::Internal
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cookie_value;
+
+    #[test]
+    fn finds_a_cookie_among_others() {
+        assert_eq!(
+            cookie_value("a=1; muster_session=tok; b=2", "muster_session"),
+            Some("tok")
+        );
+        assert_eq!(cookie_value("xmuster_session=tok", "muster_session"), None);
+        assert_eq!(cookie_value("", "muster_session"), None);
+    }
+}

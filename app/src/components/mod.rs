@@ -1,0 +1,46 @@
+//! One module per screen, plus the pieces they share.
+
+pub mod auth_context;
+mod field;
+mod home;
+mod not_found;
+mod setup;
+mod shell;
+mod sign_in;
+mod team;
+
+pub use field::{Field, PasswordField};
+pub use home::Home;
+pub use not_found::NotFound;
+pub use setup::SetupPage;
+pub use shell::SignedInShell;
+pub use sign_in::SignInPage;
+pub use team::TeamPage;
+
+use leptos::prelude::*;
+
+/// Sets the HTTP status of the page being server-rendered.
+pub fn set_page_status(status: u16) {
+    #[cfg(feature = "ssr")]
+    if let (Some(response), Ok(code)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        axum::http::StatusCode::from_u16(status),
+    ) {
+        response.set_status(code);
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = status;
+}
+
+/// The error of the last submission of an action, if it failed.
+pub fn action_error<I, O>(action: ServerAction<I>) -> Signal<Option<crate::error::AppError>>
+where
+    I: server_fn::ServerFn<Output = O, Error = crate::error::AppError>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    O: Clone + Send + Sync + 'static,
+{
+    Signal::derive(move || action.value().get().and_then(Result::err))
+}

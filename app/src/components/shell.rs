@@ -1,0 +1,90 @@
+use leptos::prelude::*;
+use leptos_router::components::{A, Outlet, Redirect};
+use leptos_router::hooks::use_location;
+
+use super::auth_context::Auth;
+use crate::api::auth::CurrentUser;
+
+/// Percent-encodes a path for use as a query value.
+fn encode_query_value(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+/// Everything behind sign-in: the left navigation, the user menu, and the
+/// page. Signed-out visitors go to the sign-in page and come back after.
+#[component]
+pub fn SignedInShell() -> impl IntoView {
+    let auth = Auth::get();
+    let location = use_location();
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match auth.user.await {
+                    Ok(Some(user)) => view! { <Frame user/> }.into_any(),
+                    Ok(None) => {
+                        let next = encode_query_value(&location.pathname.get_untracked());
+                        view! { <Redirect path=format!("/sign-in?next={next}")/> }.into_any()
+                    }
+                    Err(error) => view! { <p role="alert">{error.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Frame(user: CurrentUser) -> impl IntoView {
+    let sign_out = Auth::get().sign_out;
+    let is_admin = user.is_admin();
+    let account_name = user
+        .membership
+        .as_ref()
+        .map_or_else(|| "Muster".to_owned(), |m| m.account_name.clone());
+    let full_name = format!("{} {}", user.first_name, user.last_name);
+    provide_context(user);
+    view! {
+        <div class="layout">
+            <aside class="sidebar">
+                <A href="/" attr:class="brand">{account_name}</A>
+                {is_admin.then(|| view! {
+                    <nav aria-labelledby="nav-administration">
+                        <h2 id="nav-administration">"Administration"</h2>
+                        <ul>
+                            <li><A href="/team">"Team"</A></li>
+                        </ul>
+                    </nav>
+                })}
+            </aside>
+            <div class="main">
+                <header class="topbar">
+                    <span class="who">{full_name}</span>
+                    <ActionForm action=sign_out>
+                        <button type="submit" class="secondary" disabled=move || sign_out.pending().get()>"Sign Out"</button>
+                    </ActionForm>
+                </header>
+                <main id="content">
+                    <Outlet/>
+                </main>
+            </div>
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::encode_query_value;
+
+    #[test]
+    fn encodes_query_characters() {
+        assert_eq!(encode_query_value("/team"), "/team");
+        assert_eq!(encode_query_value("/a b?c&d"), "/a%20b%3Fc%26d");
+    }
+}

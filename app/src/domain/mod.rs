@@ -1,0 +1,22 @@
+//! Pure domain types. Each is parsed once at the edge (`parse`) and trusted
+//! afterwards. They compile for wasm too, so forms pre-validate with the very
+//! same rules the server enforces.
+
+mod email;
+mod password;
+mod person_name;
+mod role;
+
+pub use email::EmailAddress;
+pub use password::Password;
+pub use person_name::PersonName;
+pub use role::{MemberStatus, Role};
+
+/// True for characters that must never reach a stored name or a mail header.
+fn is_forbidden_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}'
+        )
+}

@@ -1,0 +1,85 @@
+use sqlx::{Any, Executor, Row as _};
+
+/// A user as stored, with the password hash.
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    pub id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub password_hash: String,
+    pub email_verified_at: Option<i64>,
+}
+
+pub struct NewUser<'a> {
+    pub id: &'a str,
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub email: &'a str,
+    pub email_normalized: &'a str,
+    pub password_hash: &'a str,
+    pub email_verified_at: Option<i64>,
+}
+
+/// Inserts a user; a taken email is a unique violation (see
+/// [`super::is_unique_violation`]).
+pub async fn insert<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user: &NewUser<'_>,
+    now_ms: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO users (id, first_name, last_name, email, email_normalized, password_hash, \
+         email_verified_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+    )
+    .bind(user.id)
+    .bind(user.first_name)
+    .bind(user.last_name)
+    .bind(user.email)
+    .bind(user.email_normalized)
+    .bind(user.password_hash)
+    .bind(user.email_verified_at)
+    .bind(now_ms)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+pub async fn find_by_email<'e>(
+    db: impl Executor<'e, Database = Any>,
+    email_normalized: &str,
+) -> sqlx::Result<Option<UserRecord>> {
+    let row = sqlx::query(
+        "SELECT id, first_name, last_name, email, password_hash, email_verified_at \
+         FROM users WHERE email_normalized = $1",
+    )
+    .bind(email_normalized)
+    .fetch_optional(db)
+    .await?;
+    row.map(|row| {
+        Ok(UserRecord {
+            id: row.try_get("id")?,
+            first_name: row.try_get("first_name")?,
+            last_name: row.try_get("last_name")?,
+            email: row.try_get("email")?,
+            password_hash: row.try_get("password_hash")?,
+            email_verified_at: row.try_get("email_verified_at")?,
+        })
+    })
+    .transpose()
+}
+
+pub async fn update_password_hash<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: &str,
+    password_hash: &str,
+    now_ms: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+        .bind(password_hash)
+        .bind(now_ms)
+        .bind(user_id)
+        .execute(db)
+        .await
+        .map(|_| ())
+}

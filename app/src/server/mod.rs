@@ -1,0 +1,13 @@
+//! Everything that only exists on the server: state, the data layer, the use
+//! cases, and the security primitives they share.
+
+pub mod clock;
+pub mod csp;
+pub mod db;
+pub mod passwords;
+pub mod services;
+pub mod settings;
+pub mod state;
+pub mod tokens;
+
+pub use state::AppState;

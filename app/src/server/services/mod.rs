@@ -1,0 +1,5 @@
+//! Use cases: each opens one transaction, calls `db/`, and commits. Server
+//! functions and the CLI are thin wrappers around these.
+
+pub mod auth;
+pub mod setup;

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Starts the machine's PostgreSQL cluster (if it is not running) and makes
+# sure the test role exists: muster/muster with CREATEDB. Prints the URL the
+# tests create their databases from.
+set -euo pipefail
+cluster="$(pg_lsclusters --no-header | awk 'NR==1 {print $1" "$2}')"
+if [ -z "$cluster" ]; then
+  version="$(ls /usr/lib/postgresql | sort -n | tail -1)"
+  pg_createcluster "$version" main >/dev/null
+  cluster="$version main"
+fi
+# shellcheck disable=SC2086
+if ! pg_lsclusters --no-header | awk 'NR==1 {print $4}' | grep -q online; then
+  pg_ctlcluster $cluster start
+fi
+port="$(pg_lsclusters --no-header | awk 'NR==1 {print $3}')"
+for _ in $(seq 1 30); do
+  runuser -u postgres -- psql -p "$port" -qtAc 'SELECT 1' >/dev/null 2>&1 && break
+  sleep 0.5
+done
+runuser -u postgres -- psql -p "$port" -qtAc \
+  "DO \$\$ BEGIN
+     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'muster') THEN
+       CREATE ROLE muster LOGIN PASSWORD 'muster' CREATEDB;
+     END IF;
+   END \$\$;" >/dev/null
+echo "postgres://muster:muster@127.0.0.1:$port/postgres"

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs what Muster needs, idempotently: each step is skipped when it is
+# already satisfied, so a fresh machine and a warm one take the same path.
+#   scripts/setup.sh run    what `make run` needs (Rust wasm target)
+#   scripts/setup.sh test   plus clippy/rustfmt, Chromium, PostgreSQL, npm packages
+set -euo pipefail
+mode="${1:-test}"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
+
+# Rust: the wasm target and the lint tools.
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+if [ "$mode" = test ]; then
+  for component in rustfmt clippy; do
+    if ! rustup component list --installed | grep -q "^$component"; then
+      say "adding rustup component $component"
+      rustup component add "$component"
+    fi
+  done
+fi
+
+# npm packages (Playwright, and binaryen's wasm-opt for release builds).
+lock="$root/end2end/package-lock.json"
+stamp="$root/end2end/node_modules/.muster-installed"
+if [ ! -f "$stamp" ] || [ "$lock" -nt "$stamp" ]; then
+  say "installing npm packages in end2end/"
+  (cd "$root/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+  touch "$stamp"
+fi
+
+[ "$mode" = test ] || exit 0
+
+# Debian packages: Chromium for Playwright, PostgreSQL for the tests.
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || missing+=(postgresql)
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing ${missing[*]} from Debian"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}"
+fi

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Every test, in the order that fails fastest: formatting, lints, unit and
+# integration tests (SQLite and PostgreSQL), then the browser tests against
+# a debug build. Exits non-zero on any failure.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+target="${CARGO_TARGET_DIR:-$root/target}"
+
+step "setup"
+scripts/setup.sh test
+
+step "format"
+cargo fmt --all --check
+
+step "clippy (server side)"
+cargo clippy --workspace --exclude frontend --all-targets --locked -- -D warnings
+step "clippy (browser side, wasm32)"
+cargo clippy -p frontend --lib --target wasm32-unknown-unknown --target-dir "$target/front" --locked -- -D warnings
+
+step "postgresql"
+TEST_POSTGRES_URL="$(scripts/postgres.sh)"
+export TEST_POSTGRES_URL
+
+step "unit and integration tests (SQLite and PostgreSQL)"
+cargo test --workspace --exclude frontend --locked
+
+step "build the site (debug)"
+cargo xtask build
+
+step "end-to-end tests (Playwright, Chromium)"
+(cd end2end && npx playwright test)

@@ -1,0 +1,179 @@
+//! HTTP security: cross-origin writes are refused, and every response gets
+//! the security headers; HTML gets a CSP whose nonce is minted here and
+//! handed to Leptos (see `app::server::csp`).
+
+use std::sync::Arc;
+
+use app::server::csp::CspNonce;
+use app::server::settings::Settings;
+use app::server::tokens::new_nonce;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+fn is_state_changing(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// The origins we answer to: the public URL's, and on a loopback public URL
+/// the other loopback spellings of it (so `localhost` works in development).
+fn accepted_origins(public_origin: &str) -> Vec<String> {
+    let mut origins = vec![public_origin.to_owned()];
+    for (from, to) in [("127.0.0.1", "localhost"), ("localhost", "127.0.0.1")] {
+        let prefix = format!("http://{from}");
+        if let Some(rest) = public_origin.strip_prefix(&prefix)
+            && (rest.is_empty() || rest.starts_with(':'))
+        {
+            origins.push(format!("http://{to}{rest}"));
+        }
+    }
+    origins
+}
+
+/// Whether a state-changing request comes from our own pages. Browsers send
+/// `Sec-Fetch-Site` and `Origin` on such requests; a client that sends
+/// neither is not a browser and cannot carry a victim's cookies.
+pub fn is_same_origin(headers: &HeaderMap, public_origin: &str) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return site.as_bytes() == b"same-origin";
+    }
+    match headers.get(header::ORIGIN) {
+        Some(origin) => origin.to_str().is_ok_and(|origin| {
+            accepted_origins(public_origin)
+                .iter()
+                .any(|ok| ok == origin)
+        }),
+        None => true,
+    }
+}
+
+fn html_csp(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; \
+         frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+    )
+}
+
+const OTHER_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
+
+/// The middleware: refuse cross-origin writes, mint the nonce, add headers.
+pub async fn layer(
+    State(settings): State<Arc<Settings>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    if is_state_changing(request.method())
+        && !is_same_origin(request.headers(), settings.public_origin())
+    {
+        tracing::warn!(path = %request.uri().path(), "refused a cross-origin write");
+        return (
+            StatusCode::FORBIDDEN,
+            "Cross-origin request refused. Open the app at its public URL (PUBLIC_URL).",
+        )
+            .into_response();
+    }
+    let nonce = new_nonce();
+    request.extensions_mut().insert(CspNonce(nonce.clone()));
+    let mut response = next.run(request).await;
+    add_headers(&mut response, &nonce, settings.secure_cookies());
+    response
+}
+
+fn add_headers(response: &mut Response<Body>, nonce: &str, https: bool) {
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("text/html"));
+    let headers = response.headers_mut();
+    let csp = if is_html {
+        html_csp(nonce)
+    } else {
+        OTHER_CSP.to_owned()
+    };
+    if let Ok(csp) = HeaderValue::from_str(&csp) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+    if is_html {
+        // Pages carry user data: never store them in shared caches.
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"),
+    );
+    if https {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, HeaderValue::from_static(value));
+        }
+        map
+    }
+
+    #[test]
+    fn same_origin_rules() {
+        let ours = "http://127.0.0.1:3000";
+        assert!(is_same_origin(
+            &headers(&[("sec-fetch-site", "same-origin")]),
+            ours
+        ));
+        assert!(!is_same_origin(
+            &headers(&[("sec-fetch-site", "cross-site")]),
+            ours
+        ));
+        assert!(!is_same_origin(
+            &headers(&[("sec-fetch-site", "same-site")]),
+            ours
+        ));
+        assert!(is_same_origin(
+            &headers(&[("origin", "http://127.0.0.1:3000")]),
+            ours
+        ));
+        assert!(is_same_origin(
+            &headers(&[("origin", "http://localhost:3000")]),
+            ours
+        ));
+        assert!(!is_same_origin(
+            &headers(&[("origin", "http://localhost:3001")]),
+            ours
+        ));
+        assert!(!is_same_origin(
+            &headers(&[("origin", "https://evil.example")]),
+            ours
+        ));
+        assert!(!is_same_origin(&headers(&[("origin", "null")]), ours));
+        assert!(is_same_origin(&headers(&[]), ours));
+        assert!(!is_same_origin(
+            &headers(&[("origin", "http://localhost")]),
+            "https://team.example.com"
+        ));
+    }
+}

@@ -1,0 +1,193 @@
+//! Building and running the application, so that `main` and the tests start
+//! it the same way (tests on port 0).
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use app::error::AppError;
+use app::server::AppState;
+use app::server::clock::{Clock, millis};
+use app::server::db::{Db, accounts, sessions};
+use app::server::passwords::Passwords;
+use app::server::settings::Settings;
+use app::server::state::ServerSecret;
+use app::{App, shell};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes as _, generate_route_list};
+use tokio::net::TcpListener;
+
+use crate::config::{Config, load_or_create_secret};
+use crate::security;
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+}
+
+/// Connects, migrates and makes sure the Default account exists.
+///
+/// # Errors
+/// When the database cannot be reached or migrated, or the secret read.
+pub async fn prepare_state(config: &Config, public_url: String) -> anyhow::Result<AppState> {
+    let db = Db::connect(&config.database_url).await?;
+    db.migrate().await?;
+    let clock = Clock::default();
+    accounts::ensure_default(&db.pool, clock.now_ms())
+        .await
+        .context("creating the Default account")?;
+    let secret = load_or_create_secret(&config.secret_file)?;
+    let settings = Settings {
+        public_url,
+        session_idle_timeout: config.session_idle_timeout,
+        session_absolute_timeout: config.session_absolute_timeout,
+    };
+    let passwords = tokio::task::spawn_blocking(Passwords::new)
+        .await
+        .context("preparing the password hasher")?;
+    Ok(AppState {
+        leptos_options: config.leptos_options.clone(),
+        db,
+        settings: Arc::new(settings),
+        passwords,
+        clock,
+        secret: ServerSecret(Arc::new(secret)),
+    })
+}
+
+impl Application {
+    /// Binds the listener and prepares everything; nothing is served yet.
+    ///
+    /// # Errors
+    /// When the address is taken or the state cannot be prepared.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(config.site_addr)
+            .await
+            .with_context(|| format!("binding {}", config.site_addr))?;
+        let local_addr = listener.local_addr().context("reading the bound address")?;
+        let public_url = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{local_addr}"));
+        let state = prepare_state(&config, public_url).await?;
+        let router = router(state.clone());
+        Ok(Self {
+            listener,
+            router,
+            state,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, lets in-flight requests finish,
+    /// then closes the pool.
+    ///
+    /// # Errors
+    /// When serving fails.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let cleanup = tokio::spawn(expire_sessions(self.state.clone()));
+        tracing::info!(address = %self.local_addr(), public_url = %self.state.settings.public_url, "listening");
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .context("serving")?;
+        cleanup.abort();
+        self.state.db.pool.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Deletes expired sessions every few minutes.
+async fn expire_sessions(state: AppState) {
+    let mut interval = tokio::time::interval(Duration::from_secs(300));
+    loop {
+        interval.tick().await;
+        let idle = millis(state.settings.session_idle_timeout);
+        if let Err(error) =
+            sessions::delete_expired(&state.db.pool, state.clock.now_ms(), idle).await
+        {
+            tracing::warn!(%error, "could not delete expired sessions");
+        }
+    }
+}
+
+/// Server functions answer every error with 500; here each `AppError` gets
+/// its own status (400 for bad input, 401, 403, 409…). Leptos marks those
+/// responses with the `serverfnerror` header.
+async fn server_fn_error_status(response: Response) -> Response {
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !response.headers().contains_key("serverfnerror")
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status =
+            StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    let healthy = state.db.is_healthy().await;
+    let status = if healthy {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let body = serde_json::json!({
+        "status": if healthy { "ok" } else { "degraded" },
+        "database": if healthy { "ok" } else { "unreachable" },
+    });
+    (status, axum::Json(body))
+}
+
+/// The whole HTTP surface.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let options = state.leptos_options.clone();
+    let context_state = state.clone();
+    Router::new()
+        .route("/healthz", get(healthz))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(context_state.clone()),
+            {
+                let options = options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::map_response(server_fn_error_status))
+        .layer(axum::middleware::from_fn_with_state(
+            state.settings.clone(),
+            security::layer,
+        ))
+        .with_state(state)
+}

@@ -1,0 +1,235 @@
+use std::path::PathBuf;
+use std::time::Duration;
+
+use app::domain::{EmailAddress, MemberStatus, Password, PersonName, Role};
+use app::server::AppState;
+use app::server::db::{members, users};
+use app::server::services::setup::{self, NewAdmin};
+use app::server::tokens::new_id;
+use leptos::config::LeptosOptions;
+use reqwest::header::{ACCEPT, COOKIE, ORIGIN, SET_COOKIE};
+use server::config::Config;
+use server::startup::Application;
+use sqlx::{Connection as _, Executor as _};
+
+pub const PASSWORD: &str = "violet-otter-harbour-7";
+
+#[derive(Clone, Copy, Debug)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each named `async fn(Engine)` once per engine.
+#[macro_export]
+macro_rules! both_engines {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::helpers::Engine::Sqlite).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::helpers::Engine::Postgres).await;
+                }
+            )*
+        }
+    };
+}
+
+/// The PostgreSQL server the tests create their databases on.
+fn postgres_admin_url() -> String {
+    std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://muster:muster@127.0.0.1:5432/postgres".into())
+}
+
+/// A fresh, empty database of `engine`; returns its URL.
+pub async fn fresh_database(engine: Engine) -> (String, PathBuf) {
+    let dir = std::env::temp_dir().join(format!("muster-test-{}", new_id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = match engine {
+        Engine::Sqlite => format!("sqlite://{}/muster.db", dir.display()),
+        Engine::Postgres => {
+            sqlx::any::install_default_drivers();
+            let admin_url = postgres_admin_url();
+            let name = format!("muster_test_{}", new_id());
+            let mut conn = sqlx::AnyConnection::connect(&admin_url)
+                .await
+                .expect("PostgreSQL must be running for the tests (make test starts it)");
+            conn.execute(format!("CREATE DATABASE {name}").as_str())
+                .await
+                .unwrap();
+            let base = admin_url.rsplit_once('/').unwrap().0;
+            format!("{base}/{name}")
+        }
+    };
+    (url, dir)
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub origin: String,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    pub database_url: String,
+}
+
+pub fn test_config(database_url: &str, dir: &std::path::Path) -> Config {
+    Config {
+        database_url: database_url.to_owned(),
+        public_url: None,
+        site_addr: "127.0.0.1:0".parse().unwrap(),
+        leptos_options: LeptosOptions::builder()
+            .output_name("muster")
+            .site_addr("127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap())
+            .build(),
+        secret_file: dir.join("secret.key"),
+        session_idle_timeout: Duration::from_secs(3600),
+        session_absolute_timeout: Duration::from_secs(24 * 3600),
+    }
+}
+
+pub async fn spawn_app(engine: Engine) -> TestApp {
+    let (database_url, dir) = fresh_database(engine).await;
+    spawn_app_on(&database_url, &dir).await
+}
+
+pub async fn spawn_app_on(database_url: &str, dir: &std::path::Path) -> TestApp {
+    let app = Application::build(test_config(database_url, dir))
+        .await
+        .expect("app builds");
+    let base = format!("http://{}", app.local_addr());
+    let state = app.state().clone();
+    tokio::spawn(app.run_until(std::future::pending()));
+    TestApp {
+        origin: base.clone(),
+        base,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        state,
+        database_url: database_url.to_owned(),
+    }
+}
+
+/// The session token a response sets, if any.
+pub fn session_cookie(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find_map(|cookie| cookie.strip_prefix("muster_session="))
+        .map(|rest| rest.split(';').next().unwrap_or_default().to_owned())
+        .filter(|token| !token.is_empty())
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Calls a server function the way the hydrated app does: a form post
+    /// from our own origin.
+    pub async fn call(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+        session: Option<&str>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .post(self.url(path))
+            .header(ORIGIN, &self.origin)
+            .form(form);
+        if let Some(token) = session {
+            request = request.header(COOKIE, format!("muster_session={token}"));
+        }
+        request.send().await.unwrap()
+    }
+
+    pub async fn get(&self, path: &str, session: Option<&str>) -> reqwest::Response {
+        // Like a browser navigating: server-side redirects are real 302s.
+        let mut request = self.client.get(self.url(path)).header(ACCEPT, "text/html");
+        if let Some(token) = session {
+            request = request.header(COOKIE, format!("muster_session={token}"));
+        }
+        request.send().await.unwrap()
+    }
+
+    pub async fn create_admin(&self, email: &str) -> String {
+        let email = EmailAddress::parse(email).unwrap();
+        let admin = NewAdmin {
+            first_name: PersonName::parse("Ada", "First name").unwrap(),
+            last_name: PersonName::parse("Lovelace", "Last name").unwrap(),
+            password: Password::parse(PASSWORD, Some(&email)).unwrap(),
+            email,
+        };
+        setup::create_admin(&self.state, admin, false)
+            .await
+            .unwrap()
+    }
+
+    /// A user with an Active `role` membership in the Default account.
+    pub async fn create_member(&self, email: &str, role: Role, verified: bool) -> String {
+        let hash = self.state.passwords.hash(PASSWORD.into()).await.unwrap();
+        let now = self.state.clock.now_ms();
+        let user_id = new_id();
+        let email = EmailAddress::parse(email).unwrap();
+        users::insert(
+            &self.state.db.pool,
+            &users::NewUser {
+                id: &user_id,
+                first_name: "Grace",
+                last_name: "Hopper",
+                email: email.as_str(),
+                email_normalized: &email.normalized(),
+                password_hash: &hash,
+                email_verified_at: verified.then_some(now),
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        let account_id: String = sqlx::query_scalar("SELECT id FROM accounts WHERE is_default = 1")
+            .fetch_one(&self.state.db.pool)
+            .await
+            .unwrap();
+        members::insert(
+            &self.state.db.pool,
+            &account_id,
+            &user_id,
+            role,
+            MemberStatus::Active,
+            now,
+        )
+        .await
+        .unwrap();
+        user_id
+    }
+
+    /// Signs in through the server function; returns the session token.
+    pub async fn sign_in(&self, email: &str) -> String {
+        let response = self
+            .call(
+                &sign_in_path(),
+                &[("email", email), ("password", PASSWORD), ("next", "")],
+                None,
+            )
+            .await;
+        assert!(response.status().is_success(), "{}", response.status());
+        session_cookie(&response).expect("sign-in sets the session cookie")
+    }
+}
+
+pub fn sign_in_path() -> String {
+    use server_fn::ServerFn as _;
+    app::api::auth::SignIn::PATH.to_owned()
+}

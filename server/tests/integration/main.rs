@@ -1,0 +1,8 @@
+//! Integration tests: the real server on port 0, over HTTP, against a fresh
+//! SQLite file and a fresh PostgreSQL database. Every test body runs on both
+//! engines (see `both_engines!`).
+
+mod helpers;
+
+mod cli;
+mod foundation;

@@ -1,0 +1,231 @@
+//! The build: `cargo xtask build [--release]` and `cargo xtask serve [--release]`.
+//!
+//! 1. `frontend` is built for wasm32 in its own target folder, so the `app`
+//!    crate's `hydrate` and `ssr` features never unify;
+//! 2. wasm-bindgen (the library, pinned to the exact version the frontend
+//!    links) writes `<site_root>/<pkg>/<output_name>.js` and `…_bg.wasm`;
+//!    a release build then runs `wasm-opt -Oz` (npm's binaryen);
+//! 3. the stylesheet and `public/` are copied into the site;
+//! 4. `server` is built. Sizes (raw and gzip) are printed.
+//!
+//! Site options come from `Leptos.toml`, the same file the server reads.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context as _, bail};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct SiteFile {
+    output_name: String,
+    site_root: String,
+    site_pkg_dir: String,
+    style_file: String,
+    assets_dir: String,
+}
+
+struct Build {
+    root: PathBuf,
+    target_dir: PathBuf,
+    release: bool,
+    site: SiteFile,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let release = args.iter().any(|arg| arg == "--release");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .context("xtask lives inside the workspace")?
+        .to_path_buf();
+    let site: SiteFile = toml::from_str(&std::fs::read_to_string(root.join("Leptos.toml"))?)?;
+    let target_dir =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let build = Build {
+        root,
+        target_dir,
+        release,
+        site,
+    };
+    match args.first().map(String::as_str) {
+        Some("build") => build.all(),
+        Some("serve") => {
+            build.all()?;
+            build.serve()
+        }
+        _ => bail!("usage: cargo xtask build|serve [--release]"),
+    }
+}
+
+fn run(command: &mut Command) -> anyhow::Result<()> {
+    eprintln!("xtask: {command:?}");
+    let status = command
+        .status()
+        .with_context(|| format!("starting {command:?}"))?;
+    if !status.success() {
+        bail!("{command:?} failed with {status}");
+    }
+    Ok(())
+}
+
+fn gzip_len(bytes: &[u8]) -> anyhow::Result<usize> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes)?;
+    Ok(encoder.finish()?.len())
+}
+
+fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from).with_context(|| format!("reading {}", from.display()))? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}
+
+impl Build {
+    fn cargo(&self) -> Command {
+        let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+        command.current_dir(&self.root);
+        command
+    }
+
+    fn site_root(&self) -> PathBuf {
+        self.root.join(&self.site.site_root)
+    }
+
+    fn pkg_dir(&self) -> PathBuf {
+        self.site_root().join(&self.site.site_pkg_dir)
+    }
+
+    fn all(&self) -> anyhow::Result<()> {
+        self.frontend()?;
+        self.assets()?;
+        self.server()?;
+        self.print_sizes()
+    }
+
+    fn frontend(&self) -> anyhow::Result<()> {
+        let front_target = self.target_dir.join("front");
+        let profile = if self.release { "wasm-release" } else { "dev" };
+        run(self
+            .cargo()
+            .args([
+                "build",
+                "-p",
+                "frontend",
+                "--lib",
+                "--target",
+                "wasm32-unknown-unknown",
+            ])
+            .args(["--profile", profile])
+            .arg("--target-dir")
+            .arg(&front_target))?;
+        let profile_dir = if self.release {
+            "wasm-release"
+        } else {
+            "debug"
+        };
+        let wasm = front_target
+            .join("wasm32-unknown-unknown")
+            .join(profile_dir)
+            .join("frontend.wasm");
+        let pkg = self.pkg_dir();
+        std::fs::create_dir_all(&pkg)?;
+        eprintln!(
+            "xtask: wasm-bindgen {} -> {}",
+            wasm.display(),
+            pkg.display()
+        );
+        wasm_bindgen_cli_support::Bindgen::new()
+            .input_path(&wasm)
+            .out_name(&self.site.output_name)
+            .web(true)?
+            .typescript(false)
+            .debug(!self.release)
+            .remove_name_section(self.release)
+            .remove_producers_section(self.release)
+            .generate(&pkg)
+            .context("running wasm-bindgen")?;
+        if self.release {
+            self.wasm_opt(&pkg.join(format!("{}_bg.wasm", self.site.output_name)))?;
+        }
+        Ok(())
+    }
+
+    /// `wasm-opt -Oz` from npm's binaryen (Debian's binaryen 108 produces
+    /// wasm that browsers reject; see TOOLCHAIN.md).
+    fn wasm_opt(&self, wasm: &Path) -> anyhow::Result<()> {
+        let tool = self.root.join("end2end/node_modules/.bin/wasm-opt");
+        if !tool.exists() {
+            bail!(
+                "{} is missing: run `make setup` (it installs npm's binaryen)",
+                tool.display()
+            );
+        }
+        run(Command::new(tool)
+            .arg("-Oz")
+            .arg("--enable-bulk-memory")
+            .arg("--enable-nontrapping-float-to-int")
+            .arg("--enable-sign-ext")
+            .arg("--enable-mutable-globals")
+            .arg("--enable-reference-types")
+            .arg("--enable-multivalue")
+            .arg(wasm)
+            .arg("-o")
+            .arg(wasm))
+    }
+
+    fn assets(&self) -> anyhow::Result<()> {
+        let css = self
+            .pkg_dir()
+            .join(format!("{}.css", self.site.output_name));
+        std::fs::copy(self.root.join(&self.site.style_file), &css)
+            .with_context(|| format!("copying {}", self.site.style_file))?;
+        copy_dir(&self.root.join(&self.site.assets_dir), &self.site_root())
+    }
+
+    fn server(&self) -> anyhow::Result<()> {
+        let mut command = self.cargo();
+        command.args(["build", "-p", "server"]);
+        if self.release {
+            command.arg("--release");
+        }
+        run(&mut command)
+    }
+
+    fn print_sizes(&self) -> anyhow::Result<()> {
+        let pkg = self.pkg_dir();
+        let name = &self.site.output_name;
+        println!("{:<24} {:>12} {:>12}", "file", "raw bytes", "gzip bytes");
+        let mut total = (0, 0);
+        for file in [
+            format!("{name}_bg.wasm"),
+            format!("{name}.js"),
+            format!("{name}.css"),
+        ] {
+            let bytes =
+                std::fs::read(pkg.join(&file)).with_context(|| format!("reading {file}"))?;
+            let gzip = gzip_len(&bytes)?;
+            total = (total.0 + bytes.len(), total.1 + gzip);
+            println!("{file:<24} {:>12} {gzip:>12}", bytes.len());
+        }
+        println!("{:<24} {:>12} {:>12}", "total", total.0, total.1);
+        Ok(())
+    }
+
+    fn serve(&self) -> anyhow::Result<()> {
+        let binary = self
+            .target_dir
+            .join(if self.release { "release" } else { "debug" })
+            .join("server");
+        run(Command::new(binary).current_dir(&self.root))
+    }
+}
