@@ -4,6 +4,10 @@ import { defineConfig } from '@playwright/test';
 // port, with a fresh SQLite database in a temporary folder for each run.
 const port = Number(process.env.E2E_PORT ?? 3100);
 export const baseURL = `http://127.0.0.1:${port}`;
+// A real SMTP server (support/smtp-sink.mjs) the app sends to; tests read
+// the mail over its HTTP port.
+const smtpPort = Number(process.env.E2E_SINK_SMTP_PORT ?? 3025);
+const sinkHttpPort = Number(process.env.E2E_SINK_HTTP_PORT ?? 3125);
 
 export default defineConfig({
   testDir: './tests',
@@ -30,12 +34,20 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
-    command: `bash support/start-server.sh ${port}`,
-    url: `${baseURL}/healthz`,
-    timeout: 60_000,
-    reuseExistingServer: false,
-    stdout: 'pipe',
-    stderr: 'pipe',
-  },
+  webServer: [
+    {
+      command: `node support/smtp-sink.mjs ${smtpPort} ${sinkHttpPort}`,
+      url: `http://127.0.0.1:${sinkHttpPort}/healthz`,
+      timeout: 20_000,
+      reuseExistingServer: false,
+    },
+    {
+      command: `bash support/start-server.sh ${port} ${smtpPort}`,
+      url: `${baseURL}/healthz`,
+      timeout: 60_000,
+      reuseExistingServer: false,
+      stdout: 'pipe',
+      stderr: 'pipe',
+    },
+  ],
 });

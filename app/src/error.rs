@@ -27,6 +27,8 @@ pub enum AppError {
     Forbidden,
     #[error("{0}")]
     Conflict(String),
+    #[error("Too many attempts. Please wait a few minutes and try again.")]
+    TooManyRequests,
     #[error("The request could not be understood: {0}")]
     BadRequest(String),
     #[error("Something went wrong on our side. Please try again.")]
@@ -60,6 +62,7 @@ impl AppError {
             Self::InvalidCredentials | Self::Unauthenticated => 401,
             Self::EmailNotVerified | Self::Forbidden => 403,
             Self::Conflict(_) => 409,
+            Self::TooManyRequests => 429,
             Self::Internal => 500,
         }
     }

@@ -15,7 +15,10 @@ use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use components::auth_context::Auth;
-use components::{Home, NotFound, SetupPage, SignInPage, SignedInShell, TeamPage};
+use components::{
+    CheckEmailPage, Home, NotFound, RegisterPage, SetupPage, SignInPage, SignedInShell, TeamPage,
+    VerifyEmailPage,
+};
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -50,6 +53,9 @@ pub fn App() -> impl IntoView {
             <Routes fallback=|| view! { <NotFound/> }>
                 <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async/>
                 <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
+                <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async/>
+                <Route path=path!("/check-email") view=CheckEmailPage ssr=SsrMode::Async/>
+                <Route path=path!("/verify-email/:token") view=VerifyEmailPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=SignedInShell ssr=SsrMode::Async>
                     <Route path=path!("") view=Home ssr=SsrMode::Async/>
                     <Route path=path!("/team") view=TeamPage ssr=SsrMode::Async/>

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context as _;
+use app::server::email::Mailer;
 use app::server::settings::Settings;
 use leptos::config::LeptosOptions;
 use serde::Deserialize;
@@ -31,8 +32,9 @@ pub struct Config {
     pub site_addr: SocketAddr,
     pub leptos_options: LeptosOptions,
     pub secret_file: PathBuf,
-    pub session_idle_timeout: Duration,
-    pub session_absolute_timeout: Duration,
+    /// Everything the use cases read (its `public_url` is filled in at start).
+    pub settings: Settings,
+    pub mailer: Mailer,
 }
 
 /// Finds `Leptos.toml` in `start` or the nearest folder above it.
@@ -86,6 +88,14 @@ pub fn parse_duration(text: &str) -> anyhow::Result<Duration> {
     Ok(Duration::from_secs(number.saturating_mul(seconds)))
 }
 
+fn env_flag(name: &str) -> anyhow::Result<bool> {
+    match env_var(name).map(|value| value.to_lowercase()).as_deref() {
+        None | Some("0" | "false" | "no" | "off") => Ok(false),
+        Some("1" | "true" | "yes" | "on") => Ok(true),
+        Some(other) => anyhow::bail!("{name} must be true or false, not {other:?}"),
+    }
+}
+
 fn env_duration(name: &str, default: Duration) -> anyhow::Result<Duration> {
     env_var(name).map_or(Ok(default), |value| {
         parse_duration(&value).with_context(|| name.to_owned())
@@ -119,19 +129,12 @@ impl Config {
             .site_addr(site_addr)
             .build();
         let defaults = Settings::default();
-        Ok(Self {
-            database_url: env_var("DATABASE_URL")
-                .unwrap_or_else(|| "sqlite://data/muster.db".into()),
-            public_url: Some(
-                env_var("PUBLIC_URL")
-                    .unwrap_or_else(|| format!("http://{site_addr}"))
-                    .trim_end_matches('/')
-                    .to_owned(),
-            ),
-            site_addr,
-            leptos_options,
-            secret_file: env_var("MUSTER_SECRET_FILE")
-                .map_or_else(|| PathBuf::from("data/secret.key"), PathBuf::from),
+        let public_url = env_var("PUBLIC_URL")
+            .unwrap_or_else(|| format!("http://{site_addr}"))
+            .trim_end_matches('/')
+            .to_owned();
+        let settings = Settings {
+            public_url: public_url.clone(),
             session_idle_timeout: env_duration(
                 "SESSION_IDLE_TIMEOUT",
                 defaults.session_idle_timeout,
@@ -140,6 +143,34 @@ impl Config {
                 "SESSION_ABSOLUTE_TIMEOUT",
                 defaults.session_absolute_timeout,
             )?,
+            verify_ttl: env_duration("VERIFY_TTL", defaults.verify_ttl)?,
+            invite_ttl: env_duration("INVITE_TTL", defaults.invite_ttl)?,
+            allow_self_registration: env_flag("ALLOW_SELF_REGISTRATION")?,
+            outbox_max_attempts: env_var("OUTBOX_MAX_ATTEMPTS")
+                .map_or(Ok(defaults.outbox_max_attempts), |value| value.parse())
+                .context("OUTBOX_MAX_ATTEMPTS must be a number")?,
+            trusted_proxy_header: env_var("TRUSTED_PROXY_HEADER")
+                .map(|header| header.to_lowercase()),
+        };
+        let mail_from = env_var("MAIL_FROM")
+            .unwrap_or_else(|| format!("Muster <muster@{}>", settings.public_host()));
+        let mailer = match env_var("SMTP_URL") {
+            Some(url) => Mailer::smtp(&url, &mail_from)?,
+            None => Mailer::file(
+                env_var("MAIL_DIR").map_or_else(|| PathBuf::from("data/mail"), PathBuf::from),
+                &mail_from,
+            )?,
+        };
+        Ok(Self {
+            database_url: env_var("DATABASE_URL")
+                .unwrap_or_else(|| "sqlite://data/muster.db".into()),
+            public_url: Some(public_url),
+            site_addr,
+            leptos_options,
+            secret_file: env_var("MUSTER_SECRET_FILE")
+                .map_or_else(|| PathBuf::from("data/secret.key"), PathBuf::from),
+            settings,
+            mailer,
         })
     }
 }

@@ -11,6 +11,7 @@ use app::error::AppError;
 use app::server::AppState;
 use app::server::clock::{Clock, millis};
 use app::server::db::{Db, accounts, sessions};
+use app::server::email::worker;
 use app::server::passwords::Passwords;
 use app::server::settings::Settings;
 use app::server::state::ServerSecret;
@@ -24,6 +25,7 @@ use axum::routing::get;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes as _, generate_route_list};
 use tokio::net::TcpListener;
+use tokio::sync::{Notify, watch};
 
 use crate::config::{Config, load_or_create_secret};
 use crate::security;
@@ -48,8 +50,7 @@ pub async fn prepare_state(config: &Config, public_url: String) -> anyhow::Resul
     let secret = load_or_create_secret(&config.secret_file)?;
     let settings = Settings {
         public_url,
-        session_idle_timeout: config.session_idle_timeout,
-        session_absolute_timeout: config.session_absolute_timeout,
+        ..config.settings.clone()
     };
     let passwords = tokio::task::spawn_blocking(Passwords::new)
         .await
@@ -61,6 +62,8 @@ pub async fn prepare_state(config: &Config, public_url: String) -> anyhow::Resul
         passwords,
         clock,
         secret: ServerSecret(Arc::new(secret)),
+        mailer: config.mailer.clone(),
+        outbox_wake: Arc::new(Notify::new()),
     })
 }
 
@@ -97,8 +100,9 @@ impl Application {
         &self.state
     }
 
-    /// Serves until `shutdown` completes, lets in-flight requests finish,
-    /// then closes the pool.
+    /// Serves (and runs the outbox worker) until `shutdown` completes; then
+    /// lets in-flight requests and the message in hand finish, and closes
+    /// the pool.
     ///
     /// # Errors
     /// When serving fails.
@@ -107,12 +111,23 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let cleanup = tokio::spawn(expire_sessions(self.state.clone()));
+        let (stop_worker, worker_stopped) = watch::channel(false);
+        let worker = tokio::spawn(worker::run(self.state.clone(), worker_stopped));
         tracing::info!(address = %self.local_addr(), public_url = %self.state.settings.public_url, "listening");
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .context("serving")?;
+        let served = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("serving");
         cleanup.abort();
+        let _ = stop_worker.send(true);
+        if let Err(error) = worker.await {
+            tracing::error!(%error, "the outbox worker panicked");
+        }
+        served?;
         self.state.db.pool.close().await;
         tracing::info!("stopped");
         Ok(())

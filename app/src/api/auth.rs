@@ -53,11 +53,13 @@ pub async fn sign_in(
     use super::ctx;
     use crate::server::services::auth::{self, SignInError};
     let state = ctx::state()?;
-    let token = auth::sign_in(&state, &email, password)
+    let client = ctx::client_address(&state);
+    let token = auth::sign_in(&state, &email, password, &client)
         .await
         .map_err(|error| match error {
             SignInError::InvalidCredentials => AppError::InvalidCredentials,
             SignInError::EmailNotVerified => AppError::EmailNotVerified,
+            SignInError::RateLimited => AppError::TooManyRequests,
             SignInError::Unexpected(error) => ctx::internal(error),
         })?;
     // A new session id on every sign-in: whatever session came with the

@@ -77,6 +77,31 @@ pub fn clear_session_cookie(state: &AppState) {
     ));
 }
 
+/// The caller's address for rate limits: from the trusted proxy's header
+/// when one is configured (its last entry, the one the proxy added), else
+/// the connection's peer address.
+pub fn client_address(state: &AppState) -> String {
+    let Some(parts) = use_context::<Parts>() else {
+        return "unknown".into();
+    };
+    if let Some(header) = &state.settings.trusted_proxy_header {
+        let forwarded = parts
+            .headers
+            .get(header.as_str())
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.rsplit(',').next())
+            .map(str::trim)
+            .filter(|value| !value.is_empty());
+        if let Some(address) = forwarded {
+            return address.to_owned();
+        }
+    }
+    parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map_or_else(|| "unknown".into(), |info| info.0.ip().to_string())
+}
+
 /// Logs the whole chain of an unexpected error and answers `Internal`.
 pub fn internal(error: impl Into<anyhow::Error>) -> AppError {
     let error = error.into();

@@ -4,6 +4,7 @@
 pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod ctx;
+pub mod identity;
 pub mod setup;
 
 /// A `next` target is only followed when it is a path on this site.

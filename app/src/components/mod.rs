@@ -4,18 +4,22 @@ pub mod auth_context;
 mod field;
 mod home;
 mod not_found;
+mod register;
 mod setup;
 mod shell;
 mod sign_in;
 mod team;
+mod verify_email;
 
 pub use field::{Field, PasswordField};
 pub use home::Home;
 pub use not_found::NotFound;
+pub use register::{CheckEmailPage, RegisterForm, RegisterPage};
 pub use setup::SetupPage;
 pub use shell::SignedInShell;
 pub use sign_in::SignInPage;
 pub use team::TeamPage;
+pub use verify_email::{ResendResult, VerifyEmailPage};
 
 use leptos::prelude::*;
 

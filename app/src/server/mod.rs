@@ -4,6 +4,7 @@
 pub mod clock;
 pub mod csp;
 pub mod db;
+pub mod email;
 pub mod passwords;
 pub mod services;
 pub mod settings;

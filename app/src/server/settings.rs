@@ -12,12 +12,30 @@ pub struct Settings {
     pub session_idle_timeout: Duration,
     /// A session ends this long after sign-in, however active.
     pub session_absolute_timeout: Duration,
+    /// How long an email verification link works.
+    pub verify_ttl: Duration,
+    /// How long an invitation link works.
+    pub invite_ttl: Duration,
+    /// Whether anyone may register without an invitation.
+    pub allow_self_registration: bool,
+    /// Delivery attempts before a message is marked dead.
+    pub outbox_max_attempts: i64,
+    /// The header a trusted reverse proxy puts the client address in (for
+    /// rate limits); `None`: use the connection's address.
+    pub trusted_proxy_header: Option<String>,
 }
 
 impl Settings {
     /// Cookies get `Secure` when we are served over https.
     pub fn secure_cookies(&self) -> bool {
         self.public_url.starts_with("https://")
+    }
+
+    /// The host of the public URL (for Message-IDs).
+    pub fn public_host(&self) -> &str {
+        let origin = self.public_origin();
+        let host = origin.find("://").map_or(origin, |i| &origin[i + 3..]);
+        host.rsplit_once(':').map_or(host, |(name, _)| name)
     }
 
     /// The scheme://host[:port] of the public URL, as browsers send it in
@@ -37,6 +55,11 @@ impl Default for Settings {
             public_url: "http://127.0.0.1:3000".into(),
             session_idle_timeout: Duration::from_secs(7 * 24 * 3600),
             session_absolute_timeout: Duration::from_secs(30 * 24 * 3600),
+            verify_ttl: Duration::from_secs(24 * 3600),
+            invite_ttl: Duration::from_secs(7 * 24 * 3600),
+            allow_self_registration: false,
+            outbox_max_attempts: 12,
+            trusted_proxy_header: None,
         }
     }
 }
@@ -52,6 +75,8 @@ mod tests {
             ..Settings::default()
         };
         assert_eq!(settings.public_origin(), "https://team.example.com");
+        assert_eq!(settings.public_host(), "team.example.com");
+        assert_eq!(Settings::default().public_host(), "127.0.0.1");
         assert!(settings.secure_cookies());
         assert_eq!(Settings::default().public_origin(), "http://127.0.0.1:3000");
         assert!(!Settings::default().secure_cookies());

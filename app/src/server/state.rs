@@ -3,8 +3,11 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
+use tokio::sync::Notify;
+
 use super::clock::Clock;
 use super::db::Db;
+use super::email::Mailer;
 use super::passwords::Passwords;
 use super::settings::Settings;
 
@@ -17,6 +20,9 @@ pub struct AppState {
     pub passwords: Passwords,
     pub clock: Clock,
     pub secret: ServerSecret,
+    pub mailer: Mailer,
+    /// Wakes the outbox worker after a commit that queued mail.
+    pub outbox_wake: Arc<Notify>,
 }
 
 /// The server secret (32 bytes, from `MUSTER_SECRET_FILE`): the key material

@@ -4,11 +4,15 @@ use std::time::Duration;
 use app::domain::{EmailAddress, MemberStatus, Password, PersonName, Role};
 use app::server::AppState;
 use app::server::db::{members, users};
+use app::server::email::Mailer;
 use app::server::services::setup::{self, NewAdmin};
+use app::server::settings::Settings;
 use app::server::tokens::new_id;
 use leptos::config::LeptosOptions;
 use reqwest::header::{ACCEPT, COOKIE, ORIGIN, SET_COOKIE};
 use server::config::Config;
+
+use crate::smtp_sink::SmtpSink;
 use server::startup::Application;
 use sqlx::{Connection as _, Executor as _};
 
@@ -78,9 +82,19 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub state: AppState,
     pub database_url: String,
+    pub sink: SmtpSink,
 }
 
-pub fn test_config(database_url: &str, dir: &std::path::Path) -> Config {
+/// A configuration like production's, with self-registration on and mail
+/// going to `smtp_url`.
+pub fn test_config(database_url: &str, dir: &std::path::Path, smtp_url: &str) -> Config {
+    let settings = Settings {
+        session_idle_timeout: Duration::from_secs(3600),
+        session_absolute_timeout: Duration::from_secs(24 * 3600),
+        allow_self_registration: true,
+        outbox_max_attempts: 3,
+        ..Settings::default()
+    };
     Config {
         database_url: database_url.to_owned(),
         public_url: None,
@@ -90,8 +104,8 @@ pub fn test_config(database_url: &str, dir: &std::path::Path) -> Config {
             .site_addr("127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap())
             .build(),
         secret_file: dir.join("secret.key"),
-        session_idle_timeout: Duration::from_secs(3600),
-        session_absolute_timeout: Duration::from_secs(24 * 3600),
+        settings,
+        mailer: Mailer::smtp(smtp_url, "Muster <muster@example.com>").unwrap(),
     }
 }
 
@@ -101,9 +115,14 @@ pub async fn spawn_app(engine: Engine) -> TestApp {
 }
 
 pub async fn spawn_app_on(database_url: &str, dir: &std::path::Path) -> TestApp {
-    let app = Application::build(test_config(database_url, dir))
-        .await
-        .expect("app builds");
+    let sink = SmtpSink::start(0).await;
+    let config = test_config(database_url, dir, &sink.url());
+    spawn_with(config, sink).await
+}
+
+pub async fn spawn_with(config: Config, sink: SmtpSink) -> TestApp {
+    let database_url = config.database_url.clone();
+    let app = Application::build(config).await.expect("app builds");
     let base = format!("http://{}", app.local_addr());
     let state = app.state().clone();
     tokio::spawn(app.run_until(std::future::pending()));
@@ -115,7 +134,8 @@ pub async fn spawn_app_on(database_url: &str, dir: &std::path::Path) -> TestApp 
             .build()
             .unwrap(),
         state,
-        database_url: database_url.to_owned(),
+        database_url,
+        sink,
     }
 }
 

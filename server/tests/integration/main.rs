@@ -3,6 +3,9 @@
 //! engines (see `both_engines!`).
 
 mod helpers;
+mod smtp_sink;
 
 mod cli;
 mod foundation;
+mod identity;
+mod outbox;

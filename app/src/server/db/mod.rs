@@ -5,8 +5,11 @@
 
 pub mod accounts;
 pub mod members;
+pub mod outbox;
+pub mod rate_limits;
 pub mod sessions;
 pub mod users;
+pub mod verifications;
 
 use std::borrow::Cow;
 use std::path::Path;
@@ -26,11 +29,18 @@ pub enum Engine {
 
 /// The migrations, embedded at compile time. A test checks that this list
 /// and the files in `migrations/` agree.
-pub const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "foundation",
-    include_str!("../../../../migrations/0001_foundation.sql"),
-)];
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "foundation",
+        include_str!("../../../../migrations/0001_foundation.sql"),
+    ),
+    (
+        2,
+        "identity",
+        include_str!("../../../../migrations/0002_identity.sql"),
+    ),
+];
 
 #[derive(Clone, Debug)]
 pub struct Db {
@@ -147,11 +157,6 @@ impl Db {
     pub async fn is_healthy(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
     }
-}
-
-/// True when `error` is a unique-constraint violation.
-pub fn is_unique_violation(error: &sqlx::Error) -> bool {
-    matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
 #[cfg(test)]

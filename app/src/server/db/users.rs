@@ -11,6 +11,17 @@ pub struct UserRecord {
     pub email_verified_at: Option<i64>,
 }
 
+fn user_from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<UserRecord> {
+    Ok(UserRecord {
+        id: row.try_get("id")?,
+        first_name: row.try_get("first_name")?,
+        last_name: row.try_get("last_name")?,
+        email: row.try_get("email")?,
+        password_hash: row.try_get("password_hash")?,
+        email_verified_at: row.try_get("email_verified_at")?,
+    })
+}
+
 pub struct NewUser<'a> {
     pub id: &'a str,
     pub first_name: &'a str,
@@ -21,16 +32,26 @@ pub struct NewUser<'a> {
     pub email_verified_at: Option<i64>,
 }
 
-/// Inserts a user; a taken email is a unique violation (see
-/// [`super::is_unique_violation`]).
+/// What [`insert`] did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Inserted {
+    Created,
+    /// The address belongs to another user (compared case-insensitively).
+    EmailTaken,
+}
+
+/// Inserts a user, or reports that the email is taken. Uses
+/// `ON CONFLICT DO NOTHING`, so a taken address never aborts the caller's
+/// transaction (PostgreSQL would) and needs no select-then-insert.
 pub async fn insert<'e>(
     db: impl Executor<'e, Database = Any>,
     user: &NewUser<'_>,
     now_ms: i64,
-) -> sqlx::Result<()> {
-    sqlx::query(
+) -> sqlx::Result<Inserted> {
+    let done = sqlx::query(
         "INSERT INTO users (id, first_name, last_name, email, email_normalized, password_hash, \
-         email_verified_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+         email_verified_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
+         ON CONFLICT (email_normalized) DO NOTHING",
     )
     .bind(user.id)
     .bind(user.first_name)
@@ -41,8 +62,12 @@ pub async fn insert<'e>(
     .bind(user.email_verified_at)
     .bind(now_ms)
     .execute(db)
-    .await
-    .map(|_| ())
+    .await?;
+    Ok(if done.rows_affected() == 1 {
+        Inserted::Created
+    } else {
+        Inserted::EmailTaken
+    })
 }
 
 pub async fn find_by_email<'e>(
@@ -56,17 +81,7 @@ pub async fn find_by_email<'e>(
     .bind(email_normalized)
     .fetch_optional(db)
     .await?;
-    row.map(|row| {
-        Ok(UserRecord {
-            id: row.try_get("id")?,
-            first_name: row.try_get("first_name")?,
-            last_name: row.try_get("last_name")?,
-            email: row.try_get("email")?,
-            password_hash: row.try_get("password_hash")?,
-            email_verified_at: row.try_get("email_verified_at")?,
-        })
-    })
-    .transpose()
+    row.as_ref().map(user_from_row).transpose()
 }
 
 pub async fn update_password_hash<'e>(
@@ -82,4 +97,33 @@ pub async fn update_password_hash<'e>(
         .execute(db)
         .await
         .map(|_| ())
+}
+
+pub async fn find_by_id<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: &str,
+) -> sqlx::Result<Option<UserRecord>> {
+    let row = sqlx::query(
+        "SELECT id, first_name, last_name, email, password_hash, email_verified_at FROM users WHERE id = $1",
+    )
+    .bind(user_id)
+    .fetch_optional(db)
+    .await?;
+    row.as_ref().map(user_from_row).transpose()
+}
+
+/// Marks the address verified (keeps the first time it was).
+pub async fn mark_verified<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: &str,
+    now_ms: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE users SET email_verified_at = COALESCE(email_verified_at, $1), updated_at = $1 WHERE id = $2",
+    )
+    .bind(now_ms)
+    .bind(user_id)
+    .execute(db)
+    .await
+    .map(|_| ())
 }

@@ -4,6 +4,7 @@
 
 use anyhow::Context as _;
 
+use super::rate_limit::{SIGN_IN_FAILURES_PER_ACCOUNT, SIGN_IN_PER_ADDRESS};
 use crate::api::auth::{AccountMembership, CurrentUser};
 use crate::domain::{EmailAddress, Role};
 use crate::server::AppState;
@@ -23,31 +24,56 @@ pub enum SignInError {
     InvalidCredentials,
     #[error("email address not verified")]
     EmailNotVerified,
+    #[error("too many attempts")]
+    RateLimited,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
 
 /// Checks the credentials and opens a new session; returns the token for the
 /// cookie. Unknown emails cost one dummy argon2 verify, like wrong passwords.
+/// `client` is the caller's address, for the per-address limit.
 ///
 /// # Errors
-/// `InvalidCredentials`, `EmailNotVerified`, or an unexpected failure.
+/// `InvalidCredentials`, `EmailNotVerified`, `RateLimited`, or an
+/// unexpected failure.
 pub async fn sign_in(
     state: &AppState,
     email: &str,
     password: String,
+    client: &str,
 ) -> Result<String, SignInError> {
-    let user = match EmailAddress::parse(email) {
-        Ok(email) => users::find_by_email(&state.db.pool, &email.normalized())
+    if !SIGN_IN_PER_ADDRESS.allow(state, client).await? {
+        return Err(SignInError::RateLimited);
+    }
+    let parsed = EmailAddress::parse(email).ok();
+    // The per-account limit is keyed by what was typed, known or not.
+    let account_key = parsed
+        .as_ref()
+        .map_or_else(|| email.trim().to_lowercase(), EmailAddress::normalized);
+    if SIGN_IN_FAILURES_PER_ACCOUNT
+        .exhausted(state, &account_key)
+        .await?
+    {
+        return Err(SignInError::RateLimited);
+    }
+    let user = match parsed {
+        Some(email) => users::find_by_email(&state.db.pool, &email.normalized())
             .await
             .context("looking up the user")?,
-        Err(_) => None,
+        None => None,
     };
     let stored = user.as_ref().map(|user| user.password_hash.clone());
     let verification = state.passwords.verify(password.clone(), stored).await?;
     let (Some(user), Verification::Match { rehash }) = (user, verification) else {
+        SIGN_IN_FAILURES_PER_ACCOUNT
+            .allow(state, &account_key)
+            .await?;
         return Err(SignInError::InvalidCredentials);
     };
+    SIGN_IN_FAILURES_PER_ACCOUNT
+        .reset(state, &account_key)
+        .await?;
     if user.email_verified_at.is_none() {
         return Err(SignInError::EmailNotVerified);
     }

@@ -2,4 +2,6 @@
 //! functions and the CLI are thin wrappers around these.
 
 pub mod auth;
+pub mod identity;
+pub mod rate_limit;
 pub mod setup;

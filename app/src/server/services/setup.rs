@@ -5,7 +5,7 @@ use anyhow::Context as _;
 
 use crate::domain::{EmailAddress, MemberStatus, Password, PersonName, Role};
 use crate::server::AppState;
-use crate::server::db::{self, accounts, members, users};
+use crate::server::db::{accounts, members, users};
 use crate::server::tokens::new_id;
 
 pub struct NewAdmin {
@@ -89,9 +89,8 @@ pub async fn create_admin(
         now,
     )
     .await;
-    match inserted {
-        Err(error) if db::is_unique_violation(&error) => return Err(SetupError::EmailTaken),
-        other => other.context("inserting the admin user")?,
+    if inserted.context("inserting the admin user")? == users::Inserted::EmailTaken {
+        return Err(SetupError::EmailTaken);
     }
     members::insert(
         &mut *tx,

@@ -1,0 +1,91 @@
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// What following a verification link did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum VerifyOutcome {
+    Verified,
+    AlreadyVerified,
+    Expired,
+    Invalid,
+}
+
+/// Whether people may register without an invitation.
+#[server(prefix = "/rpc", endpoint = "registration_open")]
+pub async fn registration_open() -> Result<bool, AppError> {
+    Ok(super::ctx::state()?.settings.allow_self_registration)
+}
+
+/// Registers a new user and sends the verification email. Answers the same
+/// whether or not the address already has an account.
+#[server(prefix = "/rpc", endpoint = "register")]
+pub async fn register(
+    first_name: String,
+    last_name: String,
+    email: String,
+    password: String,
+) -> Result<(), AppError> {
+    use super::ctx;
+    use crate::domain::{EmailAddress, Password, PersonName};
+    use crate::error::FieldErrors;
+    use crate::server::services::identity::{self, IdentityError, Registration};
+
+    let state = ctx::state()?;
+    if !state.settings.allow_self_registration {
+        return Err(AppError::Forbidden);
+    }
+    let mut errors = FieldErrors::default();
+    let first_name = errors.check("first_name", PersonName::parse(&first_name, "First name"));
+    let last_name = errors.check("last_name", PersonName::parse(&last_name, "Last name"));
+    let email = errors.check("email", EmailAddress::parse(&email));
+    let password = errors.check("password", Password::parse(&password, email.as_ref()));
+    errors.finish()?;
+    let (Some(first_name), Some(last_name), Some(email), Some(password)) =
+        (first_name, last_name, email, password)
+    else {
+        return Err(AppError::Internal);
+    };
+    let registration = Registration {
+        first_name,
+        last_name,
+        email,
+        password,
+    };
+    let client = ctx::client_address(&state);
+    identity::register(&state, registration, &client)
+        .await
+        .map_err(|error| match error {
+            IdentityError::RateLimited => AppError::TooManyRequests,
+            IdentityError::Unexpected(error) => ctx::internal(error),
+        })?;
+    leptos_axum::redirect("/check-email");
+    Ok(())
+}
+
+/// Uses a verification link's token.
+#[server(prefix = "/rpc", endpoint = "verify_email")]
+pub async fn verify_email(token: String) -> Result<VerifyOutcome, AppError> {
+    use super::ctx;
+    let state = ctx::state()?;
+    crate::server::services::identity::verify_email(&state, &token)
+        .await
+        .map_err(ctx::internal)
+}
+
+/// Sends a new verification link to `email` if it needs one; answers the
+/// same either way.
+#[server(prefix = "/rpc", endpoint = "resend_verification")]
+pub async fn resend_verification(email: String) -> Result<(), AppError> {
+    use super::ctx;
+    use crate::server::services::identity::{self, IdentityError};
+    let state = ctx::state()?;
+    let client = ctx::client_address(&state);
+    identity::resend_verification(&state, &email, &client)
+        .await
+        .map_err(|error| match error {
+            IdentityError::RateLimited => AppError::TooManyRequests,
+            IdentityError::Unexpected(error) => ctx::internal(error),
+        })
+}

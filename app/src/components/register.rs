@@ -1,0 +1,87 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use super::{Field, PasswordField, action_error};
+use crate::api::identity::{Register, registration_open};
+use crate::domain::{EmailAddress, Password, PersonName};
+use crate::error::AppError;
+
+/// `/register`: open self-registration (off unless configured).
+#[component]
+pub fn RegisterPage() -> impl IntoView {
+    let open = Resource::new(|| (), |_| registration_open());
+    view! {
+        <Title text="Register"/>
+        <div class="auth-page">
+            <section class="card" aria-labelledby="register-title">
+                <h1 id="register-title">"Register"</h1>
+                <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                    {move || Suspend::new(async move {
+                        match open.await {
+                            Ok(true) => view! { <RegisterForm/> }.into_any(),
+                            Ok(false) => view! {
+                                <p>"Registration is by invitation only. Ask an admin of your team to invite you."</p>
+                                <p><a href="/sign-in">"Sign In"</a></p>
+                            }.into_any(),
+                            Err(error) => view! { <p role="alert">{error.to_string()}</p> }.into_any(),
+                        }
+                    })}
+                </Suspense>
+            </section>
+        </div>
+    }
+}
+
+/// The registration form: "First Name", "Last Name", "Email Address",
+/// "Password", "Register". Every field is checked in the browser with the
+/// server's own rules, and again on the server.
+#[component]
+pub fn RegisterForm() -> impl IntoView {
+    let action = ServerAction::<Register>::new();
+    let error = action_error(action);
+    let field_error = move |field: &'static str| {
+        Signal::derive(move || error.get().and_then(|e| e.field_message(field)))
+    };
+    let form_error = move || {
+        error
+            .get()
+            .filter(|e| !matches!(e, AppError::Validation(_)))
+    };
+    view! {
+        <ActionForm action=action attr:novalidate=true>
+            <Field label="First Name" name="first_name" autocomplete="given-name"
+                server_error=field_error("first_name")
+                validate=|v| PersonName::parse(v, "First name").map(|_| ())/>
+            <Field label="Last Name" name="last_name" autocomplete="family-name"
+                server_error=field_error("last_name")
+                validate=|v| PersonName::parse(v, "Last name").map(|_| ())/>
+            <Field label="Email Address" name="email" input_type="email" autocomplete="email"
+                server_error=field_error("email")
+                validate=|v| EmailAddress::parse(v).map(|_| ())/>
+            <PasswordField autocomplete="new-password" server_error=field_error("password")
+                validate=|v| Password::parse(v, None).map(|_| ())/>
+            <p class="hint">"At least 12 characters."</p>
+            <p class="form-error" role="alert">{move || form_error().map(|e| e.to_string())}</p>
+            <button type="submit" disabled=move || action.pending().get() aria-busy=move || action.pending().get().to_string()>
+                "Register"
+            </button>
+        </ActionForm>
+        <p class="alternative">"Already registered? " <a href="/sign-in">"Sign In"</a></p>
+    }
+}
+
+/// `/check-email`: where registration lands.
+#[component]
+pub fn CheckEmailPage() -> impl IntoView {
+    view! {
+        <Title text="Check your email"/>
+        <div class="auth-page">
+            <section class="card" aria-labelledby="check-title">
+                <h1 id="check-title">"Check your email"</h1>
+                <p>"We sent you a link to verify your email address. Open it to finish registering, then sign in."</p>
+                <p class="muted">"No email after a few minutes? Check your spam folder, or request a new link when you sign in."</p>
+                <p><a href="/sign-in">"Sign In"</a></p>
+            </section>
+        </div>
+    }
+}

@@ -1,0 +1,146 @@
+//! The outbox table. Rows are written inside the transaction of the change
+//! that causes them; the worker leases one due row at a time.
+
+use sqlx::{Any, Executor, Row as _};
+
+use super::Engine;
+
+/// A rendered message, ready to queue.
+#[derive(Debug, Clone)]
+pub struct NewMessage<'a> {
+    pub id: &'a str,
+    pub message_id: &'a str,
+    pub template: &'a str,
+    pub recipient: &'a str,
+    pub subject: &'a str,
+    pub body_text: &'a str,
+    pub body_html: &'a str,
+}
+
+/// A queued message as the worker sees it.
+#[derive(Debug, Clone)]
+pub struct QueuedMessage {
+    pub id: String,
+    pub message_id: String,
+    pub template: String,
+    pub recipient: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    pub attempts: i64,
+}
+
+pub async fn insert<'e>(
+    db: impl Executor<'e, Database = Any>,
+    message: &NewMessage<'_>,
+    now_ms: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO outbox (id, message_id, template, recipient, subject, body_text, body_html, \
+         created_at, attempts, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $8)",
+    )
+    .bind(message.id)
+    .bind(message.message_id)
+    .bind(message.template)
+    .bind(message.recipient)
+    .bind(message.subject)
+    .bind(message.body_text)
+    .bind(message.body_html)
+    .bind(now_ms)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+const CLAIM_SQLITE: &str = "UPDATE outbox SET lease_until = $1, attempts = attempts + 1 \
+     WHERE id = (SELECT id FROM outbox WHERE sent_at IS NULL AND dead_at IS NULL \
+                 AND next_attempt_at <= $2 AND (lease_until IS NULL OR lease_until <= $2) \
+                 ORDER BY next_attempt_at LIMIT 1) \
+     RETURNING id, message_id, template, recipient, subject, body_text, body_html, attempts";
+
+/// On PostgreSQL, `SKIP LOCKED` lets several processes claim different rows
+/// at once without waiting on each other.
+const CLAIM_POSTGRES: &str = "UPDATE outbox SET lease_until = $1, attempts = attempts + 1 \
+     WHERE id = (SELECT id FROM outbox WHERE sent_at IS NULL AND dead_at IS NULL \
+                 AND next_attempt_at <= $2 AND (lease_until IS NULL OR lease_until <= $2) \
+                 ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED) \
+     RETURNING id, message_id, template, recipient, subject, body_text, body_html, attempts";
+
+/// Leases the next due message until `lease_until` (a crashed worker's lease
+/// simply runs out and the row becomes due again).
+pub async fn claim_next<'e>(
+    db: impl Executor<'e, Database = Any>,
+    engine: Engine,
+    now_ms: i64,
+    lease_until: i64,
+) -> sqlx::Result<Option<QueuedMessage>> {
+    let sql = match engine {
+        Engine::Sqlite => CLAIM_SQLITE,
+        Engine::Postgres => CLAIM_POSTGRES,
+    };
+    let row = sqlx::query(sql)
+        .bind(lease_until)
+        .bind(now_ms)
+        .fetch_optional(db)
+        .await?;
+    row.map(|row| {
+        Ok(QueuedMessage {
+            id: row.try_get("id")?,
+            message_id: row.try_get("message_id")?,
+            template: row.try_get("template")?,
+            recipient: row.try_get("recipient")?,
+            subject: row.try_get("subject")?,
+            body_text: row.try_get("body_text")?,
+            body_html: row.try_get("body_html")?,
+            attempts: row.try_get("attempts")?,
+        })
+    })
+    .transpose()
+}
+
+pub async fn mark_sent<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: &str,
+    now_ms: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE outbox SET sent_at = $1, lease_until = NULL, last_error = NULL WHERE id = $2",
+    )
+    .bind(now_ms)
+    .bind(id)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+pub async fn schedule_retry<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: &str,
+    next_attempt_at: i64,
+    error: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE outbox SET next_attempt_at = $1, lease_until = NULL, last_error = $2 WHERE id = $3",
+    )
+    .bind(next_attempt_at)
+    .bind(error)
+    .bind(id)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+pub async fn mark_dead<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: &str,
+    now_ms: i64,
+    error: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE outbox SET dead_at = $1, lease_until = NULL, last_error = $2 WHERE id = $3")
+        .bind(now_ms)
+        .bind(error)
+        .bind(id)
+        .execute(db)
+        .await
+        .map(|_| ())
+}

@@ -1,0 +1,51 @@
+//! Fixed-window counters in the database, so every server process shares
+//! them. One upsert per hit.
+
+use sqlx::{Any, Executor, Row as _};
+
+/// Counts one hit in `bucket` and returns the hits in the current window
+/// (a window older than `window_ms` starts over).
+pub async fn hit<'e>(
+    db: impl Executor<'e, Database = Any>,
+    bucket: &str,
+    now_ms: i64,
+    window_ms: i64,
+) -> sqlx::Result<i64> {
+    sqlx::query(
+        "INSERT INTO rate_limits (bucket, window_start, hits) VALUES ($1, $2, 1) \
+         ON CONFLICT (bucket) DO UPDATE SET \
+           hits = CASE WHEN rate_limits.window_start <= $3 THEN 1 ELSE rate_limits.hits + 1 END, \
+           window_start = CASE WHEN rate_limits.window_start <= $3 THEN $2 ELSE rate_limits.window_start END \
+         RETURNING hits",
+    )
+    .bind(bucket)
+    .bind(now_ms)
+    .bind(now_ms.saturating_sub(window_ms))
+    .fetch_one(db)
+    .await?
+    .try_get("hits")
+}
+
+/// The hits in the current window, without counting one.
+pub async fn peek<'e>(
+    db: impl Executor<'e, Database = Any>,
+    bucket: &str,
+    now_ms: i64,
+    window_ms: i64,
+) -> sqlx::Result<i64> {
+    let hits: Option<i64> =
+        sqlx::query_scalar("SELECT hits FROM rate_limits WHERE bucket = $1 AND window_start > $2")
+            .bind(bucket)
+            .bind(now_ms.saturating_sub(window_ms))
+            .fetch_optional(db)
+            .await?;
+    Ok(hits.unwrap_or(0))
+}
+
+pub async fn clear<'e>(db: impl Executor<'e, Database = Any>, bucket: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM rate_limits WHERE bucket = $1")
+        .bind(bucket)
+        .execute(db)
+        .await
+        .map(|_| ())
+}

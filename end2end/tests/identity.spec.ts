@@ -1,0 +1,65 @@
+import { expect, test } from '@playwright/test';
+import { SignInPage, waitForHydration } from '../fixtures/pages';
+import { linkIn, waitForMail } from '../support/mailbox';
+
+const password = 'copper-kettle-lantern-9';
+
+test('a newcomer registers, verifies the address from the email, signs in and out', async ({ page }) => {
+  const email = `grace.${Date.now()}@example.com`;
+  await page.goto('/register');
+  await waitForHydration(page);
+  await page.getByLabel('First Name').fill('Grace');
+  await page.getByLabel('Last Name').fill('Hopper');
+  await page.getByLabel('Email Address').fill(email);
+  await page.getByLabel('Password').fill('short');
+  await page.getByLabel('Password').blur();
+  await expect(page.getByText('Password must be at least 12 characters.')).toBeVisible();
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Register' }).click();
+  await expect(page.getByRole('heading', { name: 'Check your email' })).toBeVisible();
+
+  const mail = await waitForMail(email, 'Verify your email address');
+  const link = linkIn(mail, '/verify-email/');
+  expect(link.startsWith('http://127.0.0.1:')).toBe(true);
+  await page.goto(link);
+  await expect(page.getByRole('heading', { name: 'Email address verified' })).toBeVisible();
+  await page.goto(link);
+  await expect(page.getByText('This email address is already verified.')).toBeVisible();
+  await page.getByRole('link', { name: 'Sign In' }).click();
+
+  const signIn = new SignInPage(page);
+  await waitForHydration(page);
+  await signIn.signIn(email, password);
+  // A new user without an account lands home and is told so.
+  await expect(page.getByRole('heading', { level: 1, name: 'No account yet' })).toBeVisible();
+  await waitForHydration(page);
+  await page.getByRole('button', { name: 'Sign Out' }).click();
+  await expect(page).toHaveURL(/\/sign-in$/);
+});
+
+test('an unverified user is told to verify, and Resend sends a new working link', async ({ page }) => {
+  const email = `unverified.${Date.now()}@example.com`;
+  await page.goto('/register');
+  await waitForHydration(page);
+  await page.getByLabel('First Name').fill('Alan');
+  await page.getByLabel('Last Name').fill('Turing');
+  await page.getByLabel('Email Address').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Register' }).click();
+  await expect(page.getByRole('heading', { name: 'Check your email' })).toBeVisible();
+  await waitForMail(email, 'Verify your email address');
+
+  const signIn = new SignInPage(page);
+  await signIn.open();
+  await signIn.signIn(email, password);
+  await expect(page.getByText('Please verify your email address before signing in.')).toBeVisible();
+  await page.getByRole('button', { name: 'Resend' }).click();
+  await expect(page.getByRole('status')).toContainText('we have sent a new link');
+
+  const second = await waitForMail(email, 'Verify your email address', 1);
+  await page.goto(linkIn(second, '/verify-email/'));
+  await expect(page.getByRole('heading', { name: 'Email address verified' })).toBeVisible();
+  await signIn.open();
+  await signIn.signIn(email, password);
+  await expect(page.getByRole('heading', { level: 1, name: 'No account yet' })).toBeVisible();
+});

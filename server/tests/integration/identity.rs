@@ -1,0 +1,429 @@
+//! Registration, email verification and sign-in hardening, with mail going
+//! through a real SMTP conversation (the sink in `smtp_sink.rs`).
+
+use std::time::Duration;
+
+use app::api::auth::SignIn;
+use app::api::identity::{Register, ResendVerification, VerifyEmail};
+use app::server::email::Mailer;
+use app::server::services::rate_limit::SIGN_IN_PER_ADDRESS;
+use reqwest::StatusCode;
+use reqwest::header::LOCATION;
+use server_fn::ServerFn as _;
+
+use crate::both_engines;
+use crate::helpers::{
+    Engine, PASSWORD, TestApp, fresh_database, session_cookie, spawn_app, spawn_with, test_config,
+};
+use crate::smtp_sink::{ReceivedMail, SmtpSink};
+
+both_engines!(
+    registration_sends_a_verification_link_that_verifies_once,
+    registering_a_taken_address_reveals_nothing_and_notifies_the_owner,
+    one_verification_token_wins_exactly_once_among_twenty_parallel_uses,
+    expired_links_say_so_and_a_resend_brings_a_working_one,
+    tampered_tokens_get_a_clear_client_error_page,
+    links_use_the_public_url_whatever_the_host_header_says,
+    header_injection_in_names_and_emails_is_rejected,
+    unverified_users_are_told_and_can_resend_within_limits,
+    ten_failed_sign_ins_lock_the_account_for_fifteen_minutes_only,
+    sixty_attempts_a_minute_from_one_address_is_the_limit,
+    self_registration_is_off_unless_configured,
+);
+
+async fn register(app: &TestApp, email: &str) -> reqwest::Response {
+    app.call(
+        Register::PATH,
+        &[
+            ("first_name", "Grace"),
+            ("last_name", "Hopper"),
+            ("email", email),
+            ("password", PASSWORD),
+        ],
+        None,
+    )
+    .await
+}
+
+fn verify_path(app: &TestApp, mail: &ReceivedMail) -> String {
+    let link = mail
+        .link(&format!("{}/verify-email/", app.state.settings.public_url))
+        .expect("the mail links to /verify-email/ on the public URL");
+    link.trim_start_matches(&app.state.settings.public_url)
+        .to_owned()
+}
+
+async fn registration_sends_a_verification_link_that_verifies_once(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let response = register(&app, "Grace@Example.com").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()[LOCATION], "/check-email");
+    let page = app.get("/check-email", None).await.text().await.unwrap();
+    assert!(page.contains("Check your email"));
+
+    let mail = app.sink.wait_for(1).await.remove(0);
+    assert_eq!(mail.recipients, vec!["Grace@Example.com".to_owned()]);
+    assert_eq!(
+        mail.header("Subject").as_deref(),
+        Some("Verify your email address")
+    );
+    let message_id = mail.header("Message-ID").unwrap();
+    assert!(message_id.ends_with("@127.0.0.1>"), "{message_id}");
+
+    // Not verified yet: sign-in is refused with a clear message.
+    let refused = app
+        .call(
+            SignIn::PATH,
+            &[("email", "grace@example.com"), ("password", PASSWORD)],
+            None,
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+
+    let path = verify_path(&app, &mail);
+    let first = app.get(&path, None).await;
+    assert_eq!(first.status(), StatusCode::OK);
+    assert!(
+        first
+            .text()
+            .await
+            .unwrap()
+            .contains("Email address verified")
+    );
+    let second = app.get(&path, None).await;
+    assert_eq!(second.status(), StatusCode::OK);
+    assert!(second.text().await.unwrap().contains("already verified"));
+
+    app.sign_in("grace@example.com").await;
+}
+
+async fn registering_a_taken_address_reveals_nothing_and_notifies_the_owner(engine: Engine) {
+    let app = spawn_app(engine).await;
+    app.create_admin("ada@example.com").await;
+    let taken = register(&app, "ADA@example.com").await;
+    let fresh = register(&app, "new@example.com").await;
+    assert_eq!(taken.status(), fresh.status());
+    assert_eq!(taken.headers().get(LOCATION), fresh.headers().get(LOCATION));
+    assert_eq!(taken.text().await.unwrap(), fresh.text().await.unwrap());
+
+    app.sink.wait_for(2).await;
+    let notice = app.sink.to("ada@example.com");
+    assert_eq!(notice.len(), 1);
+    assert_eq!(
+        notice[0].header("Subject").as_deref(),
+        Some("You already have a Muster account")
+    );
+    assert!(
+        notice[0]
+            .link(&app.state.settings.public_url)
+            .unwrap()
+            .ends_with("/sign-in")
+    );
+    // The existing account is untouched: the old password still works.
+    app.sign_in("ada@example.com").await;
+}
+
+async fn one_verification_token_wins_exactly_once_among_twenty_parallel_uses(engine: Engine) {
+    let app = spawn_app(engine).await;
+    register(&app, "grace@example.com").await;
+    let mail = app.sink.wait_for(1).await.remove(0);
+    let token = verify_path(&app, &mail)
+        .trim_start_matches("/verify-email/")
+        .to_owned();
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let request = app
+                .client
+                .post(app.url(VerifyEmail::PATH))
+                .header("origin", &app.origin)
+                .form(&[("token", token.clone())]);
+            tokio::spawn(async move {
+                let response = request.send().await.unwrap();
+                (response.status(), response.text().await.unwrap())
+            })
+        })
+        .collect();
+    let mut outcomes = Vec::new();
+    for task in tasks {
+        let (status, body) = task.await.unwrap();
+        assert_eq!(status, StatusCode::OK);
+        outcomes.push(body);
+    }
+    assert_eq!(
+        outcomes.iter().filter(|o| *o == "\"Verified\"").count(),
+        1,
+        "{outcomes:?}"
+    );
+    assert_eq!(
+        outcomes
+            .iter()
+            .filter(|o| *o == "\"AlreadyVerified\"")
+            .count(),
+        19
+    );
+}
+
+async fn expired_links_say_so_and_a_resend_brings_a_working_one(engine: Engine) {
+    let app = spawn_app(engine).await;
+    register(&app, "grace@example.com").await;
+    let first = app.sink.wait_for(1).await.remove(0);
+    app.state.clock.advance(Duration::from_secs(25 * 3600));
+    let expired = app.get(&verify_path(&app, &first), None).await;
+    assert_eq!(expired.status(), StatusCode::GONE);
+    let html = expired.text().await.unwrap();
+    assert!(html.contains("This link has expired") && html.contains("Resend"));
+
+    let resent = app
+        .call(
+            ResendVerification::PATH,
+            &[("email", "grace@example.com")],
+            None,
+        )
+        .await;
+    assert_eq!(resent.status(), StatusCode::OK);
+    let second = app.sink.wait_for(2).await.remove(1);
+    assert_ne!(verify_path(&app, &first), verify_path(&app, &second));
+    let verified = app.get(&verify_path(&app, &second), None).await;
+    assert!(
+        verified
+            .text()
+            .await
+            .unwrap()
+            .contains("Email address verified")
+    );
+}
+
+async fn tampered_tokens_get_a_clear_client_error_page(engine: Engine) {
+    let app = spawn_app(engine).await;
+    register(&app, "grace@example.com").await;
+    let mail = app.sink.wait_for(1).await.remove(0);
+    let token = verify_path(&app, &mail)
+        .trim_start_matches("/verify-email/")
+        .to_owned();
+    let mut flipped = token.clone().into_bytes();
+    flipped[5] = if flipped[5] == b'A' { b'B' } else { b'A' };
+    let tampered = [
+        String::from_utf8(flipped).unwrap(),
+        token[..20].to_owned(),
+        format!("{token}{token}"),
+        "%C3%A9%C3%A9%C3%A9".to_owned(),
+        "x".repeat(5000),
+        "..%2F..%2Fetc%2Fpasswd".to_owned(),
+    ];
+    for bad in tampered {
+        let response = app.get(&format!("/verify-email/{bad}"), None).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{bad}");
+        assert!(
+            response
+                .text()
+                .await
+                .unwrap()
+                .contains("This link is not valid")
+        );
+    }
+    // The real token still works afterwards.
+    let ok = app.get(&format!("/verify-email/{token}"), None).await;
+    assert!(ok.text().await.unwrap().contains("Email address verified"));
+}
+
+async fn links_use_the_public_url_whatever_the_host_header_says(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let response = app
+        .client
+        .post(app.url(Register::PATH))
+        .header("host", "evil.example")
+        .header("x-forwarded-host", "evil.example")
+        .header("origin", &app.origin)
+        .form(&[
+            ("first_name", "Grace"),
+            ("last_name", "Hopper"),
+            ("email", "grace@example.com"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let mail = app.sink.wait_for(1).await.remove(0);
+    assert!(!mail.data.contains("evil.example"));
+    assert!(mail.link(&app.state.settings.public_url).is_some());
+}
+
+async fn header_injection_in_names_and_emails_is_rejected(engine: Engine) {
+    let app = spawn_app(engine).await;
+    for (first, email) in [
+        ("Grace", "a@x\r\nBcc: y@z.com"),
+        ("Grace\r\nBcc: y@z.com", "a@x.com"),
+        ("Grace", "a@x.com\nBcc:y@z.com"),
+    ] {
+        let response = app
+            .call(
+                Register::PATH,
+                &[
+                    ("first_name", first),
+                    ("last_name", "Hopper"),
+                    ("email", email),
+                    ("password", PASSWORD),
+                ],
+                None,
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(app.sink.received().is_empty());
+    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(users, 0);
+}
+
+async fn unverified_users_are_told_and_can_resend_within_limits(engine: Engine) {
+    let app = spawn_app(engine).await;
+    register(&app, "grace@example.com").await;
+    app.sink.wait_for(1).await;
+    let refused = app
+        .call(
+            SignIn::PATH,
+            &[("email", "grace@example.com"), ("password", PASSWORD)],
+            None,
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert!(session_cookie(&refused).is_none());
+    // Resend answers the same for an unknown address.
+    let unknown = app
+        .call(
+            ResendVerification::PATH,
+            &[("email", "nobody@example.com")],
+            None,
+        )
+        .await;
+    assert_eq!(unknown.status(), StatusCode::OK);
+    for _ in 0..3 {
+        let response = app
+            .call(
+                ResendVerification::PATH,
+                &[("email", "grace@example.com")],
+                None,
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    let limited = app
+        .call(
+            ResendVerification::PATH,
+            &[("email", "grace@example.com")],
+            None,
+        )
+        .await;
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    let mails = app.sink.wait_for(4).await;
+    assert_eq!(mails.len(), 4, "one at registration and three resends");
+    // Only the newest link works; it verifies.
+    let newest = verify_path(&app, &mails[3]);
+    let older = app.get(&verify_path(&app, &mails[1]), None).await;
+    assert_eq!(older.status(), StatusCode::GONE);
+    assert!(
+        app.get(&newest, None)
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("Email address verified")
+    );
+}
+
+async fn ten_failed_sign_ins_lock_the_account_for_fifteen_minutes_only(engine: Engine) {
+    let app = spawn_app(engine).await;
+    app.create_admin("ada@example.com").await;
+    for _ in 0..10 {
+        let response = app
+            .call(
+                SignIn::PATH,
+                &[
+                    ("email", "ada@example.com"),
+                    ("password", "wrong-password-123"),
+                ],
+                None,
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    let locked = app
+        .call(
+            SignIn::PATH,
+            &[("email", "ada@example.com"), ("password", PASSWORD)],
+            None,
+        )
+        .await;
+    assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(session_cookie(&locked).is_none());
+    // Unknown addresses lock the same way: the limit reveals nothing.
+    for _ in 0..10 {
+        app.call(
+            SignIn::PATH,
+            &[
+                ("email", "ghost@example.com"),
+                ("password", "wrong-password-123"),
+            ],
+            None,
+        )
+        .await;
+    }
+    let ghost = app
+        .call(
+            SignIn::PATH,
+            &[("email", "ghost@example.com"), ("password", PASSWORD)],
+            None,
+        )
+        .await;
+    assert_eq!(ghost.status(), StatusCode::TOO_MANY_REQUESTS);
+
+    app.state.clock.advance(Duration::from_secs(16 * 60));
+    app.sign_in("ada@example.com").await;
+}
+
+async fn sixty_attempts_a_minute_from_one_address_is_the_limit(engine: Engine) {
+    let app = spawn_app(engine).await;
+    app.create_admin("ada@example.com").await;
+    for attempt in 0..SIGN_IN_PER_ADDRESS.max {
+        let email = format!("user{attempt}@example.com");
+        let response = app
+            .call(
+                SignIn::PATH,
+                &[
+                    ("email", email.as_str()),
+                    ("password", "wrong-password-123"),
+                ],
+                None,
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    let limited = app
+        .call(
+            SignIn::PATH,
+            &[("email", "ada@example.com"), ("password", PASSWORD)],
+            None,
+        )
+        .await;
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    app.state.clock.advance(Duration::from_secs(61));
+    app.sign_in("ada@example.com").await;
+}
+
+async fn self_registration_is_off_unless_configured(engine: Engine) {
+    let (database_url, dir) = fresh_database(engine).await;
+    let sink = SmtpSink::start(0).await;
+    let mut config = test_config(&database_url, &dir, &sink.url());
+    config.settings.allow_self_registration = false;
+    config.mailer = Mailer::smtp(&sink.url(), "muster@example.com").unwrap();
+    let app = spawn_with(config, sink).await;
+    let response = register(&app, "grace@example.com").await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let page = app.get("/register", None).await.text().await.unwrap();
+    assert!(page.contains("Registration is by invitation only"));
+    assert!(!page.contains(">Register</button>"));
+}

@@ -1,0 +1,172 @@
+//! A real (minimal) SMTP server for the tests: it speaks enough SMTP for
+//! lettre, keeps every message it accepts, and can be told to refuse mail.
+
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+#[derive(Clone, Debug)]
+pub struct ReceivedMail {
+    pub recipients: Vec<String>,
+    pub data: String,
+}
+
+impl ReceivedMail {
+    /// The decoded plain-text part (quoted-printable soft breaks undone).
+    pub fn text(&self) -> String {
+        self.data.replace("=\r\n", "").replace("=3D", "=")
+    }
+
+    /// The first link in the message that starts with `prefix`.
+    pub fn link(&self, prefix: &str) -> Option<String> {
+        let text = self.text();
+        let start = text.find(prefix)?;
+        let link: String = text[start..]
+            .chars()
+            .take_while(|c| !c.is_whitespace() && *c != '"' && *c != '<')
+            .collect();
+        Some(link)
+    }
+
+    pub fn header(&self, name: &str) -> Option<String> {
+        let prefix = format!("{}: ", name.to_lowercase());
+        self.data
+            .lines()
+            .find(|line| line.to_lowercase().starts_with(&prefix))
+            .map(|line| line[prefix.len()..].trim().to_owned())
+    }
+}
+
+pub struct SmtpSink {
+    pub port: u16,
+    mail: Arc<Mutex<Vec<ReceivedMail>>>,
+    /// 0: accept; otherwise the reply code given to `MAIL FROM`.
+    refuse_with: Arc<AtomicU16>,
+    task: JoinHandle<()>,
+}
+
+impl SmtpSink {
+    /// Listens on `port` (0: any free port).
+    pub async fn start(port: u16) -> Self {
+        let listener = TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let mail = Arc::new(Mutex::new(Vec::new()));
+        let refuse_with = Arc::new(AtomicU16::new(0));
+        let task = tokio::spawn(serve(listener, mail.clone(), refuse_with.clone()));
+        Self {
+            port,
+            mail,
+            refuse_with,
+            task,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    pub fn refuse_with(&self, code: u16) {
+        self.refuse_with.store(code, Ordering::SeqCst);
+    }
+
+    pub fn received(&self) -> Vec<ReceivedMail> {
+        self.mail.lock().unwrap().clone()
+    }
+
+    /// Waits (up to 10 s) until `count` messages arrived; returns them all.
+    pub async fn wait_for(&self, count: usize) -> Vec<ReceivedMail> {
+        for _ in 0..200 {
+            let received = self.received();
+            if received.len() >= count {
+                return received;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("expected {count} messages, got {}", self.received().len());
+    }
+
+    /// Messages sent to `to`.
+    pub fn to(&self, to: &str) -> Vec<ReceivedMail> {
+        self.received()
+            .into_iter()
+            .filter(|mail| mail.recipients.iter().any(|r| r.eq_ignore_ascii_case(to)))
+            .collect()
+    }
+
+    pub fn stop(self) {
+        self.task.abort();
+    }
+}
+
+async fn serve(
+    listener: TcpListener,
+    mail: Arc<Mutex<Vec<ReceivedMail>>>,
+    refuse_with: Arc<AtomicU16>,
+) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            return;
+        };
+        let mail = mail.clone();
+        let refuse_with = refuse_with.clone();
+        tokio::spawn(async move {
+            let (read, mut write) = stream.into_split();
+            let mut lines = BufReader::new(read);
+            let _ = write.write_all(b"220 sink ESMTP\r\n").await;
+            let mut recipients = Vec::new();
+            let mut line = String::new();
+            loop {
+                line.clear();
+                if lines.read_line(&mut line).await.unwrap_or(0) == 0 {
+                    return;
+                }
+                let command = line.trim_end().to_uppercase();
+                let reply: String = if command.starts_with("EHLO") || command.starts_with("HELO") {
+                    "250-sink\r\n250 8BITMIME\r\n".into()
+                } else if command.starts_with("MAIL FROM") {
+                    match refuse_with.load(Ordering::SeqCst) {
+                        0 => "250 OK\r\n".into(),
+                        code => format!("{code} refused by the test\r\n"),
+                    }
+                } else if command.starts_with("RCPT TO") {
+                    let address = line.trim_end()[8..]
+                        .trim()
+                        .trim_start_matches('<')
+                        .trim_end_matches('>');
+                    recipients.push(address.to_owned());
+                    "250 OK\r\n".into()
+                } else if command == "DATA" {
+                    let _ = write.write_all(b"354 go ahead\r\n").await;
+                    let mut data = String::new();
+                    loop {
+                        line.clear();
+                        if lines.read_line(&mut line).await.unwrap_or(0) == 0 {
+                            return;
+                        }
+                        if line == ".\r\n" {
+                            break;
+                        }
+                        data.push_str(&line);
+                    }
+                    mail.lock().unwrap().push(ReceivedMail {
+                        recipients: std::mem::take(&mut recipients),
+                        data,
+                    });
+                    "250 queued\r\n".into()
+                } else if command == "QUIT" {
+                    let _ = write.write_all(b"221 bye\r\n").await;
+                    return;
+                } else {
+                    "250 OK\r\n".into()
+                };
+                if write.write_all(reply.as_bytes()).await.is_err() {
+                    return;
+                }
+            }
+        });
+    }
+}
