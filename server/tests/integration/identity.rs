@@ -29,6 +29,7 @@ both_engines!(
     ten_failed_sign_ins_lock_the_account_for_fifteen_minutes_only,
     sixty_attempts_a_minute_from_one_address_is_the_limit,
     self_registration_is_off_unless_configured,
+    sign_in_rehashes_passwords_stored_with_older_parameters,
 );
 
 async fn register(app: &TestApp, email: &str) -> reqwest::Response {
@@ -426,4 +427,36 @@ async fn self_registration_is_off_unless_configured(engine: Engine) {
     let page = app.get("/register", None).await.text().await.unwrap();
     assert!(page.contains("Registration is by invitation only"));
     assert!(!page.contains(">Register</button>"));
+}
+
+async fn sign_in_rehashes_passwords_stored_with_older_parameters(engine: Engine) {
+    use argon2::password_hash::rand_core::OsRng;
+    use argon2::password_hash::{PasswordHasher as _, SaltString};
+    let app = spawn_app(engine).await;
+    let user_id = app.create_admin("ada@example.com").await;
+    let weak = argon2::Argon2::new(
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        argon2::Params::new(8192, 1, 1, None).unwrap(),
+    )
+    .hash_password(PASSWORD.as_bytes(), &SaltString::generate(&mut OsRng))
+    .unwrap()
+    .to_string();
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(&weak)
+        .bind(&user_id)
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    app.sign_in("ada@example.com").await;
+    let stored: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+        .bind(&user_id)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert!(
+        stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{stored}"
+    );
+    app.sign_in("ada@example.com").await;
 }

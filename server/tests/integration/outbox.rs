@@ -16,6 +16,8 @@ both_engines!(
     a_message_leased_by_a_crashed_worker_is_sent_after_the_lease_runs_out,
     a_rolled_back_transaction_sends_nothing,
     refused_mail_is_retried_then_marked_dead,
+    two_processes_on_one_database_send_each_message_once,
+    dev_mail_is_written_as_eml_files,
 );
 
 async fn queue_one(state: &app::server::AppState, to: &str) {
@@ -182,4 +184,63 @@ async fn refused_mail_is_retried_then_marked_dead(engine: Engine) {
             .unwrap();
     assert_eq!(attempts, app.state.settings.outbox_max_attempts);
     assert!(error.contains("550"), "{error}");
+}
+
+async fn two_processes_on_one_database_send_each_message_once(engine: Engine) {
+    let (database_url, dir) = fresh_database(engine).await;
+    let sink = SmtpSink::start(0).await;
+    let smtp_url = sink.url();
+    let first = spawn_with(test_config(&database_url, &dir, &smtp_url), sink).await;
+    let second = spawn_with(
+        test_config(&database_url, &dir, &smtp_url),
+        SmtpSink::start(0).await,
+    )
+    .await;
+    for n in 0..20 {
+        let queue_on = if n % 2 == 0 {
+            &first.state
+        } else {
+            &second.state
+        };
+        queue_one(queue_on, &format!("user{n}@example.com")).await;
+        second.state.outbox_wake.notify_one();
+    }
+    let received = first.sink.wait_for(20).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let received_again = first.sink.received();
+    assert_eq!(received_again.len(), 20, "no message twice");
+    let mut ids: Vec<_> = received
+        .iter()
+        .map(|mail| mail.header("Message-ID").unwrap())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 20);
+}
+
+async fn dev_mail_is_written_as_eml_files(engine: Engine) {
+    let (database_url, dir) = fresh_database(engine).await;
+    let sink = SmtpSink::start(0).await;
+    let mail_dir = dir.join("mail");
+    let mut config = test_config(&database_url, &dir, &sink.url());
+    config.mailer =
+        app::server::email::Mailer::file(mail_dir.clone(), "Muster <muster@example.com>").unwrap();
+    let app = spawn_with(config, sink).await;
+    queue_one(&app.state, "grace@example.com").await;
+    let mut files = Vec::new();
+    for _ in 0..100 {
+        files = std::fs::read_dir(&mail_dir)
+            .map(|dir| dir.flatten().collect())
+            .unwrap_or_default();
+        if !files.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(files.len(), 1);
+    let path = files[0].path();
+    assert_eq!(path.extension().unwrap(), "eml");
+    let eml = std::fs::read_to_string(path).unwrap();
+    assert!(eml.contains("To: grace@example.com"));
+    assert!(eml.contains("Subject: Verify your email address"));
 }
