@@ -25,6 +25,8 @@ pub enum AppError {
     Unauthenticated,
     #[error("You do not have access to this.")]
     Forbidden,
+    #[error("Not found.")]
+    NotFound,
     #[error("{0}")]
     Conflict(String),
     #[error("Too many attempts. Please wait a few minutes and try again.")]
@@ -61,6 +63,7 @@ impl AppError {
             Self::Validation(_) | Self::BadRequest(_) => 400,
             Self::InvalidCredentials | Self::Unauthenticated => 401,
             Self::EmailNotVerified | Self::Forbidden => 403,
+            Self::NotFound => 404,
             Self::Conflict(_) => 409,
             Self::TooManyRequests => 429,
             Self::Internal => 500,

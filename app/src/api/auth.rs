@@ -70,7 +70,17 @@ pub async fn sign_in(
             .map_err(ctx::internal)?;
     }
     ctx::set_session_cookie(&state, &token);
-    leptos_axum::redirect(super::safe_next(next.as_deref().filter(|n| !n.is_empty())));
+    // Someone with a pending invitation is taken to it first.
+    let next = next.filter(|next| !next.is_empty());
+    let invited = next.is_none()
+        && crate::server::services::invitations::has_pending(&state, &email.trim().to_lowercase())
+            .await
+            .map_err(ctx::internal)?;
+    leptos_axum::redirect(if invited {
+        "/invitations"
+    } else {
+        super::safe_next(next.as_deref())
+    });
     Ok(())
 }
 

@@ -123,3 +123,60 @@ mod tests {
         assert_eq!(cookie_value("", "muster_session"), None);
     }
 }
+
+/// The signed-in user, or `Unauthenticated`.
+///
+/// # Errors
+/// `Unauthenticated` without a valid session.
+pub async fn require_user() -> Result<(AppState, crate::api::auth::CurrentUser), AppError> {
+    let state = state()?;
+    let Some(token) = session_token() else {
+        return Err(AppError::Unauthenticated);
+    };
+    let user = crate::server::services::auth::current_user(&state, &token)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::Unauthenticated)?;
+    Ok((state, user))
+}
+
+/// The signed-in Active Admin of the account they work in, or an error.
+///
+/// # Errors
+/// `Unauthenticated` without a session, `Forbidden` for non-admins.
+pub async fn require_admin() -> Result<(AppState, crate::server::services::team::Actor), AppError> {
+    let (state, user) = require_user().await?;
+    let membership = user
+        .membership
+        .as_ref()
+        .filter(|m| m.role == crate::domain::Role::Admin)
+        .ok_or(AppError::Forbidden)?;
+    let actor = crate::server::services::team::Actor {
+        user_id: user.user_id.clone(),
+        account_id: membership.account_id.clone(),
+        account_name: membership.account_name.clone(),
+        label: format!("{} {} <{}>", user.first_name, user.last_name, user.email),
+        source: crate::server::services::team::Source::Ui,
+    };
+    Ok((state, actor))
+}
+
+/// The browser's view of a team-service error.
+pub fn team_error(error: crate::server::services::team::TeamError) -> AppError {
+    use crate::domain::RuleViolation;
+    use crate::server::services::team::TeamError;
+    match error {
+        TeamError::NotFound => AppError::NotFound,
+        TeamError::Forbidden => AppError::Forbidden,
+        TeamError::Invalid(fields) => AppError::Validation(fields),
+        TeamError::Rule(RuleViolation::NotApplicable) => AppError::Conflict(
+            "That action does not apply to this member in their current state.".into(),
+        ),
+        TeamError::Rule(RuleViolation::LastActiveAdmin) => AppError::Conflict(
+            "The account must keep at least one active admin. Promote someone else first.".into(),
+        ),
+        TeamError::Conflict(message) => AppError::Conflict(message),
+        TeamError::RateLimited => AppError::TooManyRequests,
+        TeamError::Unexpected(error) => internal(error),
+    }
+}

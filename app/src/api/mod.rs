@@ -5,7 +5,9 @@ pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod ctx;
 pub mod identity;
+pub mod invitations;
 pub mod setup;
+pub mod team;
 
 /// A `next` target is only followed when it is a path on this site.
 pub fn safe_next(next: Option<&str>) -> &str {

@@ -3,11 +3,13 @@
 //! same rules the server enforces.
 
 mod email;
+mod member_rules;
 mod password;
 mod person_name;
 mod role;
 
 pub use email::EmailAddress;
+pub use member_rules::{MemberAction, RuleViolation};
 pub use password::Password;
 pub use person_name::PersonName;
 pub use role::{MemberStatus, Role};

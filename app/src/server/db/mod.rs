@@ -4,6 +4,8 @@
 //! taking an executor.
 
 pub mod accounts;
+pub mod audit;
+pub mod invitations;
 pub mod members;
 pub mod outbox;
 pub mod rate_limits;
@@ -39,6 +41,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "identity",
         include_str!("../../../../migrations/0002_identity.sql"),
+    ),
+    (
+        3,
+        "team",
+        include_str!("../../../../migrations/0003_team.sql"),
     ),
 ];
 

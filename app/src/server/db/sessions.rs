@@ -108,3 +108,15 @@ pub async fn delete_expired<'e>(
         .await
         .map(|done| done.rows_affected())
 }
+
+/// Ends every session of a user.
+pub async fn delete_for_user<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(db)
+        .await
+        .map(|_| ())
+}

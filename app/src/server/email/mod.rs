@@ -19,7 +19,7 @@ use crate::server::settings::Settings;
 use crate::server::tokens::new_id;
 
 /// Writes `email` to the outbox on `conn` (which should be inside the
-/// transaction of the change that causes the mail).
+/// transaction of the change that causes the mail); returns the row's id.
 ///
 /// # Errors
 /// On a database failure.
@@ -28,7 +28,7 @@ pub async fn enqueue(
     settings: &Settings,
     email: &RenderedEmail,
     now_ms: i64,
-) -> sqlx::Result<()> {
+) -> sqlx::Result<String> {
     let id = new_id();
     let message_id = format!("<{id}@{}>", settings.public_host());
     outbox::insert(
@@ -44,7 +44,8 @@ pub async fn enqueue(
         },
         now_ms,
     )
-    .await
+    .await?;
+    Ok(id)
 }
 
 /// "24 hours", "7 days", "30 minutes": for "the link works for …".

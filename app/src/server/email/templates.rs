@@ -24,6 +24,7 @@ macro_rules! template {
 
 pub const VERIFY_EMAIL: Template = template!("verify_email");
 pub const ACCOUNT_EXISTS: Template = template!("account_exists");
+pub const INVITATION: Template = template!("invitation");
 
 /// A message rendered for one recipient.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,7 +102,7 @@ mod tests {
 
     #[test]
     fn every_template_has_content_in_each_part() {
-        for template in [VERIFY_EMAIL, ACCOUNT_EXISTS] {
+        for template in [VERIFY_EMAIL, ACCOUNT_EXISTS, INVITATION] {
             let email = template.render(
                 "x@example.com",
                 &[
@@ -109,6 +110,8 @@ mod tests {
                     ("email", "x@example.com"),
                     ("link", "L"),
                     ("ttl", "T"),
+                    ("account", "Acme"),
+                    ("inviter", "Ada"),
                 ],
             );
             assert!(!email.subject.is_empty() && !email.subject.contains('\n'));

@@ -78,7 +78,8 @@ pub async fn queue_verification(
     );
     email::enqueue(conn, &state.settings, &message, now)
         .await
-        .context("queueing the verification email")
+        .context("queueing the verification email")?;
+    Ok(())
 }
 
 /// Registers a new, unverified user and queues the verification email; for

@@ -48,6 +48,13 @@ pub const REGISTRATIONS_PER_ADDRESS: Limit = Limit {
     window: Duration::from_secs(3600),
 };
 
+/// Invitations sent (and resent) per account: 100 per hour.
+pub const INVITES_PER_ACCOUNT: Limit = Limit {
+    name: "invites",
+    max: 100,
+    window: Duration::from_secs(3600),
+};
+
 impl Limit {
     fn bucket(&self, key: &str) -> String {
         format!("{}:{key}", self.name)

@@ -1,0 +1,93 @@
+//! Server functions for the invited person: the invitation link, and
+//! accepting after sign-in.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// What `/invite/{token}` shows. Looking changes nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum InviteLanding {
+    /// No user has this email yet: the registration form, prefilled.
+    Register {
+        account_name: String,
+        first_name: String,
+        last_name: String,
+        email: String,
+    },
+    /// A user with this email exists: sign in (as them), then accept.
+    SignIn {
+        account_name: String,
+        email: String,
+    },
+    Expired,
+    /// Unknown, cancelled, or replaced by a newer link.
+    Invalid,
+    AlreadyAccepted,
+}
+
+/// A pending invitation of the signed-in user, for `/invitations`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingInvitation {
+    pub id: String,
+    pub account_name: String,
+    pub invited_by: String,
+    /// Milliseconds since the Unix epoch.
+    pub expires_at: i64,
+}
+
+/// What an invitation link leads to.
+#[server(prefix = "/rpc", endpoint = "invitation/landing")]
+pub async fn invitation_landing(token: String) -> Result<InviteLanding, AppError> {
+    let state = super::ctx::state()?;
+    crate::server::services::invitations::landing(&state, &token)
+        .await
+        .map_err(super::ctx::internal)
+}
+
+/// Registers from an invitation link: the email is the invited one. The
+/// verification email is sent as for any registration.
+#[server(prefix = "/rpc", endpoint = "invitation/register")]
+pub async fn register_from_invitation(
+    token: String,
+    first_name: String,
+    last_name: String,
+    password: String,
+) -> Result<(), AppError> {
+    let state = super::ctx::state()?;
+    let client = super::ctx::client_address(&state);
+    crate::server::services::invitations::register(
+        &state,
+        &token,
+        &first_name,
+        &last_name,
+        password,
+        &client,
+    )
+    .await
+    .map_err(super::ctx::team_error)?;
+    leptos_axum::redirect("/check-email");
+    Ok(())
+}
+
+/// The signed-in user's pending invitations.
+#[server(prefix = "/rpc", endpoint = "invitation/pending")]
+pub async fn pending_invitations() -> Result<Vec<PendingInvitation>, AppError> {
+    let (state, user) = super::ctx::require_user().await?;
+    crate::server::services::invitations::pending_for(&state, &user)
+        .await
+        .map_err(super::ctx::internal)
+}
+
+/// Accepts an invitation: Active member with role User and a fresh API key;
+/// then home.
+#[server(prefix = "/rpc", endpoint = "invitation/accept")]
+pub async fn accept_invitation(invitation_id: String) -> Result<(), AppError> {
+    let (state, user) = super::ctx::require_user().await?;
+    crate::server::services::invitations::accept(&state, &user, &invitation_id)
+        .await
+        .map_err(super::ctx::team_error)?;
+    leptos_axum::redirect("/");
+    Ok(())
+}

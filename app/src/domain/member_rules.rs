@@ -1,0 +1,164 @@
+//! The member state machine: which action applies in which state, and what
+//! it leads to. The UI shows only the buttons that apply; the server checks
+//! the same rules again inside the transaction that changes the row.
+
+use serde::{Deserialize, Serialize};
+
+use super::{MemberStatus, Role};
+
+/// An admin's action on a member row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MemberAction {
+    Promote,
+    Demote,
+    Revoke,
+    Activate,
+}
+
+/// Why an action does not apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RuleViolation {
+    /// The action does not apply to a row in this state.
+    NotApplicable,
+    /// It would leave the account without an Active Admin.
+    LastActiveAdmin,
+}
+
+impl MemberAction {
+    pub const ALL: [Self; 4] = [Self::Promote, Self::Demote, Self::Revoke, Self::Activate];
+
+    /// The button label, exactly as the UI shows it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Promote => "Promote",
+            Self::Demote => "Demote",
+            Self::Revoke => "Revoke",
+            Self::Activate => "Activate",
+        }
+    }
+
+    /// The audit log's name for it.
+    pub fn audit_name(self) -> &'static str {
+        match self {
+            Self::Promote => "member.promote",
+            Self::Demote => "member.demote",
+            Self::Revoke => "member.revoke",
+            Self::Activate => "member.activate",
+        }
+    }
+
+    /// Whether the action is offered for a row in this state (ignoring the
+    /// last-admin rule, which needs the whole account).
+    pub fn applies_to(self, role: Role, status: MemberStatus) -> bool {
+        matches!(
+            (self, role, status),
+            (Self::Promote, Role::User, MemberStatus::Active)
+                | (Self::Demote, Role::Admin, MemberStatus::Active)
+                | (Self::Revoke, _, MemberStatus::Active)
+                | (Self::Activate, _, MemberStatus::Disabled)
+        )
+    }
+
+    /// The row's new role and status, given how many Active Admins the
+    /// account has now.
+    ///
+    /// # Errors
+    /// `NotApplicable` for a row in the wrong state; `LastActiveAdmin` when
+    /// it would remove the account's last Active Admin.
+    pub fn apply(
+        self,
+        role: Role,
+        status: MemberStatus,
+        active_admins: i64,
+    ) -> Result<(Role, MemberStatus), RuleViolation> {
+        if !self.applies_to(role, status) {
+            return Err(RuleViolation::NotApplicable);
+        }
+        let removes_an_admin = role == Role::Admin && matches!(self, Self::Demote | Self::Revoke);
+        if removes_an_admin && active_admins <= 1 {
+            return Err(RuleViolation::LastActiveAdmin);
+        }
+        Ok(match self {
+            Self::Promote => (Role::Admin, status),
+            Self::Demote => (Role::User, status),
+            Self::Revoke => (role, MemberStatus::Disabled),
+            Self::Activate => (role, MemberStatus::Active),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ROLES: [Role; 2] = [Role::User, Role::Admin];
+    const STATUSES: [MemberStatus; 3] = [
+        MemberStatus::Invited,
+        MemberStatus::Active,
+        MemberStatus::Disabled,
+    ];
+
+    #[test]
+    fn every_action_in_every_state() {
+        use MemberAction::*;
+        use MemberStatus::*;
+        use Role::*;
+        let expected = |action, role, status| -> Result<(Role, MemberStatus), RuleViolation> {
+            match (action, role, status) {
+                (Promote, User, Active) => Ok((Admin, Active)),
+                (Demote, Admin, Active) => Ok((User, Active)),
+                (Revoke, role, Active) => Ok((role, Disabled)),
+                (Activate, role, Disabled) => Ok((role, Active)),
+                _ => Err(RuleViolation::NotApplicable),
+            }
+        };
+        for action in MemberAction::ALL {
+            for role in ROLES {
+                for status in STATUSES {
+                    assert_eq!(
+                        action.apply(role, status, 5),
+                        expected(action, role, status),
+                        "{action:?} {role:?} {status:?}"
+                    );
+                    assert_eq!(
+                        action.applies_to(role, status),
+                        expected(action, role, status).is_ok()
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_last_active_admin_can_be_neither_demoted_nor_revoked() {
+        assert_eq!(
+            MemberAction::Demote.apply(Role::Admin, MemberStatus::Active, 1),
+            Err(RuleViolation::LastActiveAdmin)
+        );
+        assert_eq!(
+            MemberAction::Revoke.apply(Role::Admin, MemberStatus::Active, 1),
+            Err(RuleViolation::LastActiveAdmin)
+        );
+        assert!(
+            MemberAction::Revoke
+                .apply(Role::User, MemberStatus::Active, 1)
+                .is_ok()
+        );
+        assert!(
+            MemberAction::Demote
+                .apply(Role::Admin, MemberStatus::Active, 2)
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn disabled_rows_offer_only_activate() {
+        for role in ROLES {
+            let offered: Vec<_> = MemberAction::ALL
+                .into_iter()
+                .filter(|action| action.applies_to(role, MemberStatus::Disabled))
+                .collect();
+            assert_eq!(offered, vec![MemberAction::Activate]);
+        }
+    }
+}

@@ -1,0 +1,206 @@
+//! Invitations: one pending invitation per (account, email); the token is
+//! stored as a digest (for look-up) and sealed (for "Copy Invite Link").
+
+use sqlx::{Any, Executor, Row as _};
+
+pub struct NewInvitation<'a> {
+    pub id: &'a str,
+    pub account_id: &'a str,
+    pub member_id: &'a str,
+    pub email: &'a str,
+    pub email_normalized: &'a str,
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub invited_by: &'a str,
+    pub token_hash: &'a str,
+    pub token_sealed: &'a str,
+    pub expires_at: i64,
+    pub outbox_id: &'a str,
+}
+
+/// Inserts a pending invitation; `false` when one is already pending for
+/// that address in the account.
+pub async fn insert<'e>(
+    db: impl Executor<'e, Database = Any>,
+    invitation: &NewInvitation<'_>,
+    now_ms: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO invitations (id, account_id, member_id, email, email_normalized, first_name, last_name, \
+         invited_by, token_hash, token_sealed, state, expires_at, outbox_id, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11, $12, $13, $13) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(invitation.id)
+    .bind(invitation.account_id)
+    .bind(invitation.member_id)
+    .bind(invitation.email)
+    .bind(invitation.email_normalized)
+    .bind(invitation.first_name)
+    .bind(invitation.last_name)
+    .bind(invitation.invited_by)
+    .bind(invitation.token_hash)
+    .bind(invitation.token_sealed)
+    .bind(invitation.expires_at)
+    .bind(invitation.outbox_id)
+    .bind(now_ms)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+#[derive(Debug, Clone)]
+pub struct InvitationRecord {
+    pub id: String,
+    pub account_id: String,
+    pub account_name: String,
+    pub member_id: Option<String>,
+    pub email: String,
+    pub email_normalized: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub invited_by_label: String,
+    pub token_sealed: String,
+    pub state: String,
+    pub expires_at: i64,
+}
+
+const SELECT: &str = "SELECT i.id, i.account_id, a.name AS account_name, i.member_id, i.email, i.email_normalized, \
+     i.first_name, i.last_name, u.first_name || ' ' || u.last_name AS invited_by_label, i.token_sealed, i.state, i.expires_at \
+     FROM invitations i JOIN accounts a ON a.id = i.account_id JOIN users u ON u.id = i.invited_by";
+
+fn from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<InvitationRecord> {
+    Ok(InvitationRecord {
+        id: row.try_get("id")?,
+        account_id: row.try_get("account_id")?,
+        account_name: row.try_get("account_name")?,
+        member_id: row.try_get("member_id")?,
+        email: row.try_get("email")?,
+        email_normalized: row.try_get("email_normalized")?,
+        first_name: row.try_get("first_name")?,
+        last_name: row.try_get("last_name")?,
+        invited_by_label: row.try_get("invited_by_label")?,
+        token_sealed: row.try_get("token_sealed")?,
+        state: row.try_get("state")?,
+        expires_at: row.try_get("expires_at")?,
+    })
+}
+
+pub async fn find_by_token<'e>(
+    db: impl Executor<'e, Database = Any>,
+    token_hash: &str,
+) -> sqlx::Result<Option<InvitationRecord>> {
+    let sql = format!("{SELECT} WHERE i.token_hash = $1");
+    sqlx::query(&sql)
+        .bind(token_hash)
+        .fetch_optional(db)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
+pub async fn find_by_id<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: &str,
+) -> sqlx::Result<Option<InvitationRecord>> {
+    let sql = format!("{SELECT} WHERE i.id = $1");
+    sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(db)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
+/// The pending invitation of a member row.
+pub async fn pending_for_member<'e>(
+    db: impl Executor<'e, Database = Any>,
+    member_id: &str,
+) -> sqlx::Result<Option<InvitationRecord>> {
+    let sql = format!("{SELECT} WHERE i.member_id = $1 AND i.state = 'pending'");
+    sqlx::query(&sql)
+        .bind(member_id)
+        .fetch_optional(db)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
+/// Pending, unexpired invitations for an address, oldest first.
+pub async fn pending_for_email<'e>(
+    db: impl Executor<'e, Database = Any>,
+    email_normalized: &str,
+    now_ms: i64,
+) -> sqlx::Result<Vec<InvitationRecord>> {
+    let sql = format!(
+        "{SELECT} WHERE i.email_normalized = $1 AND i.state = 'pending' AND i.expires_at > $2 ORDER BY i.created_at"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(email_normalized)
+        .bind(now_ms)
+        .fetch_all(db)
+        .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Gives a pending invitation a new token, expiry and email.
+pub async fn renew<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: &str,
+    token_hash: &str,
+    token_sealed: &str,
+    expires_at: i64,
+    outbox_id: &str,
+    now_ms: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE invitations SET token_hash = $1, token_sealed = $2, expires_at = $3, outbox_id = $4, updated_at = $5 \
+         WHERE id = $6 AND state = 'pending'",
+    )
+    .bind(token_hash)
+    .bind(token_sealed)
+    .bind(expires_at)
+    .bind(outbox_id)
+    .bind(now_ms)
+    .bind(id)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+/// Moves a pending invitation to `state`; `false` if it was not pending.
+pub async fn finish<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: &str,
+    state: &str,
+    now_ms: i64,
+) -> sqlx::Result<bool> {
+    let accepted_at = (state == "accepted").then_some(now_ms);
+    let done = sqlx::query(
+        "UPDATE invitations SET state = $1, updated_at = $2, accepted_at = $3 WHERE id = $4 AND state = 'pending'",
+    )
+    .bind(state)
+    .bind(now_ms)
+    .bind(accepted_at)
+    .bind(id)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Whether `email_normalized` has a pending, unexpired invitation.
+pub async fn has_pending<'e>(
+    db: impl Executor<'e, Database = Any>,
+    email_normalized: &str,
+    now_ms: i64,
+) -> sqlx::Result<bool> {
+    let row = sqlx::query("SELECT 1 AS one FROM invitations WHERE email_normalized = $1 AND state = 'pending' AND expires_at > $2 LIMIT 1")
+        .bind(email_normalized)
+        .bind(now_ms)
+        .fetch_optional(db)
+        .await?;
+    Ok(row.is_some())
+}

@@ -1,0 +1,63 @@
+//! API-key authentication: one indexed look-up by the key's SHA-256 digest
+//! (no slow hash per request). Only Active members' keys work, so Revoke
+//! stops a key on the very next request and Activate restores it.
+
+use anyhow::Context as _;
+use sqlx::Row as _;
+
+use crate::domain::Role;
+use crate::server::AppState;
+use crate::server::api_keys;
+use crate::server::tokens::digest;
+
+/// Record `last used` at most this often per key.
+const LAST_USED_RESOLUTION_MS: i64 = 60_000;
+
+/// Who an API key belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiCaller {
+    pub member_id: String,
+    pub account_id: String,
+    pub user_id: String,
+    pub role: Role,
+}
+
+/// The Active member whose key this is, or `None` (malformed, unknown,
+/// refreshed away, or the member is not Active).
+///
+/// # Errors
+/// On a database failure.
+pub async fn authenticate(state: &AppState, key: &str) -> anyhow::Result<Option<ApiCaller>> {
+    if !api_keys::is_well_formed(key) {
+        return Ok(None);
+    }
+    let row = sqlx::query(
+        "SELECT id, account_id, user_id, role, api_key_last_used_at FROM members \
+         WHERE api_key_digest = $1 AND status = 'active'",
+    )
+    .bind(digest(key))
+    .fetch_optional(&state.db.pool)
+    .await
+    .context("looking up the API key")?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let member_id: String = row.try_get("id")?;
+    let last_used: Option<i64> = row.try_get("api_key_last_used_at")?;
+    let now = state.clock.now_ms();
+    if last_used.is_none_or(|at| now - at >= LAST_USED_RESOLUTION_MS) {
+        sqlx::query("UPDATE members SET api_key_last_used_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(&member_id)
+            .execute(&state.db.pool)
+            .await
+            .context("recording API key use")?;
+    }
+    let role: String = row.try_get("role")?;
+    Ok(Some(ApiCaller {
+        member_id,
+        account_id: row.try_get("account_id")?,
+        user_id: row.try_get("user_id")?,
+        role: Role::parse(&role).map_err(anyhow::Error::msg)?,
+    }))
+}
