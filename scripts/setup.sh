@@ -33,6 +33,12 @@ fi
 
 [ "$mode" = test ] || exit 0
 
+# The OpenAPI validator (PyPI).
+if ! python3 -c 'import openapi_spec_validator' >/dev/null 2>&1; then
+  say "installing openapi-spec-validator from PyPI"
+  python3 -m pip install --quiet 'openapi-spec-validator==0.7.*'
+fi
+
 # Debian packages: Chromium for Playwright, PostgreSQL for the tests.
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)

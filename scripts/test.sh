@@ -29,5 +29,9 @@ cargo test --workspace --exclude frontend --locked
 step "build the site (debug)"
 cargo xtask build
 
+step "OpenAPI document validates (openapi-spec-validator)"
+"$target/debug/server" openapi > "$target/openapi.json"
+python3 -m openapi_spec_validator "$target/openapi.json"
+
 step "end-to-end tests (Playwright, Chromium)"
 (cd end2end && npx playwright test)

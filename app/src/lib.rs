@@ -16,8 +16,8 @@ use leptos_router::{SsrMode, path};
 
 use components::auth_context::Auth;
 use components::{
-    CheckEmailPage, Home, NotFound, RegisterPage, SetupPage, SignInPage, SignedInShell, TeamPage,
-    VerifyEmailPage,
+    AuditLogPage, CheckEmailPage, Home, InvitationsPage, InvitePage, NotFound, RegisterPage,
+    SetupPage, SignInPage, SignedInShell, TeamPage, VerifyEmailPage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -56,9 +56,12 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async/>
                 <Route path=path!("/check-email") view=CheckEmailPage ssr=SsrMode::Async/>
                 <Route path=path!("/verify-email/:token") view=VerifyEmailPage ssr=SsrMode::Async/>
+                <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=SignedInShell ssr=SsrMode::Async>
                     <Route path=path!("") view=Home ssr=SsrMode::Async/>
                     <Route path=path!("/team") view=TeamPage ssr=SsrMode::Async/>
+                    <Route path=path!("/audit-log") view=AuditLogPage ssr=SsrMode::Async/>
+                    <Route path=path!("/invitations") view=InvitationsPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -14,7 +14,8 @@ use crate::startup::prepare_state;
 pub const USAGE: &str = "usage:
   server                      serve the app (configured by environment, see .env.example)
   server create-admin --first-name NAME --last-name NAME --email EMAIL
-                              create an admin; password from MUSTER_ADMIN_PASSWORD or stdin";
+                              create an admin; password from MUSTER_ADMIN_PASSWORD or stdin
+  server openapi              print the REST API's OpenAPI 3.1 document";
 
 fn flag(args: &[String], name: &str) -> anyhow::Result<String> {
     args.iter()

@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod rest;
 pub mod security;
 pub mod startup;
 

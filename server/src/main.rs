@@ -16,6 +16,10 @@ async fn main() -> anyhow::Result<()> {
             app.run_until(server::shutdown_signal()).await
         }
         Some("create-admin") => server::cli::create_admin(&args[1..]).await,
+        Some("openapi") => {
+            println!("{}", server::rest::routes().1.to_pretty_json()?);
+            Ok(())
+        }
         Some("-h" | "--help" | "help") => {
             println!("{}", server::cli::USAGE);
             Ok(())

@@ -189,6 +189,7 @@ pub fn router(state: AppState) -> Router {
     let context_state = state.clone();
     Router::new()
         .route("/healthz", get(healthz))
+        .merge(crate::rest::router())
         .leptos_routes_with_context(
             &state,
             routes,

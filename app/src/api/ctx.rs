@@ -109,21 +109,6 @@ pub fn internal(error: impl Into<anyhow::Error>) -> AppError {
     AppError::Internal
 }
 
-#[cfg(test)]
-mod tests {
-    use super::cookie_value;
-
-    #[test]
-    fn finds_a_cookie_among_others() {
-        assert_eq!(
-            cookie_value("a=1; muster_session=tok; b=2", "muster_session"),
-            Some("tok")
-        );
-        assert_eq!(cookie_value("xmuster_session=tok", "muster_session"), None);
-        assert_eq!(cookie_value("", "muster_session"), None);
-    }
-}
-
 /// The signed-in user, or `Unauthenticated`.
 ///
 /// # Errors
@@ -178,5 +163,20 @@ pub fn team_error(error: crate::server::services::team::TeamError) -> AppError {
         TeamError::Conflict(message) => AppError::Conflict(message),
         TeamError::RateLimited => AppError::TooManyRequests,
         TeamError::Unexpected(error) => internal(error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cookie_value;
+
+    #[test]
+    fn finds_a_cookie_among_others() {
+        assert_eq!(
+            cookie_value("a=1; muster_session=tok; b=2", "muster_session"),
+            Some("tok")
+        );
+        assert_eq!(cookie_value("xmuster_session=tok", "muster_session"), None);
+        assert_eq!(cookie_value("", "muster_session"), None);
     }
 }

@@ -138,6 +138,7 @@ pub async fn refresh_api_key(member_id: String) -> Result<MemberRow, AppError> {
     let (state, admin) = super::ctx::require_admin().await?;
     crate::server::services::team::refresh_api_key(&state, &admin, &member_id)
         .await
+        .map(|(row, _key)| row)
         .map_err(super::ctx::team_error)
 }
 

@@ -1,9 +1,12 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::A;
 
+use super::PendingInvitations;
 use crate::api::auth::CurrentUser;
 
-/// `/`: the account home; its heading is the account's name.
+/// `/`: the account home; its heading is the account's name. Without an
+/// account, the user's pending invitations (if any) are offered here.
 #[component]
 pub fn Home() -> impl IntoView {
     let user = expect_context::<CurrentUser>();
@@ -17,7 +20,12 @@ pub fn Home() -> impl IntoView {
         None => view! {
             <Title text="No account"/>
             <h1>"No account yet"</h1>
-            <p>"You are not an active member of any account."</p>
+            <p>"You are not an active member of any account. When an admin invites you, you can accept here or under "
+                <A href="/invitations">"Invitations"</A> "."</p>
+            <section class="home-invitations" aria-labelledby="home-invitations-title">
+                <h2 id="home-invitations-title">"Your invitations"</h2>
+                <PendingInvitations/>
+            </section>
         }
         .into_any(),
     }

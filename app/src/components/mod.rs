@@ -1,8 +1,15 @@
 //! One module per screen, plus the pieces they share.
 
+mod audit_log;
 pub mod auth_context;
+mod clipboard;
+mod confirm_dialog;
 mod field;
 mod home;
+mod invitations;
+mod invite;
+mod invite_modal;
+mod modal;
 mod not_found;
 mod register;
 mod setup;
@@ -11,8 +18,11 @@ mod sign_in;
 mod team;
 mod verify_email;
 
+pub use audit_log::AuditLogPage;
 pub use field::{Field, PasswordField};
 pub use home::Home;
+pub use invitations::{InvitationsPage, PendingInvitations};
+pub use invite::InvitePage;
 pub use not_found::NotFound;
 pub use register::{CheckEmailPage, RegisterForm, RegisterPage};
 pub use setup::SetupPage;

@@ -59,6 +59,7 @@ fn Frame(user: CurrentUser) -> impl IntoView {
                         <h2 id="nav-administration">"Administration"</h2>
                         <ul>
                             <li><A href="/team">"Team"</A></li>
+                            <li><A href="/audit-log">"Audit Log"</A></li>
                         </ul>
                     </nav>
                 })}

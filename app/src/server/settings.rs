@@ -20,6 +20,8 @@ pub struct Settings {
     pub allow_self_registration: bool,
     /// Delivery attempts before a message is marked dead.
     pub outbox_max_attempts: i64,
+    /// REST API requests per key per minute.
+    pub api_requests_per_minute: i64,
     /// The header a trusted reverse proxy puts the client address in (for
     /// rate limits); `None`: use the connection's address.
     pub trusted_proxy_header: Option<String>,
@@ -59,6 +61,7 @@ impl Default for Settings {
             invite_ttl: Duration::from_secs(7 * 24 * 3600),
             allow_self_registration: false,
             outbox_max_attempts: 12,
+            api_requests_per_minute: 600,
             trusted_proxy_header: None,
         }
     }

@@ -20,6 +20,16 @@ pub fn new_id() -> String {
     hex::encode(random_bytes::<16>())
 }
 
+/// True when `id` has the shape of our row ids (32 lowercase hex digits);
+/// anything else cannot name a row and is answered "not found" before it
+/// reaches the database.
+pub fn is_id(id: &str) -> bool {
+    id.len() == 32
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
 /// The digest under which a token is stored and looked up.
 pub fn digest(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
@@ -72,6 +82,14 @@ mod tests {
         assert!(!is_well_formed(&format!("{token}x")));
         assert!(!is_well_formed(&format!("{}é", &token[..41])));
         assert!(!is_well_formed(""));
+    }
+
+    #[test]
+    fn ids_are_recognised() {
+        assert!(is_id(&new_id()));
+        assert!(!is_id("x"));
+        assert!(!is_id(&new_id().to_uppercase()));
+        assert!(!is_id(&format!("{}\u{0}", &new_id()[..31])));
     }
 
     #[test]

@@ -222,7 +222,7 @@ impl TestApp {
             .fetch_one(&self.state.db.pool)
             .await
             .unwrap();
-        members::insert(
+        let member_id = members::insert(
             &self.state.db.pool,
             &account_id,
             &user_id,
@@ -232,6 +232,11 @@ impl TestApp {
         )
         .await
         .unwrap();
+        let (key, key_digest) = app::server::api_keys::generate();
+        let sealed = app::server::sealing::seal(&self.state.secret, &member_id, &key).unwrap();
+        members::set_api_key(&self.state.db.pool, &member_id, &key_digest, &sealed, now)
+            .await
+            .unwrap();
         user_id
     }
 

@@ -9,3 +9,5 @@ mod cli;
 mod foundation;
 mod identity;
 mod outbox;
+mod rest;
+mod team;

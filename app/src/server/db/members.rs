@@ -73,8 +73,9 @@ const SELECT: &str = "SELECT m.id, m.account_id, m.user_id, m.role, m.status, m.
      LEFT JOIN invitations i ON i.member_id = m.id AND i.state = 'pending' \
      LEFT JOIN outbox o ON o.id = i.outbox_id";
 
-/// Search and status filter; `$2`: status or '', `$3`: LIKE pattern or ''.
-const FILTER: &str = "WHERE m.account_id = $1 AND ($2 = '' OR m.status = $2) AND ($3 = '' \
+/// Search, status and role filters; `$2`: status or '', `$3`: LIKE pattern
+/// or '', `$4`: role or ''.
+const FILTER: &str = "WHERE m.account_id = $1 AND ($2 = '' OR m.status = $2) AND ($4 = '' OR m.role = $4) AND ($3 = '' \
      OR LOWER(COALESCE(u.first_name, i.first_name) || ' ' || COALESCE(u.last_name, i.last_name)) LIKE $3 ESCAPE '\\' \
      OR LOWER(COALESCE(u.email, i.email)) LIKE $3 ESCAPE '\\')";
 
@@ -131,20 +132,31 @@ pub async fn find<'e>(
         .transpose()
 }
 
+/// The filters of a member listing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Filter<'a> {
+    /// A status, or '' for all.
+    pub status: &'a str,
+    /// A role, or '' for all.
+    pub role: &'a str,
+    /// A LIKE pattern (see [`like_pattern`]), or '' for all.
+    pub pattern: &'a str,
+}
+
 /// One page of an account's members, newest first, in one query.
 pub async fn page<'e>(
     db: impl Executor<'e, Database = Any>,
     account_id: &str,
-    status: &str,
-    pattern: &str,
+    filter: Filter<'_>,
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<MemberRecord>> {
-    let sql = format!("{SELECT} {FILTER} ORDER BY m.created_at DESC, m.id DESC LIMIT $4 OFFSET $5");
+    let sql = format!("{SELECT} {FILTER} ORDER BY m.created_at DESC, m.id DESC LIMIT $5 OFFSET $6");
     let rows = sqlx::query(&sql)
         .bind(account_id)
-        .bind(status)
-        .bind(pattern)
+        .bind(filter.status)
+        .bind(filter.pattern)
+        .bind(filter.role)
         .bind(limit)
         .bind(offset)
         .fetch_all(db)
@@ -155,8 +167,7 @@ pub async fn page<'e>(
 pub async fn count<'e>(
     db: impl Executor<'e, Database = Any>,
     account_id: &str,
-    status: &str,
-    pattern: &str,
+    filter: Filter<'_>,
 ) -> sqlx::Result<i64> {
     let sql = format!(
         "SELECT COUNT(*) AS n FROM members m LEFT JOIN users u ON u.id = m.user_id \
@@ -164,8 +175,9 @@ pub async fn count<'e>(
     );
     sqlx::query(&sql)
         .bind(account_id)
-        .bind(status)
-        .bind(pattern)
+        .bind(filter.status)
+        .bind(filter.pattern)
+        .bind(filter.role)
         .fetch_one(db)
         .await?
         .try_get("n")

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod idempotency;
 pub mod invitations;
 pub mod members;
 pub mod outbox;
@@ -46,6 +47,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         3,
         "team",
         include_str!("../../../../migrations/0003_team.sql"),
+    ),
+    (
+        4,
+        "idempotency",
+        include_str!("../../../../migrations/0004_idempotency.sql"),
     ),
 ];
 

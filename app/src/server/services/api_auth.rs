@@ -18,8 +18,25 @@ const LAST_USED_RESOLUTION_MS: i64 = 60_000;
 pub struct ApiCaller {
     pub member_id: String,
     pub account_id: String,
+    pub account_name: String,
     pub user_id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
     pub role: Role,
+}
+
+impl ApiCaller {
+    /// The caller as the actor of team changes made through the API.
+    pub fn actor(&self) -> super::team::Actor {
+        super::team::Actor {
+            user_id: self.user_id.clone(),
+            account_id: self.account_id.clone(),
+            account_name: self.account_name.clone(),
+            label: format!("{} {} <{}>", self.first_name, self.last_name, self.email),
+            source: super::team::Source::Api,
+        }
+    }
 }
 
 /// The Active member whose key this is, or `None` (malformed, unknown,
@@ -32,8 +49,10 @@ pub async fn authenticate(state: &AppState, key: &str) -> anyhow::Result<Option<
         return Ok(None);
     }
     let row = sqlx::query(
-        "SELECT id, account_id, user_id, role, api_key_last_used_at FROM members \
-         WHERE api_key_digest = $1 AND status = 'active'",
+        "SELECT m.id, m.account_id, a.name AS account_name, m.user_id, m.role, m.api_key_last_used_at, \
+                u.first_name, u.last_name, u.email \
+         FROM members m JOIN users u ON u.id = m.user_id JOIN accounts a ON a.id = m.account_id \
+         WHERE m.api_key_digest = $1 AND m.status = 'active'",
     )
     .bind(digest(key))
     .fetch_optional(&state.db.pool)
@@ -57,7 +76,11 @@ pub async fn authenticate(state: &AppState, key: &str) -> anyhow::Result<Option<
     Ok(Some(ApiCaller {
         member_id,
         account_id: row.try_get("account_id")?,
+        account_name: row.try_get("account_name")?,
         user_id: row.try_get("user_id")?,
+        first_name: row.try_get("first_name")?,
+        last_name: row.try_get("last_name")?,
+        email: row.try_get("email")?,
         role: Role::parse(&role).map_err(anyhow::Error::msg)?,
     }))
 }

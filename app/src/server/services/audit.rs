@@ -51,6 +51,43 @@ pub async fn record(
     .context("writing the audit event")
 }
 
+fn to_entry(event: audit::EventRecord) -> AuditEntry {
+    AuditEntry {
+        id: event.id,
+        at: event.created_at,
+        actor: event.actor_label,
+        target: event.target_label,
+        action: event.action,
+        before: event.before,
+        after: event.after,
+        source: event.source,
+    }
+}
+
+/// Up to `limit` events from `offset`, newest first, and whether more follow.
+///
+/// # Errors
+/// On a database failure.
+pub async fn window(
+    state: &AppState,
+    actor: &Actor,
+    limit: u32,
+    offset: u64,
+) -> Result<(Vec<AuditEntry>, bool), TeamError> {
+    let offset = i64::try_from(offset).context("offset out of range")?;
+    let mut events = audit::page(
+        &state.db.pool,
+        &actor.account_id,
+        i64::from(limit) + 1,
+        offset,
+    )
+    .await
+    .context("reading the audit log")?;
+    let more = events.len() > limit as usize;
+    events.truncate(limit as usize);
+    Ok((events.into_iter().map(to_entry).collect(), more))
+}
+
 /// A page of the account's audit log, newest first.
 ///
 /// # Errors
@@ -70,19 +107,7 @@ pub async fn list(state: &AppState, actor: &Actor, page: u32) -> Result<AuditPag
         .await
         .context("counting the audit log")?;
     Ok(AuditPage {
-        entries: events
-            .into_iter()
-            .map(|event| AuditEntry {
-                id: event.id,
-                at: event.created_at,
-                actor: event.actor_label,
-                target: event.target_label,
-                action: event.action,
-                before: event.before,
-                after: event.after,
-                source: event.source,
-            })
-            .collect(),
+        entries: events.into_iter().map(to_entry).collect(),
         total,
         page,
         page_size: PAGE_SIZE,

@@ -48,9 +48,11 @@ pub async fn sign_in(
     }
     let parsed = EmailAddress::parse(email).ok();
     // The per-account limit is keyed by what was typed, known or not.
-    let account_key = parsed
-        .as_ref()
-        .map_or_else(|| email.trim().to_lowercase(), EmailAddress::normalized);
+    // (A digest for anything unparseable: it may hold bytes no database keeps.)
+    let account_key = parsed.as_ref().map_or_else(
+        || digest(&email.trim().to_lowercase()),
+        EmailAddress::normalized,
+    );
     if SIGN_IN_FAILURES_PER_ACCOUNT
         .exhausted(state, &account_key)
         .await?

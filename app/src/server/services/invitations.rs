@@ -17,7 +17,7 @@ use crate::error::FieldErrors;
 use crate::server::AppState;
 use crate::server::db::invitations::{self, InvitationRecord};
 use crate::server::db::{members, users};
-use crate::server::tokens::{digest, is_well_formed};
+use crate::server::tokens::{digest, is_id, is_well_formed};
 use crate::server::{api_keys, sealing};
 
 async fn by_token(state: &AppState, token: &str) -> anyhow::Result<Option<InvitationRecord>> {
@@ -158,6 +158,9 @@ pub async fn accept(
     user: &CurrentUser,
     invitation_id: &str,
 ) -> Result<(), TeamError> {
+    if !is_id(invitation_id) {
+        return Err(TeamError::NotFound);
+    }
     let now = state.clock.now_ms();
     let mut tx = state.db.begin_write().await.context("beginning accept")?;
     let invitation = invitations::find_by_id(&mut *tx, invitation_id)

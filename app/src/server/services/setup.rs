@@ -4,9 +4,9 @@
 use anyhow::Context as _;
 
 use crate::domain::{EmailAddress, MemberStatus, Password, PersonName, Role};
-use crate::server::AppState;
 use crate::server::db::{accounts, members, users};
 use crate::server::tokens::new_id;
+use crate::server::{AppState, api_keys, sealing};
 
 pub struct NewAdmin {
     pub first_name: PersonName,
@@ -92,7 +92,7 @@ pub async fn create_admin(
     if inserted.context("inserting the admin user")? == users::Inserted::EmailTaken {
         return Err(SetupError::EmailTaken);
     }
-    members::insert(
+    let member_id = members::insert(
         &mut *tx,
         &account_id,
         &user_id,
@@ -102,6 +102,11 @@ pub async fn create_admin(
     )
     .await
     .context("inserting the admin membership")?;
+    let (key, key_digest) = api_keys::generate();
+    let sealed = sealing::seal(&state.secret, &member_id, &key)?;
+    members::set_api_key(&mut *tx, &member_id, &key_digest, &sealed, now)
+        .await
+        .context("storing the admin's API key")?;
     tx.commit().await.context("committing setup")?;
     tracing::info!(user_id, "admin created");
     Ok(user_id)

@@ -10,7 +10,7 @@ use sqlx::{Any, Transaction};
 use super::audit::{self, member_state};
 use super::rate_limit::INVITES_PER_ACCOUNT;
 use crate::api::team::{InvitationSummary, MemberPage, MemberRow, PAGE_SIZE};
-use crate::domain::{EmailAddress, MemberAction, MemberStatus, PersonName, RuleViolation};
+use crate::domain::{EmailAddress, MemberAction, MemberStatus, PersonName, Role, RuleViolation};
 use crate::error::{FieldError, FieldErrors};
 use crate::server::AppState;
 use crate::server::clock::millis;
@@ -18,7 +18,7 @@ use crate::server::db::invitations::{self, NewInvitation};
 use crate::server::db::members::{self, MemberRecord, like_pattern};
 use crate::server::db::sessions;
 use crate::server::email::{self, describe_duration, templates};
-use crate::server::tokens::{digest, new_id, new_token};
+use crate::server::tokens::{digest, is_id, new_id, new_token};
 use crate::server::{api_keys, sealing};
 
 /// Where a request came from, for the audit log.
@@ -127,6 +127,9 @@ async fn find(
     actor: &Actor,
     member_id: &str,
 ) -> Result<MemberRecord, TeamError> {
+    if !is_id(member_id) {
+        return Err(TeamError::NotFound);
+    }
     members::find(&mut **tx, &actor.account_id, member_id)
         .await
         .context("reading the member")?
@@ -141,6 +144,75 @@ fn require_status(record: &MemberRecord, status: MemberStatus) -> Result<(), Tea
     }
 }
 
+/// Checks and normalises listing filters.
+fn filter_inputs<'a>(
+    q: &str,
+    status: &'a str,
+    role: &'a str,
+) -> Result<(String, &'a str, &'a str), TeamError> {
+    let status = status.trim();
+    if !status.is_empty() && MemberStatus::parse(status).is_err() {
+        return Err(field_error("status", "Choose invited, active or disabled."));
+    }
+    let role = role.trim();
+    if !role.is_empty() && Role::parse(role).is_err() {
+        return Err(field_error("role", "Choose user or admin."));
+    }
+    if q.chars().count() > 200 {
+        return Err(field_error("q", "Search for at most 200 characters."));
+    }
+    if q.chars().any(char::is_control) {
+        return Err(field_error(
+            "q",
+            "Search text cannot contain control characters.",
+        ));
+    }
+    Ok((like_pattern(q), status, role))
+}
+
+/// Up to `limit` members from `offset`, newest first, and whether more
+/// follow (one query: it reads `limit + 1` rows).
+///
+/// # Errors
+/// `Invalid` for an unknown status or role filter.
+pub async fn list_members_window(
+    state: &AppState,
+    actor: &Actor,
+    q: &str,
+    status: &str,
+    role: &str,
+    limit: u32,
+    offset: u64,
+) -> Result<(Vec<MemberRow>, bool), TeamError> {
+    let (pattern, status, role) = filter_inputs(q, status, role)?;
+    let filter = members::Filter {
+        status,
+        role,
+        pattern: &pattern,
+    };
+    let offset =
+        i64::try_from(offset).map_err(|_| field_error("cursor", "The cursor is not valid."))?;
+    let mut records = members::page(
+        &state.db.pool,
+        &actor.account_id,
+        filter,
+        i64::from(limit) + 1,
+        offset,
+    )
+    .await
+    .context("listing members")?;
+    let more = records.len() > limit as usize;
+    records.truncate(limit as usize);
+    let now = state.clock.now_ms();
+    Ok((
+        records
+            .into_iter()
+            .map(|record| to_row(record, actor, now))
+            .collect(),
+        more,
+    ))
+}
+
 /// One page of the Team table, newest first: two queries (page and count).
 ///
 /// # Errors
@@ -152,27 +224,24 @@ pub async fn list_members(
     status: &str,
     page: u32,
 ) -> Result<MemberPage, TeamError> {
-    let status = status.trim();
-    if !status.is_empty() && MemberStatus::parse(status).is_err() {
-        return Err(field_error("status", "Choose Invited, Active or Disabled."));
-    }
-    if q.chars().count() > 200 {
-        return Err(field_error("q", "Search for at most 200 characters."));
-    }
+    let (pattern, status, role) = filter_inputs(q, status, "")?;
+    let filter = members::Filter {
+        status,
+        role,
+        pattern: &pattern,
+    };
     let page = page.max(1);
-    let pattern = like_pattern(q);
     let offset = i64::from(page - 1) * i64::from(PAGE_SIZE);
     let records = members::page(
         &state.db.pool,
         &actor.account_id,
-        status,
-        &pattern,
+        filter,
         i64::from(PAGE_SIZE),
         offset,
     )
     .await
     .context("listing members")?;
-    let total = members::count(&state.db.pool, &actor.account_id, status, &pattern)
+    let total = members::count(&state.db.pool, &actor.account_id, filter)
         .await
         .context("counting members")?;
     let now = state.clock.now_ms();
@@ -185,6 +254,47 @@ pub async fn list_members(
         page,
         page_size: PAGE_SIZE,
     })
+}
+
+/// One member of the actor's account.
+///
+/// # Errors
+/// `NotFound` for ids of other accounts or none.
+pub async fn get_member(
+    state: &AppState,
+    actor: &Actor,
+    member_id: &str,
+) -> Result<MemberRow, TeamError> {
+    if !is_id(member_id) {
+        return Err(TeamError::NotFound);
+    }
+    let record = members::find(&state.db.pool, &actor.account_id, member_id)
+        .await
+        .context("reading the member")?
+        .ok_or(TeamError::NotFound)?;
+    Ok(to_row(record, actor, state.clock.now_ms()))
+}
+
+/// The Invited member row of a pending invitation of the actor's account.
+///
+/// # Errors
+/// `NotFound` for unknown, other accounts' or no longer pending invitations.
+pub async fn member_for_invitation(
+    state: &AppState,
+    actor: &Actor,
+    invitation_id: &str,
+) -> Result<String, TeamError> {
+    if !is_id(invitation_id) {
+        return Err(TeamError::NotFound);
+    }
+    let invitation = invitations::find_by_id(&state.db.pool, invitation_id)
+        .await
+        .context("reading the invitation")?
+        .filter(|invitation| {
+            invitation.account_id == actor.account_id && invitation.state == "pending"
+        })
+        .ok_or(TeamError::NotFound)?;
+    invitation.member_id.ok_or(TeamError::NotFound)
 }
 
 /// Seals a fresh invitation token for invitation `id`; queues its email.
@@ -466,6 +576,7 @@ pub async fn reveal_api_key(
 }
 
 /// Gives the member a new API key; the old one fails on the next request.
+/// Returns the row and the new key.
 ///
 /// # Errors
 /// `NotFound`, `Rule` for a row that is not Active.
@@ -473,7 +584,7 @@ pub async fn refresh_api_key(
     state: &AppState,
     actor: &Actor,
     member_id: &str,
-) -> Result<MemberRow, TeamError> {
+) -> Result<(MemberRow, String), TeamError> {
     let now = state.clock.now_ms();
     let mut tx = begin_as_admin(state, actor).await?;
     let record = find(&mut tx, actor, member_id).await?;
@@ -485,7 +596,7 @@ pub async fn refresh_api_key(
         .context("storing the new API key")?;
     audit::record(&mut tx, actor, &record, "api_key.refresh", None, None, now).await?;
     tx.commit().await.context("committing the refresh")?;
-    Ok(to_row(record, actor, now))
+    Ok((to_row(record, actor, now), key))
 }
 
 /// Promote, Demote, Revoke or Activate. Revoke also ends the member's

@@ -1,0 +1,170 @@
+//! `/audit-log`: who did what to whom, newest first (Admins only).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use super::set_page_status;
+use super::team::{page_count, page_number};
+use crate::api::auth::CurrentUser;
+use crate::api::team::{AuditEntry, list_audit_events};
+
+/// The civil date (year, month, day) of a day count since 1970-01-01
+/// (Howard Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097); // [0, 146096]
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365; // [0, 399]
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // [0, 365]
+    let mp = (5 * doy + 2) / 153; // [0, 11]
+    let day = doy - (153 * mp + 2) / 5 + 1; // [1, 31]
+    let month = if mp < 10 { mp + 3 } else { mp - 9 }; // [1, 12]
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    // Both are in small ranges (see above), so the casts cannot truncate.
+    (year, month as u32, day as u32)
+}
+
+/// Milliseconds since the Unix epoch as `YYYY-MM-DD HH:MM UTC`.
+pub fn format_utc(ms: i64) -> String {
+    let seconds = ms.div_euclid(1_000);
+    let (year, month, day) = civil_from_days(seconds.div_euclid(86_400));
+    let of_day = seconds.rem_euclid(86_400);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        of_day / 3_600,
+        of_day % 3_600 / 60
+    )
+}
+
+/// An event's before → after, as far as it has them.
+fn change(entry: &AuditEntry) -> String {
+    match (&entry.before, &entry.after) {
+        (Some(before), Some(after)) => format!("{before} → {after}"),
+        (None, Some(after)) => after.clone(),
+        (Some(before), None) => format!("{before} → —"),
+        (None, None) => String::new(),
+    }
+}
+
+#[component]
+pub fn AuditLogPage() -> impl IntoView {
+    let user = expect_context::<CurrentUser>();
+    if !user.is_admin() {
+        set_page_status(403);
+        return view! {
+            <Title text="Access denied"/>
+            <h1>"Access denied"</h1>
+            <p>"Only admins can read the audit log."</p>
+        }
+        .into_any();
+    }
+    let query = use_query_map();
+    let page = move || page_number(query.read().get("page"));
+    let events = Resource::new(page, list_audit_events);
+    view! {
+        <Title text="Audit Log"/>
+        <h1>"Audit Log"</h1>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match events.await {
+                    Ok(page) => {
+                        let pages = page_count(page.total, page.page_size);
+                        let current = page.page;
+                        let empty = page.entries.is_empty();
+                        view! {
+                            <div class="table-wrap">
+                                <table class="audit">
+                                    <caption class="visually-hidden">"Audit events, newest first"</caption>
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">"When"</th>
+                                            <th scope="col">"Actor"</th>
+                                            <th scope="col">"Action"</th>
+                                            <th scope="col">"Target"</th>
+                                            <th scope="col">"Change"</th>
+                                            <th scope="col">"Source"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {page.entries.into_iter().map(|entry| {
+                                            let change = change(&entry);
+                                            view! {
+                                                <tr>
+                                                    <td class="nowrap">
+                                                        <time datetime=entry.at.to_string()>{format_utc(entry.at)}</time>
+                                                    </td>
+                                                    <td>{entry.actor}</td>
+                                                    <td><code>{entry.action}</code></td>
+                                                    <td>{entry.target}</td>
+                                                    <td>{change}</td>
+                                                    <td class="source">{entry.source}</td>
+                                                </tr>
+                                            }
+                                        }).collect_view()}
+                                        {empty.then(|| view! {
+                                            <tr><td colspan="6" class="empty">"Nothing has happened yet."</td></tr>
+                                        })}
+                                    </tbody>
+                                </table>
+                            </div>
+                            <div class="pager">
+                                {if current > 1 {
+                                    view! { <a href=format!("/audit-log?page={}", current - 1) rel="prev">"Previous"</a> }.into_any()
+                                } else {
+                                    view! { <span class="pager-off" aria-disabled="true">"Previous"</span> }.into_any()
+                                }}
+                                <span class="pager-position">{format!("Page {current} of {pages}")}</span>
+                                {if i64::from(current) < pages {
+                                    view! { <a href=format!("/audit-log?page={}", current + 1) rel="next">"Next"</a> }.into_any()
+                                } else {
+                                    view! { <span class="pager-off" aria-disabled="true">"Next"</span> }.into_any()
+                                }}
+                            </div>
+                        }
+                        .into_any()
+                    }
+                    Err(error) => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+    .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_utc_times() {
+        assert_eq!(format_utc(0), "1970-01-01 00:00 UTC");
+        assert_eq!(format_utc(951_782_400_000), "2000-02-29 00:00 UTC");
+        assert_eq!(format_utc(1_709_251_199_000), "2024-02-29 23:59 UTC");
+        assert_eq!(
+            format_utc(1_735_689_600_000 - 60_000),
+            "2024-12-31 23:59 UTC"
+        );
+        assert_eq!(format_utc(-1), "1969-12-31 23:59 UTC");
+        assert_eq!(format_utc(4_102_444_800_000), "2100-01-01 00:00 UTC");
+    }
+
+    #[test]
+    fn days_round_trip_over_four_centuries() {
+        // Consecutive days give consecutive dates.
+        let mut previous = civil_from_days(-1);
+        for days in 0..146_097 {
+            let (year, month, day) = civil_from_days(days);
+            let (py, pm, pd) = previous;
+            let next_day = (year, month, day) == (py, pm, pd + 1);
+            let next_month = day == 1
+                && ((year == py && month == pm + 1) || (year == py + 1 && month == 1 && pm == 12));
+            assert!(
+                next_day || next_month,
+                "{previous:?} -> {:?}",
+                (year, month, day)
+            );
+            previous = (year, month, day);
+        }
+    }
+}

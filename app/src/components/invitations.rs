@@ -1,0 +1,78 @@
+//! `/invitations`: the signed-in user's pending invitations, each with
+//! "Accept". Also shown on the home page of a user without an account.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use super::action_error;
+use super::audit_log::format_utc;
+use super::auth_context::Auth;
+use crate::api::invitations::{AcceptInvitation, pending_invitations};
+
+#[component]
+pub fn InvitationsPage() -> impl IntoView {
+    view! {
+        <Title text="Invitations"/>
+        <h1>"Invitations"</h1>
+        <PendingInvitations/>
+    }
+}
+
+/// Each pending invitation: "You have been invited to join {account}" and
+/// "Accept" (a form, so it works before hydration too).
+#[component]
+pub fn PendingInvitations() -> impl IntoView {
+    let accept = ServerAction::<AcceptInvitation>::new();
+    let error = action_error(accept);
+    let invitations = Resource::new(move || accept.version().get(), |_| pending_invitations());
+    // Accepting changes the signed-in user's membership; the server then
+    // redirects home, which must show the account. (The router waits a frame
+    // before following the redirect, so this runs first.)
+    let auth = Auth::get();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = accept.value().get() {
+            auth.user.refetch();
+        }
+    });
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match invitations.await {
+                    Ok(list) if list.is_empty() => view! {
+                        <p>"You have no pending invitations."</p>
+                    }.into_any(),
+                    Ok(list) => view! {
+                        <ul class="invitations">
+                            {list.into_iter().map(|invitation| view! {
+                                <li class="invitation">
+                                    <p class="invitation-text">
+                                        {format!("You have been invited to join {}", invitation.account_name)}
+                                    </p>
+                                    <p class="muted">
+                                        {format!(
+                                            "Invited by {}. The invitation expires {}.",
+                                            invitation.invited_by,
+                                            format_utc(invitation.expires_at),
+                                        )}
+                                    </p>
+                                    <ActionForm action=accept>
+                                        <input type="hidden" name="invitation_id" value=invitation.id/>
+                                        <button
+                                            type="submit"
+                                            disabled=move || accept.pending().get()
+                                            aria-busy=move || accept.pending().get().to_string()
+                                        >
+                                            "Accept"
+                                        </button>
+                                    </ActionForm>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                        <p class="form-error" role="alert">{move || error.get().map(|e| e.to_string())}</p>
+                    }.into_any(),
+                    Err(error) => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

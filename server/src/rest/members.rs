@@ -1,0 +1,204 @@
+//! `/api/v1/me` and `/api/v1/members…`.
+
+use app::domain::MemberAction;
+use app::server::AppState;
+use app::server::services::team;
+use axum::Json;
+use axum::extract::{Path, State};
+
+use super::extract::{Admin, ApiQuery, Caller, decode_cursor, encode_cursor, page_limit};
+use super::problem::Problem;
+use super::schema::{ApiKey, Me, Member, MemberList, MemberQuery};
+
+/// The caller's own membership. Any valid key may call this.
+#[utoipa::path(operation_id = "get_me", get, path = "/api/v1/me", tag = "members",
+    responses(
+        (status = 200, body = Me),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn me(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+) -> Result<Json<Me>, Problem> {
+    let actor = caller.actor();
+    let member = team::get_member(&state, &actor, &caller.member_id).await?;
+    Ok(Json(Me {
+        member: member.into(),
+        account_id: caller.account_id,
+        account_name: caller.account_name,
+    }))
+}
+
+/// Members of the key's account, newest first.
+#[utoipa::path(operation_id = "list_members", get, path = "/api/v1/members", tag = "members", params(MemberQuery),
+    responses(
+        (status = 200, body = MemberList),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list_members(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    ApiQuery(query): ApiQuery<MemberQuery>,
+) -> Result<Json<MemberList>, Problem> {
+    let limit = page_limit(query.limit)?;
+    let offset = decode_cursor(query.cursor.as_deref())?;
+    let (rows, more) = team::list_members_window(
+        &state,
+        &caller.actor(),
+        query.q.as_deref().unwrap_or_default(),
+        query.status.as_deref().unwrap_or_default(),
+        query.role.as_deref().unwrap_or_default(),
+        limit,
+        offset,
+    )
+    .await?;
+    Ok(Json(MemberList {
+        next_cursor: more.then(|| encode_cursor(offset + u64::from(limit))),
+        data: rows.into_iter().map(Member::from).collect(),
+    }))
+}
+
+/// One member.
+#[utoipa::path(operation_id = "get_member", get, path = "/api/v1/members/{id}", tag = "members",
+    params(("id" = String, Path, description = "Member id")),
+    responses(
+        (status = 200, body = Member),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get_member(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Path(id): Path<String>,
+) -> Result<Json<Member>, Problem> {
+    Ok(Json(
+        team::get_member(&state, &caller.actor(), &id).await?.into(),
+    ))
+}
+
+/// The member's API key (Active members; audited as a reveal).
+#[utoipa::path(operation_id = "reveal_api_key", get, path = "/api/v1/members/{id}/api-key", tag = "api keys",
+    params(("id" = String, Path, description = "Member id")),
+    responses(
+        (status = 200, body = ApiKey),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn reveal_api_key(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Path(id): Path<String>,
+) -> Result<Json<ApiKey>, Problem> {
+    let api_key = team::reveal_api_key(&state, &caller.actor(), &id).await?;
+    Ok(Json(ApiKey { api_key }))
+}
+
+/// A new API key for the member; the old one fails on the next request.
+#[utoipa::path(operation_id = "refresh_api_key", post, path = "/api/v1/members/{id}/api-key/refresh", tag = "api keys",
+    params(("id" = String, Path, description = "Member id")),
+    responses(
+        (status = 200, body = ApiKey),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn refresh_api_key(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Path(id): Path<String>,
+) -> Result<Json<ApiKey>, Problem> {
+    let (_, api_key) = team::refresh_api_key(&state, &caller.actor(), &id).await?;
+    Ok(Json(ApiKey { api_key }))
+}
+
+async fn change(
+    state: &AppState,
+    caller: &app::server::services::api_auth::ApiCaller,
+    id: &str,
+    action: MemberAction,
+) -> Result<Json<Member>, Problem> {
+    Ok(Json(
+        team::change_member(state, &caller.actor(), id, action)
+            .await?
+            .into(),
+    ))
+}
+
+/// User → Admin (Active members).
+#[utoipa::path(operation_id = "promote_member", post, path = "/api/v1/members/{id}/promote", tag = "members",
+    params(("id" = String, Path, description = "Member id")),
+    responses(
+        (status = 200, body = Member),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid_state`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn promote(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Path(id): Path<String>,
+) -> Result<Json<Member>, Problem> {
+    change(&state, &caller, &id, MemberAction::Promote).await
+}
+
+/// Admin → User (Active members; never the last Active Admin).
+#[utoipa::path(operation_id = "demote_member", post, path = "/api/v1/members/{id}/demote", tag = "members",
+    params(("id" = String, Path, description = "Member id")),
+    responses(
+        (status = 200, body = Member),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid_state` or `last_active_admin`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn demote(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Path(id): Path<String>,
+) -> Result<Json<Member>, Problem> {
+    change(&state, &caller, &id, MemberAction::Demote).await
+}
+
+/// Active → Disabled: their sessions end and their key stops working.
+#[utoipa::path(operation_id = "revoke_member", post, path = "/api/v1/members/{id}/revoke", tag = "members",
+    params(("id" = String, Path, description = "Member id")),
+    responses(
+        (status = 200, body = Member),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid_state` or `last_active_admin`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn revoke(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Path(id): Path<String>,
+) -> Result<Json<Member>, Problem> {
+    change(&state, &caller, &id, MemberAction::Revoke).await
+}
+
+/// Disabled → Active: the same key works again.
+#[utoipa::path(operation_id = "activate_member", post, path = "/api/v1/members/{id}/activate", tag = "members",
+    params(("id" = String, Path, description = "Member id")),
+    responses(
+        (status = 200, body = Member),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid_state`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn activate(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Path(id): Path<String>,
+) -> Result<Json<Member>, Problem> {
+    change(&state, &caller, &id, MemberAction::Activate).await
+}

@@ -1,0 +1,158 @@
+//! Errors as `application/problem+json` (RFC 9457) with a stable `code`.
+
+use app::domain::RuleViolation;
+use app::server::services::team::TeamError;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// One invalid field.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProblemField {
+    /// The field's name, as in the request.
+    pub field: String,
+    pub message: String,
+}
+
+/// An error. `code` is stable; `title` and `detail` are for people.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "/api/v1/problems/last_active_admin",
+    "title": "Conflict",
+    "status": 409,
+    "detail": "The account must keep at least one active admin.",
+    "code": "last_active_admin"
+}))]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    pub code: String,
+    /// For `validation_failed`: every invalid field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<ProblemField>>,
+    /// Seconds, sent as `Retry-After` with 429.
+    #[serde(skip)]
+    pub retry_after: Option<u64>,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
+        Self {
+            kind: format!("/api/v1/problems/{code}"),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            code: code.to_owned(),
+            errors: None,
+            retry_after: None,
+        }
+    }
+
+    pub fn unauthorized() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Send a valid API key as `Authorization: Bearer mst_…`.",
+        )
+    }
+
+    pub fn forbidden() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "This API key may not do that.",
+        )
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "There is no such resource in this account.",
+        )
+    }
+
+    pub fn bad_request(code: &str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, detail)
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let retry_after = self.retry_after;
+        let body = serde_json::to_vec(&self).unwrap_or_default();
+        let mut response = (status, body).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
+    }
+}
+
+impl From<TeamError> for Problem {
+    fn from(error: TeamError) -> Self {
+        match error {
+            TeamError::NotFound => Self::not_found(),
+            TeamError::Forbidden => Self::forbidden(),
+            TeamError::Invalid(fields) => Self {
+                errors: Some(
+                    fields
+                        .into_iter()
+                        .map(|field| ProblemField {
+                            field: field.field,
+                            message: field.message,
+                        })
+                        .collect(),
+                ),
+                ..Self::bad_request(
+                    "validation_failed",
+                    "Some fields are invalid; see `errors`.",
+                )
+            },
+            TeamError::Rule(RuleViolation::NotApplicable) => Self::new(
+                StatusCode::CONFLICT,
+                "invalid_state",
+                "That action does not apply to this member in their current state.",
+            ),
+            TeamError::Rule(RuleViolation::LastActiveAdmin) => Self::new(
+                StatusCode::CONFLICT,
+                "last_active_admin",
+                "The account must keep at least one active admin.",
+            ),
+            TeamError::Conflict(detail) => Self::new(StatusCode::CONFLICT, "conflict", detail),
+            TeamError::RateLimited => Self {
+                retry_after: Some(60),
+                ..Self::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate_limited",
+                    "Too many requests; retry later.",
+                )
+            },
+            TeamError::Unexpected(error) => internal(&error),
+        }
+    }
+}
+
+/// Logs the whole chain and answers an opaque 500.
+pub fn internal(error: &anyhow::Error) -> Problem {
+    tracing::error!(
+        error = format!("{error:#}"),
+        "unexpected error in the REST API"
+    );
+    Problem::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "Something went wrong on our side.",
+    )
+}

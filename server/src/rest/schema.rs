@@ -1,0 +1,252 @@
+//! The REST API's wire types (snake_case JSON, ids as strings, times as
+//! RFC 3339 UTC).
+
+use app::api::team::{AuditEntry, MemberRow};
+use app::domain::{MemberStatus, Role};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ApiRole {
+    User,
+    Admin,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ApiStatus {
+    Invited,
+    Active,
+    Disabled,
+}
+
+impl From<Role> for ApiRole {
+    fn from(role: Role) -> Self {
+        match role {
+            Role::User => Self::User,
+            Role::Admin => Self::Admin,
+        }
+    }
+}
+
+impl From<MemberStatus> for ApiStatus {
+    fn from(status: MemberStatus) -> Self {
+        match status {
+            MemberStatus::Invited => Self::Invited,
+            MemberStatus::Active => Self::Active,
+            MemberStatus::Disabled => Self::Disabled,
+        }
+    }
+}
+
+/// Milliseconds since the epoch as RFC 3339 UTC (`2026-11-26T12:00:00Z`).
+pub fn rfc3339(ms: i64) -> String {
+    let seconds = ms.div_euclid(1000);
+    let (days, day_seconds) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        day_seconds / 3600,
+        day_seconds % 3600 / 60,
+        day_seconds % 60
+    )
+}
+
+/// The invitation of an Invited member.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberInvitation {
+    pub id: String,
+    pub expires_at: String,
+    pub expired: bool,
+    /// The invitation email could not be delivered.
+    pub delivery_failed: bool,
+}
+
+/// A member of the account.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "8f14e45fceea167a5a36dedd4bea2543",
+    "first_name": "Grace",
+    "last_name": "Hopper",
+    "email": "grace@example.com",
+    "role": "user",
+    "status": "active",
+    "invitation": null
+}))]
+pub struct Member {
+    pub id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub role: ApiRole,
+    pub status: ApiStatus,
+    pub invitation: Option<MemberInvitation>,
+}
+
+impl From<MemberRow> for Member {
+    fn from(row: MemberRow) -> Self {
+        Self {
+            id: row.id,
+            first_name: row.first_name,
+            last_name: row.last_name,
+            email: row.email,
+            role: row.role.into(),
+            status: row.status.into(),
+            invitation: row.invitation.map(|invitation| MemberInvitation {
+                id: invitation.id,
+                expires_at: rfc3339(invitation.expires_at),
+                expired: invitation.expired,
+                delivery_failed: invitation.delivery_failed,
+            }),
+        }
+    }
+}
+
+/// The caller: their membership and account.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    pub member: Member,
+    pub account_id: String,
+    pub account_name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberList {
+    pub data: Vec<Member>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct MemberQuery {
+    /// `invited`, `active` or `disabled`.
+    pub status: Option<String>,
+    /// `user` or `admin`.
+    pub role: Option<String>,
+    /// Search in names and emails.
+    pub q: Option<String>,
+    /// 1–200, default 50.
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// 1–200, default 50.
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+/// A new invitation.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"first_name": "Grace", "last_name": "Hopper", "email": "grace@example.com"}))]
+pub struct NewInvitation {
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+}
+
+/// A pending invitation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Invitation {
+    pub id: String,
+    /// The Invited member row it belongs to.
+    pub member_id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub expires_at: String,
+    pub expired: bool,
+    pub delivery_failed: bool,
+}
+
+impl Invitation {
+    /// The invitation of an Invited member row.
+    pub fn from_member(member: Member) -> Option<Self> {
+        let invitation = member.invitation?;
+        Some(Self {
+            id: invitation.id,
+            member_id: member.id,
+            first_name: member.first_name,
+            last_name: member.last_name,
+            email: member.email,
+            expires_at: invitation.expires_at,
+            expired: invitation.expired,
+            delivery_failed: invitation.delivery_failed,
+        })
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InvitationList {
+    pub data: Vec<Invitation>,
+    pub next_cursor: Option<String>,
+}
+
+/// A member's API key.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiKey {
+    pub api_key: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEvent {
+    pub id: String,
+    pub at: String,
+    pub actor: String,
+    pub target: String,
+    /// e.g. `member.promote`, `api_key.reveal`.
+    pub action: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    /// `ui` or `api`.
+    pub source: String,
+}
+
+impl From<AuditEntry> for AuditEvent {
+    fn from(entry: AuditEntry) -> Self {
+        Self {
+            id: entry.id,
+            at: rfc3339(entry.at),
+            actor: entry.actor,
+            target: entry.target,
+            action: entry.action,
+            before: entry.before,
+            after: entry.after,
+            source: entry.source,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEventList {
+    pub data: Vec<AuditEvent>,
+    pub next_cursor: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rfc3339;
+
+    #[test]
+    fn formats_utc_times() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(951_782_400_000), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(1_795_694_400_123), "2026-11-26T12:00:00Z");
+    }
+}
