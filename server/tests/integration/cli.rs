@@ -7,6 +7,80 @@ use crate::helpers::{Engine, PASSWORD, fresh_database, spawn_app_on};
 
 both_engines!(create_admin_on_the_command_line_makes_a_verified_admin);
 
+/// SIGTERM: the server stops accepting, finishes, closes the pool, exits 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_the_server_cleanly() {
+    let (database_url, dir) = fresh_database(Engine::Sqlite).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
+        .env("DATABASE_URL", &database_url)
+        .env("MUSTER_SECRET_FILE", dir.join("secret.key"))
+        .env("MAIL_DIR", dir.join("mail"))
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env(
+            "LEPTOS_CONFIG",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../Leptos.toml"),
+        )
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let mut up = false;
+    for _ in 0..100 {
+        if client
+            .get(format!("http://127.0.0.1:{port}/healthz"))
+            .send()
+            .await
+            .is_ok()
+        {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(up, "the server came up");
+    let in_flight = tokio::spawn({
+        let client = client.clone();
+        async move {
+            client
+                .get(format!("http://127.0.0.1:{port}/sign-in"))
+                .send()
+                .await
+                .map(|r| r.status())
+        }
+    });
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = tokio::task::spawn_blocking(move || {
+        let status = child.wait().unwrap();
+        let mut log = String::new();
+        std::io::Read::read_to_string(child.stdout.as_mut().unwrap(), &mut log).unwrap();
+        (status, log)
+    })
+    .await
+    .unwrap();
+    assert!(output.0.success(), "exit status {:?}", output.0);
+    assert!(
+        output.1.contains("outbox worker stopped") && output.1.contains("stopped"),
+        "{}",
+        output.1
+    );
+    if let Ok(status) = in_flight.await.unwrap() {
+        assert!(
+            status.is_success(),
+            "a request in flight at SIGTERM still gets its answer"
+        );
+    }
+}
+
 fn create_admin(database_url: &str, dir: &std::path::Path, password: &str) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_server"))
         .args([

@@ -22,6 +22,7 @@ both_engines!(
     sign_out_ends_the_session_for_good,
     sign_in_replaces_any_session_that_came_with_the_request,
     sessions_end_after_the_idle_timeout,
+    sessions_end_after_the_absolute_timeout_however_active,
     team_page_is_for_admins_only,
     cross_origin_writes_are_refused,
     html_pages_carry_a_nonce_csp_and_security_headers,
@@ -351,4 +352,21 @@ async fn the_default_account_exists_once_across_restarts(engine: Engine) {
         .await
         .unwrap();
     assert_eq!(accounts, vec!["Default".to_owned()]);
+}
+
+async fn sessions_end_after_the_absolute_timeout_however_active(engine: Engine) {
+    let app = spawn_app(engine).await;
+    app.create_admin("ada@example.com").await;
+    let token = app.sign_in("ada@example.com").await;
+    // Active every 50 minutes (inside the 1 h idle limit) for 23 h 20 min.
+    for _ in 0..28 {
+        app.state.clock.advance(Duration::from_secs(50 * 60));
+        assert_eq!(app.get("/", Some(&token)).await.status(), StatusCode::OK);
+    }
+    app.state.clock.advance(Duration::from_secs(50 * 60));
+    assert_eq!(
+        app.get("/", Some(&token)).await.status(),
+        StatusCode::FOUND,
+        "24 h after sign-in the session ends"
+    );
 }
