@@ -37,13 +37,125 @@ pub fn format_utc(ms: i64) -> String {
     )
 }
 
-/// An event's before → after, as far as it has them.
+/// A JSON object's pairs, in order.
+type Pairs = Vec<(String, String)>;
+
+/// Reads a flat JSON object of scalars (`{"role":"user","status":"active"}`,
+/// as the server records states) into its pairs, in order. `None` for
+/// anything else, which is then shown as it is.
+fn flat_object(text: &str) -> Option<Pairs> {
+    fn string(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Option<String> {
+        let mut out = String::new();
+        loop {
+            match chars.next()? {
+                '"' => return Some(out),
+                '\\' => match chars.next()? {
+                    'n' => out.push('\n'),
+                    't' => out.push('\t'),
+                    'r' => out.push('\r'),
+                    'u' => {
+                        let hex: String = (0..4).map(|_| chars.next()).collect::<Option<_>>()?;
+                        out.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
+                    }
+                    other => out.push(other),
+                },
+                other => out.push(other),
+            }
+        }
+    }
+    let mut chars = text.trim().chars().peekable();
+    let skip_space = |chars: &mut std::iter::Peekable<std::str::Chars<'_>>| {
+        while chars.next_if(|c| c.is_whitespace()).is_some() {}
+    };
+    if chars.next()? != '{' {
+        return None;
+    }
+    let mut pairs = Vec::new();
+    loop {
+        skip_space(&mut chars);
+        match chars.next()? {
+            '}' if pairs.is_empty() => break,
+            '"' => {}
+            _ => return None,
+        }
+        let key = string(&mut chars)?;
+        skip_space(&mut chars);
+        if chars.next()? != ':' {
+            return None;
+        }
+        skip_space(&mut chars);
+        let value = if chars.next_if_eq(&'"').is_some() {
+            string(&mut chars)?
+        } else {
+            let mut scalar = String::new();
+            while let Some(c) = chars.next_if(|c| !matches!(c, ',' | '}') && !c.is_whitespace()) {
+                scalar.push(c);
+            }
+            if scalar.is_empty() || scalar.starts_with(['{', '[']) {
+                return None;
+            }
+            scalar
+        };
+        pairs.push((key, value));
+        skip_space(&mut chars);
+        match chars.next()? {
+            ',' => {}
+            '}' => break,
+            _ => return None,
+        }
+    }
+    skip_space(&mut chars);
+    chars.next().is_none().then_some(pairs)
+}
+
+/// An event's change: for two recorded states, what differs
+/// (`role: user → admin`); for one, that state; else nothing.
 fn change(entry: &AuditEntry) -> String {
-    match (&entry.before, &entry.after) {
-        (Some(before), Some(after)) => format!("{before} → {after}"),
-        (None, Some(after)) => after.clone(),
-        (Some(before), None) => format!("{before} → —"),
-        (None, None) => String::new(),
+    fn parsed(value: Option<&str>) -> Option<(&str, Option<Pairs>)> {
+        value.map(|v| (v, flat_object(v)))
+    }
+    match (
+        parsed(entry.before.as_deref()),
+        parsed(entry.after.as_deref()),
+    ) {
+        (Some((_, Some(before))), Some((_, Some(after)))) => {
+            let value_in = |pairs: &[(String, String)], key: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| k == key)
+                    .map_or_else(|| "—".to_owned(), |(_, v)| v.clone())
+            };
+            let mut keys: Vec<&str> = before.iter().map(|(k, _)| k.as_str()).collect();
+            for (key, _) in &after {
+                if !keys.contains(&key.as_str()) {
+                    keys.push(key);
+                }
+            }
+            keys.into_iter()
+                .map(|key| (key, value_in(&before, key), value_in(&after, key)))
+                .filter(|(_, was, is)| was != is)
+                .map(|(key, was, is)| format!("{key}: {was} → {is}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+        (before, after) => {
+            let show = |state: Option<(&str, Option<Pairs>)>| {
+                state.map(|(raw, pairs)| match pairs {
+                    Some(pairs) => pairs
+                        .iter()
+                        .map(|(k, v)| format!("{k}: {v}"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    None => raw.to_owned(),
+                })
+            };
+            match (show(before), show(after)) {
+                (Some(before), Some(after)) => format!("{before} → {after}"),
+                (None, Some(after)) => after,
+                (Some(before), None) => format!("{before} → —"),
+                (None, None) => String::new(),
+            }
+        }
     }
 }
 
@@ -147,6 +259,52 @@ mod tests {
         );
         assert_eq!(format_utc(-1), "1969-12-31 23:59 UTC");
         assert_eq!(format_utc(4_102_444_800_000), "2100-01-01 00:00 UTC");
+    }
+
+    fn entry(before: Option<&str>, after: Option<&str>) -> AuditEntry {
+        AuditEntry {
+            id: "e".into(),
+            at: 0,
+            actor: "a".into(),
+            target: "t".into(),
+            action: "member.promote".into(),
+            before: before.map(str::to_owned),
+            after: after.map(str::to_owned),
+            source: "ui".into(),
+        }
+    }
+
+    #[test]
+    fn changes_show_what_differs() {
+        let user = r#"{"role":"user","status":"active"}"#;
+        let admin = r#"{"role":"admin","status":"active"}"#;
+        assert_eq!(
+            change(&entry(Some(user), Some(admin))),
+            "role: user → admin"
+        );
+        assert_eq!(change(&entry(Some(user), Some(user))), "");
+        assert_eq!(
+            change(&entry(None, Some(r#"{"role":"user","status":"invited"}"#))),
+            "role: user, status: invited"
+        );
+        assert_eq!(
+            change(&entry(Some(user), None)),
+            "role: user, status: active → —"
+        );
+        assert_eq!(change(&entry(None, None)), "");
+        assert_eq!(change(&entry(Some("plain"), Some("text"))), "plain → text");
+        assert_eq!(
+            flat_object(r#" { "a" : "x\"y\u0041" , "n": 3, "b": true } "#),
+            Some(vec![
+                ("a".into(), "x\"yA".into()),
+                ("n".into(), "3".into()),
+                ("b".into(), "true".into()),
+            ])
+        );
+        assert_eq!(flat_object("{}"), Some(vec![]));
+        assert_eq!(flat_object(r#"{"a":{"b":1}}"#), None);
+        assert_eq!(flat_object(r#"{"a":"b"} x"#), None);
+        assert_eq!(flat_object(r#"{"a":"b""#), None);
     }
 
     #[test]

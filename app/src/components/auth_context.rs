@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::api::auth::{CurrentUser, SignIn, SignOut, get_current_user};
+use crate::api::invitations::AcceptInvitation;
 use crate::api::setup::CreateFirstAdmin;
 use crate::error::AppError;
 
@@ -12,6 +13,8 @@ pub struct Auth {
     pub sign_in: ServerAction<SignIn>,
     pub sign_out: ServerAction<SignOut>,
     pub create_first_admin: ServerAction<CreateFirstAdmin>,
+    /// Accepting an invitation changes the user's membership.
+    pub accept_invitation: ServerAction<AcceptInvitation>,
     pub user: Resource<Result<Option<CurrentUser>, AppError>>,
 }
 
@@ -20,12 +23,14 @@ impl Auth {
         let sign_in = ServerAction::<SignIn>::new();
         let sign_out = ServerAction::<SignOut>::new();
         let create_first_admin = ServerAction::<CreateFirstAdmin>::new();
+        let accept_invitation = ServerAction::<AcceptInvitation>::new();
         let user = Resource::new(
             move || {
                 (
                     sign_in.version().get(),
                     sign_out.version().get(),
                     create_first_admin.version().get(),
+                    accept_invitation.version().get(),
                 )
             },
             |_| get_current_user(),
@@ -34,6 +39,7 @@ impl Auth {
             sign_in,
             sign_out,
             create_first_admin,
+            accept_invitation,
             user,
         });
     }

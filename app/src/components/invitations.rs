@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use super::action_error;
 use super::audit_log::format_utc;
 use super::auth_context::Auth;
-use crate::api::invitations::{AcceptInvitation, pending_invitations};
+use crate::api::invitations::pending_invitations;
 
 #[component]
 pub fn InvitationsPage() -> impl IntoView {
@@ -22,18 +22,11 @@ pub fn InvitationsPage() -> impl IntoView {
 /// "Accept" (a form, so it works before hydration too).
 #[component]
 pub fn PendingInvitations() -> impl IntoView {
-    let accept = ServerAction::<AcceptInvitation>::new();
+    // Shared with the signed-in user's resource, which refetches when an
+    // invitation is accepted (the membership changes).
+    let accept = Auth::get().accept_invitation;
     let error = action_error(accept);
     let invitations = Resource::new(move || accept.version().get(), |_| pending_invitations());
-    // Accepting changes the signed-in user's membership; the server then
-    // redirects home, which must show the account. (The router waits a frame
-    // before following the redirect, so this runs first.)
-    let auth = Auth::get();
-    Effect::new(move |_| {
-        if let Some(Ok(())) = accept.value().get() {
-            auth.user.refetch();
-        }
-    });
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {

@@ -56,8 +56,19 @@ pub fn ModalFrame(
         }
         _ => {}
     };
+    // A press on the backdrop must not take the focus out of the dialog
+    // (Escape and Tab would stop reaching it).
+    let keep_focus = move |ev: leptos::ev::MouseEvent| {
+        let on_backdrop = match (ev.target(), ev.current_target()) {
+            (Some(target), Some(current)) => target == current,
+            _ => false,
+        };
+        if on_backdrop {
+            ev.prevent_default();
+        }
+    };
     view! {
-        <div class="modal-backdrop">
+        <div class="modal-backdrop" on:mousedown=keep_focus>
             <div
                 class=format!("modal {class}")
                 role=role
