@@ -10,4 +10,5 @@ mod foundation;
 mod identity;
 mod outbox;
 mod rest;
+mod security;
 mod team;

@@ -1,0 +1,186 @@
+//! The security campaign's automated part: cross-origin writes to every
+//! server function, markup in names, mass assignment, and the CSP on every
+//! page.
+
+use app::api::team::{InviteMember, ListMembers, MemberPage};
+use reqwest::StatusCode;
+use reqwest::header::CONTENT_SECURITY_POLICY;
+use server_fn::ServerFn as _;
+
+use crate::both_engines;
+use crate::helpers::{Engine, spawn_app};
+
+both_engines!(
+    every_server_function_refuses_cross_origin_posts,
+    names_with_markup_are_escaped_on_every_page,
+    roles_and_statuses_in_request_bodies_are_ignored,
+    every_html_response_carries_the_csp,
+);
+
+async fn every_server_function_refuses_cross_origin_posts(engine: Engine) {
+    let app = spawn_app(engine).await;
+    app.create_admin("ada@example.com").await;
+    let session = app.sign_in("ada@example.com").await;
+    let paths: Vec<&str> = server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path)
+        .collect();
+    assert!(paths.len() >= 20, "{paths:?}");
+    for path in paths {
+        for (header, value) in [
+            ("origin", "https://evil.example"),
+            ("sec-fetch-site", "cross-site"),
+            ("origin", "null"),
+        ] {
+            let response = app
+                .client
+                .post(app.url(path))
+                .header(header, value)
+                .header("cookie", format!("muster_session={session}"))
+                .form(&[("member_id", "x")])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                response.status(),
+                StatusCode::FORBIDDEN,
+                "{path} with {header}: {value}"
+            );
+        }
+    }
+    let audit: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_events")
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(audit, 0);
+}
+
+async fn names_with_markup_are_escaped_on_every_page(engine: Engine) {
+    let app = spawn_app(engine).await;
+    app.create_admin("ada@example.com").await;
+    let session = app.sign_in("ada@example.com").await;
+    for (first, last) in [
+        ("<script>alert(1)</script>", "X"),
+        ("\"><img src=x onerror=alert(2)>", "Y"),
+    ] {
+        let response = app
+            .call(
+                InviteMember::PATH,
+                &[
+                    ("first_name", first),
+                    ("last_name", last),
+                    ("email", &format!("{last}@example.com")),
+                ],
+                Some(&session),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    for page in ["/team", "/audit-log"] {
+        let html = app.get(page, Some(&session)).await.text().await.unwrap();
+        assert!(
+            !html.contains("<script>alert(1)"),
+            "{page} renders markup from a name"
+        );
+        assert!(
+            !html.contains("<img src=x onerror"),
+            "{page} renders markup from a name"
+        );
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;/script&gt;")
+                || html.contains("\\u003cscript"),
+            "{page} shows the name escaped"
+        );
+    }
+    let mail = app.sink.wait_for(2).await;
+    for message in mail {
+        // The plain-text part shows names as typed; the HTML part escapes them.
+        let html_part = message
+            .data
+            .split("Content-Type: text/html")
+            .nth(1)
+            .expect("an HTML part");
+        assert!(
+            !html_part.contains("<script>alert(1)"),
+            "mail HTML escapes names: {html_part}"
+        );
+    }
+}
+
+async fn roles_and_statuses_in_request_bodies_are_ignored(engine: Engine) {
+    let app = spawn_app(engine).await;
+    app.create_admin("ada@example.com").await;
+    let session = app.sign_in("ada@example.com").await;
+    let response = app
+        .call(
+            InviteMember::PATH,
+            &[
+                ("first_name", "Mallory"),
+                ("last_name", "M"),
+                ("email", "mallory@example.com"),
+                ("role", "admin"),
+                ("status", "active"),
+                ("email_verified", "true"),
+            ],
+            Some(&session),
+        )
+        .await;
+    if response.status() == StatusCode::OK {
+        let page: MemberPage = serde_json::from_str(
+            &app.call(
+                ListMembers::PATH,
+                &[("q", "mallory"), ("status", ""), ("page", "1")],
+                Some(&session),
+            )
+            .await
+            .text()
+            .await
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(page.rows.len(), 1);
+        assert_eq!(page.rows[0].role, app::domain::Role::User);
+        assert_eq!(page.rows[0].status, app::domain::MemberStatus::Invited);
+    } else {
+        assert!(response.status().is_client_error());
+    }
+}
+
+async fn every_html_response_carries_the_csp(engine: Engine) {
+    let app = spawn_app(engine).await;
+    app.create_admin("ada@example.com").await;
+    let session = app.sign_in("ada@example.com").await;
+    for path in [
+        "/",
+        "/sign-in",
+        "/setup",
+        "/register",
+        "/check-email",
+        "/team",
+        "/audit-log",
+        "/invitations",
+        "/invite/x",
+        "/verify-email/x",
+        "/no-such-page",
+    ] {
+        for who in [None, Some(session.as_str())] {
+            let response = app.get(path, who).await;
+            let csp = response
+                .headers()
+                .get(CONTENT_SECURITY_POLICY)
+                .unwrap_or_else(|| panic!("{path} has no CSP"))
+                .to_str()
+                .unwrap()
+                .to_owned();
+            assert!(csp.contains("frame-ancestors 'none'"), "{path}");
+            if response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+            {
+                assert!(csp.contains("'nonce-"), "{path}: {csp}");
+                assert!(!csp.contains("unsafe-inline"), "{path}");
+            }
+            assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+        }
+    }
+}
