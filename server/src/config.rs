@@ -149,6 +149,9 @@ impl Config {
             outbox_max_attempts: env_var("OUTBOX_MAX_ATTEMPTS")
                 .map_or(Ok(defaults.outbox_max_attempts), |value| value.parse())
                 .context("OUTBOX_MAX_ATTEMPTS must be a number")?,
+            invites_per_hour: env_var("INVITES_PER_HOUR")
+                .map_or(Ok(defaults.invites_per_hour), |value| value.parse())
+                .context("INVITES_PER_HOUR must be a number")?,
             api_requests_per_minute: env_var("API_REQUESTS_PER_MINUTE")
                 .map_or(Ok(defaults.api_requests_per_minute), |value| value.parse())
                 .context("API_REQUESTS_PER_MINUTE must be a number")?,

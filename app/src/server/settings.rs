@@ -20,6 +20,8 @@ pub struct Settings {
     pub allow_self_registration: bool,
     /// Delivery attempts before a message is marked dead.
     pub outbox_max_attempts: i64,
+    /// Invitations (and resends) per account per hour.
+    pub invites_per_hour: i64,
     /// REST API requests per key per minute.
     pub api_requests_per_minute: i64,
     /// The header a trusted reverse proxy puts the client address in (for
@@ -62,6 +64,7 @@ impl Default for Settings {
             allow_self_registration: false,
             outbox_max_attempts: 12,
             api_requests_per_minute: 600,
+            invites_per_hour: 100,
             trusted_proxy_header: None,
         }
     }

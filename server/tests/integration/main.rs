@@ -6,6 +6,7 @@ mod helpers;
 mod smtp_sink;
 
 mod cli;
+mod crash;
 mod foundation;
 mod identity;
 mod outbox;

@@ -48,12 +48,15 @@ pub const REGISTRATIONS_PER_ADDRESS: Limit = Limit {
     window: Duration::from_secs(3600),
 };
 
-/// Invitations sent (and resent) per account: 100 per hour.
-pub const INVITES_PER_ACCOUNT: Limit = Limit {
-    name: "invites",
-    max: 100,
-    window: Duration::from_secs(3600),
-};
+/// Invitations sent (and resent) per account per hour
+/// (`Settings::invites_per_hour`, 100 by default).
+pub fn invites_per_account(state: &AppState) -> Limit {
+    Limit {
+        name: "invites",
+        max: state.settings.invites_per_hour,
+        window: Duration::from_secs(3600),
+    }
+}
 
 impl Limit {
     fn bucket(&self, key: &str) -> String {

@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use sqlx::{Any, Transaction};
 
 use super::audit::{self, member_state};
-use super::rate_limit::INVITES_PER_ACCOUNT;
+use super::rate_limit::invites_per_account;
 use crate::api::team::{InvitationSummary, MemberPage, MemberRow, PAGE_SIZE};
 use crate::domain::{EmailAddress, MemberAction, MemberStatus, PersonName, Role, RuleViolation};
 use crate::error::{FieldError, FieldErrors};
@@ -352,7 +352,10 @@ pub async fn invite(
     let (Some(first_name), Some(last_name), Some(email)) = (first_name, last_name, email) else {
         return Err(anyhow::anyhow!("parsed fields missing").into());
     };
-    if !INVITES_PER_ACCOUNT.allow(state, &actor.account_id).await? {
+    if !invites_per_account(state)
+        .allow(state, &actor.account_id)
+        .await?
+    {
         return Err(TeamError::RateLimited);
     }
     let now = state.clock.now_ms();
@@ -433,7 +436,10 @@ pub async fn resend_invite(
     actor: &Actor,
     member_id: &str,
 ) -> Result<MemberRow, TeamError> {
-    if !INVITES_PER_ACCOUNT.allow(state, &actor.account_id).await? {
+    if !invites_per_account(state)
+        .allow(state, &actor.account_id)
+        .await?
+    {
         return Err(TeamError::RateLimited);
     }
     let now = state.clock.now_ms();
