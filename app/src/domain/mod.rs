@@ -6,6 +6,8 @@ mod email;
 mod member_rules;
 mod password;
 mod person_name;
+#[cfg(test)]
+mod properties;
 mod role;
 
 pub use email::EmailAddress;
