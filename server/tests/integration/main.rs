@@ -11,5 +11,6 @@ mod foundation;
 mod identity;
 mod outbox;
 mod rest;
+mod scale_out;
 mod security;
 mod team;
