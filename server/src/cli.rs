@@ -5,8 +5,9 @@
 use std::io::BufRead as _;
 
 use anyhow::Context as _;
-use app::domain::{EmailAddress, Password, PersonName};
-use app::server::services::setup::{self, NewAdmin, SetupError};
+use app::domain::Registration;
+use app::error::AppError;
+use app::server::services::setup::{self, SetupError};
 
 use crate::config::Config;
 use crate::startup::prepare_state;
@@ -30,11 +31,6 @@ fn flag(args: &[String], name: &str) -> anyhow::Result<String> {
 /// # Errors
 /// On invalid input, a taken email, or a database failure.
 pub async fn create_admin(args: &[String]) -> anyhow::Result<()> {
-    let first_name = PersonName::parse(&flag(args, "--first-name")?, "First name")
-        .map_err(anyhow::Error::msg)?;
-    let last_name =
-        PersonName::parse(&flag(args, "--last-name")?, "Last name").map_err(anyhow::Error::msg)?;
-    let email = EmailAddress::parse(&flag(args, "--email")?).map_err(anyhow::Error::msg)?;
     let password = match std::env::var("MUSTER_ADMIN_PASSWORD") {
         Ok(password) => password,
         Err(_) => {
@@ -46,16 +42,27 @@ pub async fn create_admin(args: &[String]) -> anyhow::Result<()> {
             line.trim_end_matches(['\r', '\n']).to_owned()
         }
     };
-    let password = Password::parse(&password, Some(&email)).map_err(anyhow::Error::msg)?;
+    let admin = Registration::parse(
+        &flag(args, "--first-name")?,
+        &flag(args, "--last-name")?,
+        &flag(args, "--email")?,
+        &password,
+    )
+    .map_err(|error| match error {
+        AppError::Validation(fields) => anyhow::anyhow!(
+            "{}",
+            fields
+                .iter()
+                .map(|f| f.message.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+        other => anyhow::anyhow!("{other}"),
+    })?;
+    let email = admin.email.clone();
     let config = Config::from_env()?;
     let public_url = config.public_url.clone().unwrap_or_default();
     let state = prepare_state(&config, public_url).await?;
-    let admin = NewAdmin {
-        first_name,
-        last_name,
-        email: email.clone(),
-        password,
-    };
     let result = setup::create_admin(&state, admin, false).await;
     state.db.pool.close().await;
     match result {

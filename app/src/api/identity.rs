@@ -28,31 +28,13 @@ pub async fn register(
     password: String,
 ) -> Result<(), AppError> {
     use super::ctx;
-    use crate::domain::{EmailAddress, Password, PersonName};
-    use crate::error::FieldErrors;
     use crate::server::services::identity::{self, IdentityError, Registration};
 
     let state = ctx::state()?;
     if !state.settings.allow_self_registration {
         return Err(AppError::Forbidden);
     }
-    let mut errors = FieldErrors::default();
-    let first_name = errors.check("first_name", PersonName::parse(&first_name, "First name"));
-    let last_name = errors.check("last_name", PersonName::parse(&last_name, "Last name"));
-    let email = errors.check("email", EmailAddress::parse(&email));
-    let password = errors.check("password", Password::parse(&password, email.as_ref()));
-    errors.finish()?;
-    let (Some(first_name), Some(last_name), Some(email), Some(password)) =
-        (first_name, last_name, email, password)
-    else {
-        return Err(AppError::Internal);
-    };
-    let registration = Registration {
-        first_name,
-        last_name,
-        email,
-        password,
-    };
+    let registration = Registration::parse(&first_name, &last_name, &email, &password)?;
     let client = ctx::client_address(&state);
     identity::register(&state, registration, &client)
         .await

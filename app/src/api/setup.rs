@@ -23,28 +23,11 @@ pub async fn create_first_admin(
     password: String,
 ) -> Result<(), AppError> {
     use super::ctx;
-    use crate::domain::{EmailAddress, Password, PersonName};
-    use crate::error::FieldErrors;
+    use crate::domain::Registration;
     use crate::server::services::{auth, setup};
 
     let state = ctx::state()?;
-    let mut errors = FieldErrors::default();
-    let first_name = errors.check("first_name", PersonName::parse(&first_name, "First name"));
-    let last_name = errors.check("last_name", PersonName::parse(&last_name, "Last name"));
-    let email = errors.check("email", EmailAddress::parse(&email));
-    let password = errors.check("password", Password::parse(&password, email.as_ref()));
-    errors.finish()?;
-    let (Some(first_name), Some(last_name), Some(email), Some(password)) =
-        (first_name, last_name, email, password)
-    else {
-        return Err(AppError::Internal);
-    };
-    let admin = setup::NewAdmin {
-        first_name,
-        last_name,
-        email,
-        password,
-    };
+    let admin = Registration::parse(&first_name, &last_name, &email, &password)?;
     let user_id = setup::create_admin(&state, admin, true)
         .await
         .map_err(|error| match error {

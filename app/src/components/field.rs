@@ -113,3 +113,27 @@ pub fn PasswordField(
         </div>
     }
 }
+
+/// "First Name", "Last Name", "Email Address" and "Password" for a new user,
+/// each checked in the browser with the server's rules; `error` is the last
+/// submission's error (its field messages show under the fields).
+#[component]
+pub fn NewUserFields(#[prop(into)] error: Signal<Option<crate::error::AppError>>) -> impl IntoView {
+    use crate::domain::{EmailAddress, Password, PersonName};
+    let field_error = move |field: &'static str| {
+        Signal::derive(move || error.get().and_then(|e| e.field_message(field)))
+    };
+    view! {
+        <Field label="First Name" name="first_name" autocomplete="given-name"
+            server_error=field_error("first_name")
+            validate=|v| PersonName::parse(v, "First name").map(|_| ())/>
+        <Field label="Last Name" name="last_name" autocomplete="family-name"
+            server_error=field_error("last_name")
+            validate=|v| PersonName::parse(v, "Last name").map(|_| ())/>
+        <Field label="Email Address" name="email" input_type="email" autocomplete="email"
+            server_error=field_error("email")
+            validate=|v| EmailAddress::parse(v).map(|_| ())/>
+        <PasswordField autocomplete="new-password" server_error=field_error("password")
+            validate=|v| Password::parse(v, None).map(|_| ())/>
+    }
+}

@@ -19,7 +19,7 @@ mod team;
 mod verify_email;
 
 pub use audit_log::AuditLogPage;
-pub use field::{Field, PasswordField};
+pub use field::{Field, NewUserFields, PasswordField};
 pub use home::Home;
 pub use invitations::{InvitationsPage, PendingInvitations};
 pub use invite::InvitePage;

@@ -1,9 +1,8 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::{Field, PasswordField, action_error};
+use super::{NewUserFields, action_error};
 use crate::api::identity::{Register, registration_open};
-use crate::domain::{EmailAddress, Password, PersonName};
 use crate::error::AppError;
 
 /// `/register`: open self-registration (off unless configured).
@@ -39,9 +38,6 @@ pub fn RegisterPage() -> impl IntoView {
 pub fn RegisterForm() -> impl IntoView {
     let action = ServerAction::<Register>::new();
     let error = action_error(action);
-    let field_error = move |field: &'static str| {
-        Signal::derive(move || error.get().and_then(|e| e.field_message(field)))
-    };
     let form_error = move || {
         error
             .get()
@@ -49,17 +45,7 @@ pub fn RegisterForm() -> impl IntoView {
     };
     view! {
         <ActionForm action=action attr:novalidate=true>
-            <Field label="First Name" name="first_name" autocomplete="given-name"
-                server_error=field_error("first_name")
-                validate=|v| PersonName::parse(v, "First name").map(|_| ())/>
-            <Field label="Last Name" name="last_name" autocomplete="family-name"
-                server_error=field_error("last_name")
-                validate=|v| PersonName::parse(v, "Last name").map(|_| ())/>
-            <Field label="Email Address" name="email" input_type="email" autocomplete="email"
-                server_error=field_error("email")
-                validate=|v| EmailAddress::parse(v).map(|_| ())/>
-            <PasswordField autocomplete="new-password" server_error=field_error("password")
-                validate=|v| Password::parse(v, None).map(|_| ())/>
+            <NewUserFields error/>
             <p class="hint">"At least 12 characters."</p>
             <p class="form-error" role="alert">{move || form_error().map(|e| e.to_string())}</p>
             <button type="submit" disabled=move || action.pending().get() aria-busy=move || action.pending().get().to_string()>

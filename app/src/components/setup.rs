@@ -2,9 +2,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::auth_context::Auth;
-use super::{Field, PasswordField, action_error};
+use super::{NewUserFields, action_error};
 use crate::api::setup::setup_needed;
-use crate::domain::{EmailAddress, Password, PersonName};
 
 /// `/setup`: creates the first admin while the Default account has none.
 #[component]
@@ -36,9 +35,6 @@ pub fn SetupPage() -> impl IntoView {
 fn SetupForm() -> impl IntoView {
     let action = Auth::get().create_first_admin;
     let error = action_error(action);
-    let field_error = move |field: &'static str| {
-        Signal::derive(move || error.get().and_then(|e| e.field_message(field)))
-    };
     let form_error = move || {
         error
             .get()
@@ -47,17 +43,7 @@ fn SetupForm() -> impl IntoView {
     view! {
         <p>"Create the first admin of the Default account."</p>
         <ActionForm action=action attr:novalidate=true>
-            <Field label="First Name" name="first_name" autocomplete="given-name"
-                server_error=field_error("first_name")
-                validate=|v| PersonName::parse(v, "First name").map(|_| ())/>
-            <Field label="Last Name" name="last_name" autocomplete="family-name"
-                server_error=field_error("last_name")
-                validate=|v| PersonName::parse(v, "Last name").map(|_| ())/>
-            <Field label="Email Address" name="email" input_type="email" autocomplete="email"
-                server_error=field_error("email")
-                validate=|v| EmailAddress::parse(v).map(|_| ())/>
-            <PasswordField autocomplete="new-password" server_error=field_error("password")
-                validate=|v| Password::parse(v, None).map(|_| ())/>
+            <NewUserFields error/>
             <p class="form-error" role="alert">{move || form_error().map(|e| e.to_string())}</p>
             <button type="submit" disabled=move || action.pending().get() aria-busy=move || action.pending().get().to_string()>
                 "Create Admin"

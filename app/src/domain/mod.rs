@@ -8,12 +8,14 @@ mod password;
 mod person_name;
 #[cfg(test)]
 mod properties;
+mod registration;
 mod role;
 
 pub use email::EmailAddress;
 pub use member_rules::{MemberAction, RuleViolation};
 pub use password::Password;
 pub use person_name::PersonName;
+pub use registration::Registration;
 pub use role::{MemberStatus, Role};
 
 /// True for characters that must never reach a stored name or a mail header.

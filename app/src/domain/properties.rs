@@ -28,7 +28,10 @@ proptest! {
 
     #[test]
     fn plausible_addresses_are_accepted(local in "[a-zA-Z0-9._%+-]{1,40}", domain in "[a-z0-9]{1,20}(\\.[a-z]{2,6}){1,2}") {
-        let local = local.trim_matches('.').replace("..", ".");
+        let mut local = local.trim_matches('.').to_owned();
+        while local.contains("..") {
+            local = local.replace("..", ".");
+        }
         prop_assume!(!local.is_empty());
         let address = format!("{local}@{domain}");
         prop_assert!(EmailAddress::parse(&address).is_ok(), "{}", address);

@@ -1,11 +1,11 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use app::domain::{EmailAddress, MemberStatus, Password, PersonName, Role};
+use app::domain::{EmailAddress, MemberStatus, Role};
 use app::server::AppState;
 use app::server::db::{members, users};
 use app::server::email::Mailer;
-use app::server::services::setup::{self, NewAdmin};
+use app::server::services::setup;
 use app::server::settings::Settings;
 use app::server::tokens::new_id;
 use leptos::config::LeptosOptions;
@@ -185,13 +185,7 @@ impl TestApp {
     }
 
     pub async fn create_admin(&self, email: &str) -> String {
-        let email = EmailAddress::parse(email).unwrap();
-        let admin = NewAdmin {
-            first_name: PersonName::parse("Ada", "First name").unwrap(),
-            last_name: PersonName::parse("Lovelace", "Last name").unwrap(),
-            password: Password::parse(PASSWORD, Some(&email)).unwrap(),
-            email,
-        };
+        let admin = app::domain::Registration::parse("Ada", "Lovelace", email, PASSWORD).unwrap();
         setup::create_admin(&self.state, admin, false)
             .await
             .unwrap()

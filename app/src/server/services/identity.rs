@@ -11,19 +11,13 @@ use super::rate_limit::{
     REGISTRATIONS_PER_ADDRESS, VERIFICATION_RESENDS_PER_ADDRESS, VERIFICATION_RESENDS_PER_EMAIL,
 };
 use crate::api::identity::VerifyOutcome;
-use crate::domain::{EmailAddress, Password, PersonName};
+use crate::domain::EmailAddress;
+pub use crate::domain::Registration;
 use crate::server::AppState;
 use crate::server::clock::millis;
 use crate::server::db::{users, verifications};
 use crate::server::email::{self, describe_duration, templates};
 use crate::server::tokens::{digest, is_well_formed, new_id, new_token};
-
-pub struct Registration {
-    pub first_name: PersonName,
-    pub last_name: PersonName,
-    pub email: EmailAddress,
-    pub password: Password,
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum IdentityError {

@@ -3,17 +3,10 @@
 
 use anyhow::Context as _;
 
-use crate::domain::{EmailAddress, MemberStatus, Password, PersonName, Role};
+use crate::domain::{MemberStatus, Registration, Role};
 use crate::server::db::{accounts, members, users};
 use crate::server::tokens::new_id;
 use crate::server::{AppState, api_keys, sealing};
-
-pub struct NewAdmin {
-    pub first_name: PersonName,
-    pub last_name: PersonName,
-    pub email: EmailAddress,
-    pub password: Password,
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
@@ -53,7 +46,7 @@ pub async fn admin_exists(state: &AppState) -> anyhow::Result<bool> {
 /// `AdminExists`, `EmailTaken`, or an unexpected failure.
 pub async fn create_admin(
     state: &AppState,
-    admin: NewAdmin,
+    admin: Registration,
     only_if_first: bool,
 ) -> Result<String, SetupError> {
     let password_hash = state
