@@ -6,7 +6,10 @@
 //!    links) writes `<site_root>/<pkg>/<output_name>.js` and `…_bg.wasm`;
 //!    a release build then runs `wasm-opt -Oz` (npm's binaryen);
 //! 3. the stylesheet and `public/` are copied into the site;
-//! 4. `server` is built. Sizes (raw and gzip) are printed.
+//! 4. `server` is built (unless `--skip-server`: `make test` runs the binary
+//!    `cargo test` already built, whose dev-dependency features differ, so a
+//!    second `cargo build` would recompile half the tree). Sizes (raw and
+//!    gzip) are printed.
 //!
 //! Site options come from `Leptos.toml`, the same file the server reads.
 
@@ -30,12 +33,14 @@ struct Build {
     root: PathBuf,
     target_dir: PathBuf,
     release: bool,
+    skip_server: bool,
     site: SiteFile,
 }
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let release = args.iter().any(|arg| arg == "--release");
+    let skip_server = args.iter().any(|arg| arg == "--skip-server");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .context("xtask lives inside the workspace")?
@@ -47,6 +52,7 @@ fn main() -> anyhow::Result<()> {
         root,
         target_dir,
         release,
+        skip_server,
         site,
     };
     match args.first().map(String::as_str) {
@@ -55,7 +61,7 @@ fn main() -> anyhow::Result<()> {
             build.all()?;
             build.serve()
         }
-        _ => bail!("usage: cargo xtask build|serve [--release]"),
+        _ => bail!("usage: cargo xtask build|serve [--release] [--skip-server]"),
     }
 }
 
@@ -108,7 +114,9 @@ impl Build {
     fn all(&self) -> anyhow::Result<()> {
         self.frontend()?;
         self.assets()?;
-        self.server()?;
+        if !self.skip_server {
+            self.server()?;
+        }
         self.print_sizes()
     }
 
