@@ -131,6 +131,8 @@ pub async fn spawn_with(config: Config, sink: SmtpSink) -> TestApp {
         base,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            // A hang fails the test instead of stalling the suite.
+            .timeout(Duration::from_secs(60))
             .build()
             .unwrap(),
         state,
@@ -177,11 +179,28 @@ impl TestApp {
 
     pub async fn get(&self, path: &str, session: Option<&str>) -> reqwest::Response {
         // Like a browser navigating: server-side redirects are real 302s.
-        let mut request = self.client.get(self.url(path)).header(ACCEPT, "text/html");
-        if let Some(token) = session {
-            request = request.header(COOKIE, format!("muster_session={token}"));
+        let request = || {
+            let mut request = self
+                .client
+                .get(self.url(path))
+                .header(ACCEPT, "text/html")
+                .timeout(Duration::from_secs(20));
+            if let Some(token) = session {
+                request = request.header(COOKIE, format!("muster_session={token}"));
+            }
+            request
+        };
+        match request().send().await {
+            Ok(response) => response,
+            // Known issue (see the closing note of this session): under heavy
+            // machine load a server-rendered page once never answered. Say
+            // so loudly, and retry once so the suite reports what it tests.
+            Err(error) if error.is_timeout() => {
+                eprintln!("WARNING: GET {path} timed out after 20 s; retrying once");
+                request().send().await.unwrap()
+            }
+            Err(error) => panic!("GET {path}: {error}"),
         }
-        request.send().await.unwrap()
     }
 
     pub async fn create_admin(&self, email: &str) -> String {
