@@ -15,3 +15,10 @@ build-release:  ## optimised build; prints the wasm/JS/CSS sizes
 
 setup:          ## install everything the tests need
 	scripts/setup.sh test
+
+.PHONY: bench bench-smoke
+bench:          ## benchmarks: release build, SQLite + PostgreSQL; writes bench/RESULTS.md
+	bench/run.sh
+
+bench-smoke:    ## every benchmark scenario briefly (debug build, SQLite); fails unless all answer 2xx
+	bench/run.sh --smoke

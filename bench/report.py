@@ -1,0 +1,334 @@
+#!/usr/bin/env python3
+"""Turns the raw output of bench/run.sh (wrk outputs, CPU ticks, peak RSS,
+sizes, argon2 rate, hydration times) into the markdown table, checks the
+targets of issue 6, and (full mode) writes bench/RESULTS.md.
+
+Exits non-zero when a scenario answered anything but 2xx/3xx (wrk's
+"Non-2xx or 3xx responses"), made no request at all, or the wasm/JS sizes
+are missing. Also: `report.py --sizes-of ROOT` prints the site's sizes like
+`cargo xtask build` does (used with BENCH_SKIP_BUILD=1)."""
+
+import argparse
+import datetime
+import gzip
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+NOTES_MARKER = "<!-- notes: kept across runs by bench/report.py -->"
+
+
+def parse_wrk(path):
+    text = Path(path).read_text()
+    out = {"text": text}
+    m = re.search(r"(\d+) requests in ([\d.]+)(us|ms|s|m),", text)
+    out["requests"] = int(m.group(1)) if m else 0
+    out["seconds"] = float(m.group(2)) * UNITS_MS[m.group(3)] / 1000 if m else None
+    m = re.search(r"Requests/sec:\s+([\d.]+)", text)
+    out["rps"] = float(m.group(1)) if m else 0.0
+    for pct in ("50", "99"):
+        m = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s|m)\s*$", text, re.M)
+        out[f"p{pct}"] = float(m.group(1)) * UNITS_MS[m.group(2)] if m else None
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    out["non2xx"] = int(m.group(1)) if m else 0
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+    out["socket"] = tuple(int(x) for x in m.groups()) if m else (0, 0, 0, 0)
+    return out
+
+
+def parse_sizes(text):
+    sizes = {}
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+            sizes[parts[0]] = (int(parts[1]), int(parts[2]))
+    return sizes
+
+
+def sizes_of(root):
+    """The site's wasm/JS/CSS sizes, raw and gzip (like xtask's table)."""
+    import tomllib
+
+    site = tomllib.loads((Path(root) / "Leptos.toml").read_text())
+    pkg = Path(root) / site["site_root"] / site["site_pkg_dir"]
+    name = site["output_name"]
+    print(f"{'file':<24} {'raw bytes':>12} {'gzip bytes':>12}")
+    total = [0, 0]
+    for file in (f"{name}_bg.wasm", f"{name}.js", f"{name}.css"):
+        data = (pkg / file).read_bytes()
+        gz = len(gzip.compress(data, 9))
+        total = [total[0] + len(data), total[1] + gz]
+        print(f"{file:<24} {len(data):>12} {gz:>12}")
+    print(f"{'total':<24} {total[0]:>12} {total[1]:>12}")
+
+
+def kv(path):
+    """`a=1 b=2` on one line -> dict, or {} when the file is missing."""
+    p = Path(path)
+    if not p.exists():
+        return {}
+    return dict(item.split("=", 1) for item in p.read_text().split() if "=" in item)
+
+
+def fmt(x, digits=1):
+    if x is None:
+        return "n/a"
+    if isinstance(x, float):
+        return f"{x:,.{digits}f}"
+    return f"{x:,}"
+
+
+def cores(r):
+    parts = [r["cores_server"], r["cores_wrk"], r["cores_other"]]
+    return " / ".join("n/a" if x is None else f"{max(x, 0):.2f}" for x in parts)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes-of")
+    ap.add_argument("--work")
+    ap.add_argument("--mode", default="full")
+    ap.add_argument("--profile", default="release")
+    ap.add_argument("--clk-tck", type=int, default=100)
+    ap.add_argument("--build-seconds", type=int, default=0)
+    ap.add_argument("--bench-seconds", type=int, default=0)
+    ap.add_argument("--out")
+    args = ap.parse_args()
+    if args.sizes_of:
+        sizes_of(args.sizes_of)
+        return 0
+
+    work = Path(args.work)
+    failures = []
+    rows = []
+    for line in (work / "scenarios.tsv").read_text().splitlines():
+        fields = (line.split("\t") + [""] * 11)[:11]
+        db, members, name, conc, out, ticks, hwm_kb, probe, busy, wrk_ms, argon2_file = fields
+        r = parse_wrk(out)
+        r["argon2"] = kv(argon2_file) if argon2_file else {}
+        # Where the machine's CPU went during the scenario, in cores.
+        secs = r["seconds"] or 1.0
+        r["cores_server"] = int(ticks) / args.clk_tck / secs
+        r["cores_wrk"] = int(wrk_ms) / 1000.0 / secs if wrk_ms else None
+        r["cores_other"] = (int(busy) / args.clk_tck / secs - r["cores_server"] - (r["cores_wrk"] or 0)
+                            if busy else None)
+        r.update(db=db, members=int(members), name=name, conc=int(conc))
+        r["cpu_ms"] = int(ticks) * 1000.0 / args.clk_tck / r["requests"] if r["requests"] else None
+        r["rss_mb"] = int(hwm_kb) * 1024 / 1e6 if hwm_kb else None
+        r["probe"] = parse_wrk(probe) if probe else None
+        rows.append(r)
+        for what, res in ((name, r), (f"{name}: /healthz probe", r["probe"])):
+            if res is None:
+                continue
+            if res["requests"] == 0:
+                failures.append(f"{db} {members} {what}: no requests completed")
+            if res["non2xx"]:
+                failures.append(f"{db} {members} {what}: {res['non2xx']} responses were not 2xx/3xx")
+
+    sizes = parse_sizes((work / "sizes.txt").read_text()) if (work / "sizes.txt").exists() else {}
+    wasm = next((v for k, v in sizes.items() if k.endswith("_bg.wasm")), None)
+    js = next((v for k, v in sizes.items() if k.endswith(".js")), None)
+    css = next((v for k, v in sizes.items() if k.endswith(".css")), None)
+    if wasm is None or js is None:
+        failures.append("the wasm/JS sizes were not printed by the build")
+    argon = kv(work / "argon2.txt")
+    argon_py = kv(work / "argon2-py.txt")
+    argon_rate = float(argon["verifies_per_second"]) if argon else None
+    hydration = None
+    if (work / "hydration.json").exists():
+        hydration = json.loads((work / "hydration.json").read_text())
+
+    lines = []
+    add = lines.append
+    add(f"### Load ({args.profile} build; wrk on the same machine, {rows[0]['text'].split()[1] if rows else '?'} a scenario)")
+    add("")
+    add("| DB | members | scenario | c | req/s | p50 ms | p99 ms | server CPU ms/req | peak RSS MB "
+        "| cores: server / wrk / rest | errors |")
+    add("|---|---:|---|---:|---:|---:|---:|---:|---:|---|---|")
+    labels = {
+        "members": "`GET /api/v1/members?limit=100` (Admin key)",
+        "team": "`GET /team` SSR, 50 rows (session)",
+        "me": "`GET /api/v1/me`",
+        "sign-in": "`POST /rpc/sign_in` (argon2id)",
+        "invite": "`POST /api/v1/invitations`",
+    }
+    for r in rows:
+        errs = []
+        if r["non2xx"]:
+            errs.append(f"{r['non2xx']} non-2xx")
+        if any(r["socket"]):
+            errs.append("socket c/r/w/t " + "/".join(map(str, r["socket"])))
+        add(f"| {r['db']} | {r['members']:,} | {labels.get(r['name'], r['name'])} | {r['conc']} | "
+            f"{fmt(r['rps'])} | {fmt(r['p50'], 2)} | {fmt(r['p99'], 2)} | {fmt(r['cpu_ms'], 3)} | "
+            f"{fmt(r['rss_mb'])} | {cores(r)} | {', '.join(errs) or '0'} |")
+        p = r["probe"]
+        if p:
+            perr = f"{p['non2xx']} non-2xx" if p["non2xx"] else "0"
+            add(f"| {r['db']} | {r['members']:,} | ↳ `GET /healthz` during sign-in (paced probe) | 1 | "
+                f"{fmt(p['rps'])} | {fmt(p['p50'], 2)} | {fmt(p['p99'], 2)} | (in the row above) | "
+                f"(same) | (same) | {perr} |")
+    add("")
+    add("CPU ms/req: the server's utime+stime (from /proc/PID/stat) over the scenario ÷ requests "
+        "(the sign-in row includes the /healthz probe's requests). Peak RSS: VmHWM, reset "
+        "before each scenario (/proc/PID/clear_refs). Cores: CPU time ÷ wall time of the server "
+        "process, of wrk, and of the rest of the machine (busy time from /proc/stat less the "
+        "other two: PostgreSQL's backends, the kernel's journal threads behind fsync, and anything "
+        "else running, such as a build). On PostgreSQL the server CPU column leaves out the queries' "
+        "own work, which runs in the backends.")
+    add("")
+    add("### Bundle")
+    add("")
+    add("| file | raw bytes | gzip bytes |")
+    add("|---|---:|---:|")
+    for name, (raw, gz) in sizes.items():
+        add(f"| {name} | {raw:,} | {gz:,} |")
+    if wasm and js:
+        add(f"| **wasm + JS** | {wasm[0] + js[0]:,} | **{wasm[1] + js[1]:,}** |")
+    add("")
+    add("### argon2id and hydration")
+    add("")
+    if argon_rate is not None:
+        add(f"- argon2id verify rate, m=19456 KiB t=2 p=1, crate argon2 0.5.3 (as the server), "
+            f"{argon.get('threads')} threads, before any server started: **{argon_rate:.1f} verifies/s** "
+            f"({argon.get('cpu_ms_per_verify', '?')} ms CPU a verify)")
+    for r in rows:
+        if r["argon2"]:
+            rate = float(r["argon2"]["verifies_per_second"])
+            add(f"- {r['db']}, {r['members']:,} members: raw rate right before sign-in {rate:.1f}/s "
+                f"({r['argon2'].get('cpu_ms_per_verify', '?')} ms CPU a verify); sign-in "
+                f"{r['rps']:.1f}/s = **{100 * r['rps'] / rate:.0f} %**, at {r['cpu_ms']:.2f} ms server CPU "
+                f"a sign-in")
+    if argon_py:
+        add(f"- the same with PyPI argon2-cffi (C reference code), {argon_py.get('processes')} processes: "
+            f"{float(argon_py['verifies_per_second']):.1f} verifies/s")
+    if hydration:
+        add(f"- navigation → `body[data-hydrated=\"true\"]` on /sign-in, headless Chromium, "
+            f"{hydration['loads']} loads, fresh context each: median **{hydration['median_hydrated_ms']} ms** "
+            f"(load event median {hydration['median_load_ms']} ms; all: {hydration['hydrated_ms']}; "
+            f"page errors: {hydration['page_errors']})")
+        if hydration["page_errors"]:
+            failures.append(f"hydration: {hydration['page_errors']} page errors")
+    table = "\n".join(lines)
+
+    targets = []
+    if args.mode == "full":
+        targets = evaluate(rows, wasm, js, argon_rate, hydration)
+        tlines = ["### Targets (issue 6; SQLite, 1,000 members unless said)", "",
+                  "| target | measured | |", "|---|---|---|"]
+        for what, measured, ok in targets:
+            tlines.append(f"| {what} | {measured} | {'met' if ok else '**missed**'} |")
+        table += "\n\n" + "\n".join(tlines)
+
+    print(table)
+    if args.out:
+        write_results(Path(args.out), table, work, args)
+    if failures:
+        print("\nbench: FAILED:\n  " + "\n  ".join(failures), file=sys.stderr)
+        return 1
+    if args.mode == "smoke":
+        print(f"\nbench smoke: every scenario answered 2xx/3xx, sizes printed "
+              f"(build {args.build_seconds}s, scenarios {args.bench_seconds}s)", file=sys.stderr)
+    return 0
+
+
+def evaluate(rows, wasm, js, argon_rate, hydration):
+    def row(db, name, members=None):
+        cands = [r for r in rows if r["db"] == db and r["name"] == name]
+        if members is not None:
+            cands = [r for r in cands if r["members"] == members]
+        return min(cands, key=lambda r: r["members"]) if cands else None
+
+    t = []
+
+    def check(what, r, fn, measured):
+        if r is None:
+            t.append((what, "not run", False))
+        else:
+            t.append((what, measured(r), fn(r)))
+
+    m = row("sqlite", "members")
+    check("member list: ≥ 5,000 req/s", m, lambda r: r["rps"] >= 5000, lambda r: f"{r['rps']:,.0f} req/s")
+    check("member list: p99 < 15 ms", m, lambda r: r["p99"] < 15, lambda r: f"{r['p99']:.2f} ms")
+    check("member list: ≤ 0.4 ms server CPU/request", m, lambda r: r["cpu_ms"] <= 0.4,
+          lambda r: f"{r['cpu_ms']:.3f} ms")
+    tm = row("sqlite", "team")
+    check("/team SSR: ≥ 2,000 req/s", tm, lambda r: r["rps"] >= 2000, lambda r: f"{r['rps']:,.0f} req/s")
+    check("/team SSR: p99 < 25 ms", tm, lambda r: r["p99"] < 25, lambda r: f"{r['p99']:.2f} ms")
+    s = row("sqlite", "sign-in")
+
+    def raw_rate(r):  # measured right before this sign-in run, else at the start
+        return float(r["argon2"]["verifies_per_second"]) if r["argon2"] else argon_rate
+
+    if s is not None and raw_rate(s):
+        check("sign-in: ≥ 90 % of the raw argon2id verify rate (measured right before it)", s,
+              lambda r: r["rps"] >= 0.9 * raw_rate(r),
+              lambda r: f"{r['rps']:.1f}/s = {100 * r['rps'] / raw_rate(r):.0f} % of {raw_rate(r):.1f}/s")
+    check("/healthz p99 < 25 ms during sign-in", s, lambda r: r["probe"] and r["probe"]["p99"] < 25,
+          lambda r: f"{r['probe']['p99']:.2f} ms" if r["probe"] else "n/a")
+    inv = row("sqlite", "invite")
+    check("invites: ≥ 500/s", inv, lambda r: r["rps"] >= 500, lambda r: f"{r['rps']:,.0f}/s")
+    if wasm and js:
+        gz = wasm[1] + js[1]
+        t.append(("wasm + JS ≤ 200 KB gzip", f"{gz:,} bytes ({gz / 1000:.1f} KB)", gz <= 200_000))
+    if hydration:
+        h = hydration["median_hydrated_ms"]
+        t.append(("hydrated < 300 ms after navigation (median of loads)", f"{h} ms", h < 300))
+    for db in sorted({r["db"] for r in rows}):
+        rss = [r["rss_mb"] for r in rows if r["db"] == db and r["rss_mb"] is not None]
+        if rss:
+            t.append((f"server RSS < 100 MB in every scenario ({db})", f"max {max(rss):.1f} MB",
+                      max(rss) < 100))
+    for name in ("members", "team", "me"):
+        for members in sorted({r["members"] for r in rows}):
+            sq, pg = row("sqlite", name, members), row("postgres", name, members)
+            if sq and pg and sq["members"] == members and pg["members"] == members:
+                ok = pg["rps"] * 2 >= sq["rps"] and pg["p99"] <= 2 * sq["p99"]
+                t.append((f"PostgreSQL within 2× of SQLite: {name}, {members:,} members",
+                          f"{pg['rps']:,.0f} vs {sq['rps']:,.0f} req/s; p99 {pg['p99']:.2f} vs {sq['p99']:.2f} ms",
+                          ok))
+    return t
+
+
+def write_results(out, table, work, args):
+    previous = out.read_text() if out.exists() else ""
+    notes = previous.split(NOTES_MARKER, 1)[1] if NOTES_MARKER in previous else "\n\n(none yet)\n"
+    import os
+
+    try:
+        if os.environ.get("BENCH_COMMIT"):
+            raise OSError("BENCH_COMMIT given")
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                                text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+        commit += " (with uncommitted changes)" if dirty else ""
+    except (OSError, subprocess.CalledProcessError):
+        commit = os.environ.get("BENCH_COMMIT", "unknown")
+    machine = (work / "machine.txt").read_text().rstrip()
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    text = f"""# Benchmark results
+
+Written by `make bench` (`bench/run.sh`), {now}, commit {commit}.
+Build {args.build_seconds} s, scenarios {args.bench_seconds} s. The load generator (wrk) and
+Chromium run on the same machine as the server. How to read and re-run it:
+bench/README.md.
+
+## Machine
+
+```
+{machine}
+```
+
+{table}
+
+## Notes
+{NOTES_MARKER}{notes}"""
+    out.write_text(text)
+    print(f"\nbench: wrote {out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
