@@ -8,6 +8,7 @@ pub mod domain;
 pub mod error;
 #[cfg(feature = "ssr")]
 pub mod server;
+pub mod time;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};

@@ -8,22 +8,7 @@ use super::set_page_status;
 use super::team::{page_count, page_number};
 use crate::api::auth::CurrentUser;
 use crate::api::team::{AuditEntry, list_audit_events};
-
-/// The civil date (year, month, day) of a day count since 1970-01-01
-/// (Howard Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097); // [0, 146096]
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365; // [0, 399]
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // [0, 365]
-    let mp = (5 * doy + 2) / 153; // [0, 11]
-    let day = doy - (153 * mp + 2) / 5 + 1; // [1, 31]
-    let month = if mp < 10 { mp + 3 } else { mp - 9 }; // [1, 12]
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    // Both are in small ranges (see above), so the casts cannot truncate.
-    (year, month as u32, day as u32)
-}
+use crate::time::civil_from_days;
 
 /// Milliseconds since the Unix epoch as `YYYY-MM-DD HH:MM UTC`.
 pub fn format_utc(ms: i64) -> String {

@@ -43,17 +43,8 @@ impl From<MemberStatus> for ApiStatus {
 /// Milliseconds since the epoch as RFC 3339 UTC (`2026-11-26T12:00:00Z`).
 pub fn rfc3339(ms: i64) -> String {
     let seconds = ms.div_euclid(1000);
-    let (days, day_seconds) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
-    // Civil-from-days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month, day) = app::time::civil_from_days(seconds.div_euclid(86_400));
+    let day_seconds = seconds.rem_euclid(86_400);
     format!(
         "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
         day_seconds / 3600,
