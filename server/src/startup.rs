@@ -7,12 +7,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use app::api::ctx::RequestUser;
 use app::error::AppError;
 use app::server::AppState;
 use app::server::clock::{Clock, millis};
 use app::server::db::{Db, accounts, sessions};
 use app::server::email::worker;
 use app::server::passwords::Passwords;
+use app::server::services::buffered_limit::BufferedLimit;
 use app::server::settings::Settings;
 use app::server::state::ServerSecret;
 use app::{App, shell};
@@ -58,12 +60,17 @@ pub async fn prepare_state(config: &Config, public_url: String) -> anyhow::Resul
     Ok(AppState {
         leptos_options: config.leptos_options.clone(),
         db,
-        settings: Arc::new(settings),
         passwords,
         clock,
         secret: ServerSecret(Arc::new(secret)),
         mailer: config.mailer.clone(),
         outbox_wake: Arc::new(Notify::new()),
+        api_key_limit: Arc::new(BufferedLimit::new(
+            "api-key",
+            settings.api_requests_per_minute,
+            Duration::from_secs(60),
+        )),
+        settings: Arc::new(settings),
     })
 }
 
@@ -111,6 +118,7 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let cleanup = tokio::spawn(expire_sessions(self.state.clone()));
+        let flusher = tokio::spawn(flush_api_key_counts(self.state.clone()));
         let (stop_worker, worker_stopped) = watch::channel(false);
         let worker = tokio::spawn(worker::run(self.state.clone(), worker_stopped));
         tracing::info!(address = %self.local_addr(), public_url = %self.state.settings.public_url, "listening");
@@ -123,6 +131,8 @@ impl Application {
         .await
         .context("serving");
         cleanup.abort();
+        flusher.abort();
+        flush_api_key_counts_once(&self.state).await;
         let _ = stop_worker.send(true);
         if let Err(error) = worker.await {
             tracing::error!(%error, "the outbox worker panicked");
@@ -131,6 +141,30 @@ impl Application {
         self.state.db.pool.close().await;
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+/// Writes the in-memory API-key counters to the database each second, so
+/// the processes sharing it learn each other's counts.
+async fn flush_api_key_counts(state: AppState) {
+    let mut interval = tokio::time::interval(Duration::from_secs(1));
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        flush_api_key_counts_once(&state).await;
+    }
+}
+
+async fn flush_api_key_counts_once(state: &AppState) {
+    if let Err(error) = state
+        .api_key_limit
+        .flush(&state.db, state.clock.now_ms())
+        .await
+    {
+        tracing::warn!(
+            error = format!("{error:#}"),
+            "could not flush API-key counters"
+        );
     }
 }
 
@@ -193,7 +227,10 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(context_state.clone()),
+            move || {
+                provide_context(context_state.clone());
+                provide_context(RequestUser::default());
+            },
             {
                 let options = options.clone();
                 move || shell(options.clone())

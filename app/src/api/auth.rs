@@ -33,14 +33,8 @@ impl CurrentUser {
 /// The user behind this request's session cookie, if any.
 #[server(prefix = "/rpc", endpoint = "current_user")]
 pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
-    use super::ctx;
-    let state = ctx::state()?;
-    let Some(token) = ctx::session_token() else {
-        return Ok(None);
-    };
-    crate::server::services::auth::current_user(&state, &token)
-        .await
-        .map_err(ctx::internal)
+    let state = super::ctx::state()?;
+    super::ctx::signed_in_user(&state).await
 }
 
 /// Signs in and redirects to `next` (a local path) or home.

@@ -8,6 +8,7 @@ use http::request::Parts;
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 
+use crate::api::auth::CurrentUser;
 use crate::error::AppError;
 use crate::server::AppState;
 
@@ -109,18 +110,47 @@ pub fn internal(error: impl Into<anyhow::Error>) -> AppError {
     AppError::Internal
 }
 
+/// This request's signed-in user, once looked up: the server provides an
+/// empty one per request, so the shell and every server function a page
+/// calls while it renders share one session read.
+#[derive(Clone, Default)]
+pub struct RequestUser(std::sync::Arc<tokio::sync::Mutex<Option<Option<CurrentUser>>>>);
+
+async fn look_up_user(state: &AppState) -> Result<Option<CurrentUser>, AppError> {
+    let Some(token) = session_token() else {
+        return Ok(None);
+    };
+    crate::server::services::auth::current_user(state, &token)
+        .await
+        .map_err(internal)
+}
+
+/// The user behind this request's session cookie, if any (read once per
+/// request).
+///
+/// # Errors
+/// `Internal` on a database failure.
+pub async fn signed_in_user(state: &AppState) -> Result<Option<CurrentUser>, AppError> {
+    let Some(cache) = use_context::<RequestUser>() else {
+        return look_up_user(state).await;
+    };
+    let mut slot = cache.0.lock().await;
+    if let Some(user) = slot.as_ref() {
+        return Ok(user.clone());
+    }
+    let user = look_up_user(state).await?;
+    *slot = Some(user.clone());
+    Ok(user)
+}
+
 /// The signed-in user, or `Unauthenticated`.
 ///
 /// # Errors
 /// `Unauthenticated` without a valid session.
-pub async fn require_user() -> Result<(AppState, crate::api::auth::CurrentUser), AppError> {
+pub async fn require_user() -> Result<(AppState, CurrentUser), AppError> {
     let state = state()?;
-    let Some(token) = session_token() else {
-        return Err(AppError::Unauthenticated);
-    };
-    let user = crate::server::services::auth::current_user(&state, &token)
-        .await
-        .map_err(internal)?
+    let user = signed_in_user(&state)
+        .await?
         .ok_or(AppError::Unauthenticated)?;
     Ok((state, user))
 }

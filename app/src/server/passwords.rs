@@ -1,13 +1,16 @@
 //! Password hashing with argon2id (m=19456 KiB, t=2, p=1). Hashing is slow on
 //! purpose, so it runs on the blocking pool behind a semaphore the size of
 //! the core count: sign-in bursts queue instead of starving the runtime.
+//! Each permit comes with a preallocated 19 MiB work area that is reused,
+//! so memory stays at (cores × 19 MiB) and no verify pays for allocating,
+//! zeroing and faulting in fresh pages.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context as _;
 use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use tokio::sync::Semaphore;
 
 const MEMORY_KIB: u32 = 19_456;
@@ -24,43 +27,101 @@ pub enum Verification {
     Mismatch,
 }
 
+/// An argon2 work area (one block per KiB of memory cost).
+type WorkArea = Vec<Block>;
+
 #[derive(Clone)]
 pub struct Passwords {
     permits: Arc<Semaphore>,
+    /// One work area per permit, allocated on first use and then reused.
+    work_areas: Arc<Mutex<Vec<WorkArea>>>,
     /// Verified against when the email is unknown, so both cases cost the same.
     dummy_hash: Arc<str>,
 }
 
-fn argon2() -> Argon2<'static> {
-    let params = Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None)
-        .expect("argon2 parameters are valid constants");
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+fn params() -> Params {
+    Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None)
+        .expect("argon2 parameters are valid constants")
 }
 
-fn hash_blocking(password: &str) -> anyhow::Result<String> {
+fn work_area(blocks: usize) -> WorkArea {
+    vec![Block::default(); blocks]
+}
+
+/// A salt and the argon2id hash of `password` with the current parameters,
+/// as a PHC string.
+fn hash_blocking(password: &str, memory: &mut WorkArea) -> anyhow::Result<String> {
     let salt = SaltString::generate(&mut OsRng);
-    argon2()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|hash| hash.to_string())
-        .map_err(|error| anyhow::anyhow!("argon2 hash failed: {error}"))
+    let params = params();
+    let mut salt_bytes = [0_u8; 64];
+    let salt_bytes = salt
+        .decode_b64(&mut salt_bytes)
+        .map_err(|error| anyhow::anyhow!("argon2 salt: {error}"))?;
+    let mut out = [0_u8; Params::DEFAULT_OUTPUT_LEN];
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
+        .hash_password_into_with_memory(password.as_bytes(), salt_bytes, &mut out, memory)
+        .map_err(|error| anyhow::anyhow!("argon2 hash failed: {error}"))?;
+    let hash = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params)
+            .map_err(|error| anyhow::anyhow!("argon2 parameters: {error}"))?,
+        salt: Some(salt.as_salt()),
+        hash: Some(Output::new(&out).map_err(|error| anyhow::anyhow!("argon2 output: {error}"))?),
+    };
+    Ok(hash.to_string())
 }
 
-fn verify_blocking(password: &str, stored: &str) -> anyhow::Result<Verification> {
+/// Checks `password` against the PHC string `stored` (any argon2 variant
+/// and parameters; the digests are compared in constant time).
+fn verify_blocking(
+    password: &str,
+    stored: &str,
+    memory: &mut WorkArea,
+) -> anyhow::Result<Verification> {
     let parsed = PasswordHash::new(stored)
         .map_err(|error| anyhow::anyhow!("stored password hash is not a PHC string: {error}"))?;
-    if argon2()
-        .verify_password(password.as_bytes(), &parsed)
-        .is_err()
-    {
+    let algorithm = Algorithm::try_from(parsed.algorithm)
+        .map_err(|error| anyhow::anyhow!("stored password hash: {error}"))?;
+    let version = parsed
+        .version
+        .map_or(Ok(Version::V0x13), Version::try_from)
+        .map_err(|error| anyhow::anyhow!("stored password hash: {error}"))?;
+    let stored_params = Params::try_from(&parsed)
+        .map_err(|error| anyhow::anyhow!("stored password hash: {error}"))?;
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        anyhow::bail!("stored password hash has no salt or no hash");
+    };
+    let mut salt_bytes = [0_u8; 64];
+    let salt_bytes = salt
+        .decode_b64(&mut salt_bytes)
+        .map_err(|error| anyhow::anyhow!("stored password hash salt: {error}"))?;
+    let mut out = [0_u8; Output::MAX_LENGTH];
+    let out = &mut out[..expected.len()];
+    let argon2 = Argon2::new(algorithm, version, stored_params.clone());
+    // Hashes made with more memory than today's (none yet) get their own area.
+    let hashed = if stored_params.block_count() <= memory.len() {
+        argon2.hash_password_into_with_memory(password.as_bytes(), salt_bytes, out, &mut *memory)
+    } else {
+        argon2.hash_password_into_with_memory(
+            password.as_bytes(),
+            salt_bytes,
+            out,
+            work_area(stored_params.block_count()),
+        )
+    };
+    if hashed.is_err() {
         return Ok(Verification::Mismatch);
     }
-    let current = Params::try_from(&parsed).ok();
-    let rehash = parsed.algorithm.as_str() != "argon2id"
-        || current.is_none_or(|params| {
-            params.m_cost() != MEMORY_KIB
-                || params.t_cost() != ITERATIONS
-                || params.p_cost() != PARALLELISM
-        });
+    let actual = Output::new(out).map_err(|error| anyhow::anyhow!("argon2 output: {error}"))?;
+    // `Output`'s equality is constant-time.
+    if actual != expected {
+        return Ok(Verification::Mismatch);
+    }
+    let rehash = algorithm != Algorithm::Argon2id
+        || stored_params.m_cost() != MEMORY_KIB
+        || stored_params.t_cost() != ITERATIONS
+        || stored_params.p_cost() != PARALLELISM;
     Ok(Verification::Match { rehash })
 }
 
@@ -69,26 +130,44 @@ impl Passwords {
     /// Only if argon2 cannot hash at all, which is a broken build.
     pub fn new() -> Self {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        let dummy_hash =
-            hash_blocking("muster dummy password for unknown emails").expect("argon2 works");
+        let mut first = work_area(params().block_count());
+        let dummy_hash = hash_blocking("muster dummy password for unknown emails", &mut first)
+            .expect("argon2 works");
         Self {
             permits: Arc::new(Semaphore::new(cores)),
+            work_areas: Arc::new(Mutex::new(vec![first])),
             dummy_hash: dummy_hash.into(),
         }
     }
 
     async fn run<T: Send + 'static>(
         &self,
-        work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
+        work: impl FnOnce(&mut WorkArea) -> anyhow::Result<T> + Send + 'static,
     ) -> anyhow::Result<T> {
         let _permit = self
             .permits
             .acquire()
             .await
             .context("password semaphore closed")?;
-        tokio::task::spawn_blocking(work)
-            .await
-            .context("password task panicked")?
+        // With a permit held there is an area free, or fewer areas than
+        // permits exist yet.
+        let taken = self
+            .work_areas
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .pop();
+        let areas = self.work_areas.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut area = taken.unwrap_or_else(|| work_area(params().block_count()));
+            let result = work(&mut area);
+            areas
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(area);
+            result
+        })
+        .await
+        .context("password task panicked")?
     }
 
     /// Hashes a new password into a PHC string.
@@ -96,7 +175,8 @@ impl Passwords {
     /// # Errors
     /// Only on an internal failure of the hasher or the blocking pool.
     pub async fn hash(&self, password: String) -> anyhow::Result<String> {
-        self.run(move || hash_blocking(&password)).await
+        self.run(move |memory| hash_blocking(&password, memory))
+            .await
     }
 
     /// Verifies `password` against `stored`; with no stored hash (unknown
@@ -110,11 +190,16 @@ impl Passwords {
         stored: Option<String>,
     ) -> anyhow::Result<Verification> {
         match stored {
-            Some(stored) => self.run(move || verify_blocking(&password, &stored)).await,
+            Some(stored) => {
+                self.run(move |memory| verify_blocking(&password, &stored, memory))
+                    .await
+            }
             None => {
                 let dummy = self.dummy_hash.clone();
-                self.run(move || verify_blocking(&password, &dummy).map(|_| Verification::Mismatch))
-                    .await
+                self.run(move |memory| {
+                    verify_blocking(&password, &dummy, memory).map(|_| Verification::Mismatch)
+                })
+                .await
             }
         }
     }
@@ -163,8 +248,83 @@ mod tests {
         );
     }
 
+    #[test]
+    fn hashes_are_standard_phc_strings_the_argon2_crate_verifies() {
+        use argon2::PasswordVerifier as _;
+        let mut memory = work_area(params().block_count());
+        let hash = hash_blocking("violet-otter-harbour", &mut memory).unwrap();
+        let parsed = PasswordHash::new(&hash).unwrap();
+        let argon2 = Argon2::default();
+        assert!(
+            argon2
+                .verify_password(b"violet-otter-harbour", &parsed)
+                .is_ok()
+        );
+        assert!(
+            argon2
+                .verify_password(b"violet-otter-harbouR", &parsed)
+                .is_err()
+        );
+        // A reused (dirty) work area gives the same result.
+        assert_eq!(
+            verify_blocking("violet-otter-harbour", &hash, &mut memory).unwrap(),
+            Verification::Match { rehash: false }
+        );
+    }
+
+    #[tokio::test]
+    async fn argon2i_and_argon2d_hashes_verify_and_ask_for_a_rehash() {
+        use argon2::PasswordHasher as _;
+        for algorithm in [Algorithm::Argon2i, Algorithm::Argon2d] {
+            let other = Argon2::new(algorithm, Version::V0x13, params());
+            let salt = SaltString::generate(&mut OsRng);
+            let old = other
+                .hash_password(b"violet-otter-harbour", &salt)
+                .unwrap()
+                .to_string();
+            let passwords = Passwords::new();
+            assert_eq!(
+                passwords
+                    .verify("violet-otter-harbour".into(), Some(old.clone()))
+                    .await
+                    .unwrap(),
+                Verification::Match { rehash: true }
+            );
+            assert_eq!(
+                passwords
+                    .verify("violet-otter-harbouR".into(), Some(old))
+                    .await
+                    .unwrap(),
+                Verification::Mismatch
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_hash_with_more_memory_than_today_still_verifies() {
+        use argon2::PasswordHasher as _;
+        let bigger = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(MEMORY_KIB * 2, 1, 1, None).unwrap(),
+        );
+        let salt = SaltString::generate(&mut OsRng);
+        let old = bigger
+            .hash_password(b"violet-otter-harbour", &salt)
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            Passwords::new()
+                .verify("violet-otter-harbour".into(), Some(old))
+                .await
+                .unwrap(),
+            Verification::Match { rehash: true }
+        );
+    }
+
     #[tokio::test]
     async fn older_parameters_ask_for_a_rehash() {
+        use argon2::PasswordHasher as _;
         let weak = Argon2::new(
             Algorithm::Argon2id,
             Version::V0x13,

@@ -9,6 +9,7 @@ use super::clock::Clock;
 use super::db::Db;
 use super::email::Mailer;
 use super::passwords::Passwords;
+use super::services::buffered_limit::BufferedLimit;
 use super::settings::Settings;
 
 /// What every handler and server function can reach.
@@ -23,6 +24,9 @@ pub struct AppState {
     pub mailer: Mailer,
     /// Wakes the outbox worker after a commit that queued mail.
     pub outbox_wake: Arc<Notify>,
+    /// Requests per API key (`Settings::api_requests_per_minute`), counted
+    /// in memory and flushed to the database each second.
+    pub api_key_limit: Arc<BufferedLimit>,
 }
 
 /// The server secret (32 bytes, from `MUSTER_SECRET_FILE`): the key material

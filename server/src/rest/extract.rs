@@ -4,7 +4,6 @@
 use app::domain::Role;
 use app::server::AppState;
 use app::server::services::api_auth::{self, ApiCaller};
-use app::server::services::rate_limit::Limit;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
@@ -53,15 +52,9 @@ impl FromRequestParts<AppState> for Caller {
             .await
             .map_err(|error| internal(&error))?
             .ok_or_else(Problem::unauthorized)?;
-        let limit = Limit {
-            name: "api-key",
-            max: state.settings.api_requests_per_minute,
-            window: std::time::Duration::from_secs(60),
-        };
-        if !limit
-            .allow(state, &caller.member_id)
-            .await
-            .map_err(|error| internal(&error))?
+        if !state
+            .api_key_limit
+            .allow(&caller.member_id, state.clock.now_ms())
         {
             return Err(Problem {
                 retry_after: Some(60),

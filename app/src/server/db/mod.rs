@@ -100,8 +100,10 @@ impl Db {
             anyhow::bail!("DATABASE_URL must start with sqlite:// or postgres://");
         };
         let options: AnyConnectOptions = url.parse().context("parsing DATABASE_URL")?;
+        // SQLite runs each connection on its own thread: a few are enough on
+        // small machines (one writer at a time anyway), more only contend.
         let max_connections = match engine {
-            Engine::Sqlite => 8,
+            Engine::Sqlite => 4,
             Engine::Postgres => 16,
         };
         let pool = AnyPoolOptions::new()
@@ -115,6 +117,8 @@ impl Db {
                             "PRAGMA synchronous = FULL",
                             "PRAGMA foreign_keys = ON",
                             "PRAGMA busy_timeout = 5000",
+                            // Reads map pages instead of copying them in.
+                            "PRAGMA mmap_size = 268435456",
                         ] {
                             conn.execute(pragma).await?;
                         }

@@ -1,5 +1,5 @@
 //! Fixed-window counters in the database, so every server process shares
-//! them. One upsert per hit.
+//! them. One upsert per hit (or per batch of hits, see `add`).
 
 use sqlx::{Any, Executor, Row as _};
 
@@ -11,16 +11,29 @@ pub async fn hit<'e>(
     now_ms: i64,
     window_ms: i64,
 ) -> sqlx::Result<i64> {
+    add(db, bucket, now_ms, window_ms, 1).await
+}
+
+/// Counts `hits` hits at once in `bucket` and returns the hits in the
+/// current window.
+pub async fn add<'e>(
+    db: impl Executor<'e, Database = Any>,
+    bucket: &str,
+    now_ms: i64,
+    window_ms: i64,
+    hits: i64,
+) -> sqlx::Result<i64> {
     sqlx::query(
-        "INSERT INTO rate_limits (bucket, window_start, hits) VALUES ($1, $2, 1) \
+        "INSERT INTO rate_limits (bucket, window_start, hits) VALUES ($1, $2, $4) \
          ON CONFLICT (bucket) DO UPDATE SET \
-           hits = CASE WHEN rate_limits.window_start <= $3 THEN 1 ELSE rate_limits.hits + 1 END, \
+           hits = CASE WHEN rate_limits.window_start <= $3 THEN $4 ELSE rate_limits.hits + $4 END, \
            window_start = CASE WHEN rate_limits.window_start <= $3 THEN $2 ELSE rate_limits.window_start END \
          RETURNING hits",
     )
     .bind(bucket)
     .bind(now_ms)
     .bind(now_ms.saturating_sub(window_ms))
+    .bind(hits)
     .fetch_one(db)
     .await?
     .try_get("hits")

@@ -53,10 +53,10 @@ pub async fn sign_in(
         || digest(&email.trim().to_lowercase()),
         EmailAddress::normalized,
     );
-    if SIGN_IN_FAILURES_PER_ACCOUNT
-        .exhausted(state, &account_key)
-        .await?
-    {
+    let failures = SIGN_IN_FAILURES_PER_ACCOUNT
+        .used(state, &account_key)
+        .await?;
+    if failures >= SIGN_IN_FAILURES_PER_ACCOUNT.max {
         return Err(SignInError::RateLimited);
     }
     let user = match parsed {
@@ -73,9 +73,11 @@ pub async fn sign_in(
             .await?;
         return Err(SignInError::InvalidCredentials);
     };
-    SIGN_IN_FAILURES_PER_ACCOUNT
-        .reset(state, &account_key)
-        .await?;
+    if failures > 0 {
+        SIGN_IN_FAILURES_PER_ACCOUNT
+            .reset(state, &account_key)
+            .await?;
+    }
     if user.email_verified_at.is_none() {
         return Err(SignInError::EmailNotVerified);
     }

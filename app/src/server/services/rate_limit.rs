@@ -1,6 +1,8 @@
 //! The named rate limits (SPEC §6), kept in the database so that every
-//! server process shares them. Keys are normalised emails or client
-//! addresses; a limit never depends on whether an account exists.
+//! server process shares them exactly. Keys are normalised emails or client
+//! addresses; a limit never depends on whether an account exists. (The
+//! per-API-key limit, checked on every API request, is counted in memory
+//! instead: `buffered_limit`.)
 
 use std::time::Duration;
 
@@ -79,20 +81,20 @@ impl Limit {
         Ok(hits <= self.max)
     }
 
-    /// Whether the limit is already used up (without counting an attempt).
+    /// The attempts counted under `key` in the current window (without
+    /// counting one).
     ///
     /// # Errors
     /// On a database failure.
-    pub async fn exhausted(&self, state: &AppState, key: &str) -> anyhow::Result<bool> {
-        let hits = rate_limits::peek(
+    pub async fn used(&self, state: &AppState, key: &str) -> anyhow::Result<i64> {
+        rate_limits::peek(
             &state.db.pool,
             &self.bucket(key),
             state.clock.now_ms(),
             millis(self.window),
         )
         .await
-        .context("reading a rate limit")?;
-        Ok(hits >= self.max)
+        .context("reading a rate limit")
     }
 
     /// Forgets the attempts under `key`.
