@@ -32,6 +32,8 @@ if (!postgres) {
 export default defineConfig({
   ...base,
   testDir: '.',
+  // Its own, so it never clears the default run's results.
+  outputDir: './test-results/scale-out',
   // A slow, loaded machine: three debug servers share two cores.
   timeout: 120_000,
   expect: { timeout: 20_000 },
