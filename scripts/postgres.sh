@@ -14,7 +14,9 @@ if ! pg_lsclusters --no-header | awk 'NR==1 {print $4}' | grep -q online; then
   pg_ctlcluster $cluster start
 fi
 port="$(pg_lsclusters --no-header | awk 'NR==1 {print $3}')"
-for _ in $(seq 1 30); do
+# Up to 10 minutes: after an unclean stop, crash recovery on a busy machine
+# can take minutes ("the database system is starting up").
+for _ in $(seq 1 1200); do
   runuser -u postgres -- psql -p "$port" -qtAc 'SELECT 1' >/dev/null 2>&1 && break
   sleep 0.5
 done

@@ -39,5 +39,8 @@ python3 -m openapi_spec_validator "$target/openapi.json"
 step "end-to-end tests (Playwright, Chromium)"
 (cd end2end && npx playwright test)
 
+step "scale-out: three servers on one PostgreSQL behind a round-robin proxy (Playwright)"
+(cd end2end && npx playwright test -c scale-out.config.ts)
+
 step "benchmark smoke (every scenario briefly on the debug build; 2xx only)"
 BENCH_SKIP_BUILD=1 BENCH_SERVER="$target/debug/server" bench/run.sh --smoke
