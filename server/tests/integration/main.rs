@@ -2,6 +2,7 @@
 //! SQLite file and a fresh PostgreSQL database. Every test body runs on both
 //! engines (see `both_engines!`).
 
+mod binary;
 mod helpers;
 mod smtp_sink;
 
@@ -13,4 +14,5 @@ mod outbox;
 mod rest;
 mod scale_out;
 mod security;
+mod smtp_hang;
 mod team;

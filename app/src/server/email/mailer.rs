@@ -49,19 +49,30 @@ impl std::fmt::Debug for Mailer {
     }
 }
 
-/// How long one SMTP conversation may take before it counts as failed.
-const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long one SMTP command may wait for the server's answer before the
+/// attempt counts as failed (`SMTP_TIMEOUT_SECS`), so a server that accepts
+/// the connection and then hangs cannot hold the outbox worker forever.
+pub const DEFAULT_SMTP_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Mailer {
     /// SMTP from a URL such as `smtp://user:pass@host:587?tls=required` or
-    /// `smtps://host:465`.
+    /// `smtps://host:465`, with the default command timeout.
     ///
     /// # Errors
     /// When the URL or the sender address is invalid.
     pub fn smtp(url: &str, from: &str) -> anyhow::Result<Self> {
+        Self::smtp_with_timeout(url, from, DEFAULT_SMTP_TIMEOUT)
+    }
+
+    /// SMTP as [`Mailer::smtp`], each command (connect, greeting, every
+    /// reply) allowed at most `timeout`.
+    ///
+    /// # Errors
+    /// When the URL or the sender address is invalid.
+    pub fn smtp_with_timeout(url: &str, from: &str, timeout: Duration) -> anyhow::Result<Self> {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .context("SMTP_URL is not a valid smtp:// or smtps:// URL")?
-            .timeout(Some(SMTP_TIMEOUT))
+            .timeout(Some(timeout))
             .build();
         Ok(Self {
             from: from.parse().context("MAIL_FROM is not a valid mailbox")?,
