@@ -82,7 +82,7 @@ async fn a_hanging_smtp_server_times_out_backs_off_and_dead_letters_without_wedg
             assert_eq!(health.status(), StatusCode::OK);
             assert!(
                 started.elapsed() < Duration::from_secs(20),
-                "attempt {attempt} did not time out (the 30 s default instead of 1 s?)"
+                "attempt {attempt} did not time out within 20 s (SMTP timeout: 1 s)"
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
