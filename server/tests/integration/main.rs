@@ -14,5 +14,6 @@ mod outbox;
 mod rest;
 mod scale_out;
 mod security;
+mod sigterm;
 mod smtp_hang;
 mod team;
