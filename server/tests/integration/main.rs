@@ -16,4 +16,5 @@ mod scale_out;
 mod security;
 mod sigterm;
 mod smtp_hang;
+mod soak;
 mod team;
