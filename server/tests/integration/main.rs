@@ -10,6 +10,7 @@ mod cli;
 mod crash;
 mod foundation;
 mod identity;
+mod log_secrets;
 mod outbox;
 mod rest;
 mod scale_out;
