@@ -13,6 +13,7 @@ mod identity;
 mod log_secrets;
 mod outbox;
 mod rest;
+mod rest_fuzz;
 mod scale_out;
 mod security;
 mod sigterm;
