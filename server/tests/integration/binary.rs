@@ -94,10 +94,11 @@ pub async fn offline_state(database_url: &str, dir: &Path) -> app::server::AppSt
 
 /// The first admin's API key, opened with the same server secret.
 pub async fn admin_key(state: &app::server::AppState) -> String {
-    let (member_id, sealed): (String, String) =
-        sqlx::query_as("SELECT id, api_key_sealed FROM members WHERE role = 'admin' ORDER BY created_at LIMIT 1")
-            .fetch_one(&state.db.pool)
-            .await
-            .unwrap();
+    let (member_id, sealed): (String, String) = sqlx::query_as(
+        "SELECT id, api_key_sealed FROM members WHERE role = 'admin' ORDER BY created_at LIMIT 1",
+    )
+    .fetch_one(&state.db.pool)
+    .await
+    .unwrap();
     app::server::sealing::open(&state.secret, &member_id, &sealed).unwrap()
 }

@@ -27,7 +27,9 @@ use app::domain::Role;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::binary::{admin_key, create_admin, free_port, offline_state, server_command, wait_until_up};
+use crate::binary::{
+    admin_key, create_admin, free_port, offline_state, server_command, wait_until_up,
+};
 use crate::both_engines;
 use crate::helpers::{Engine, fresh_database, insert_member};
 
@@ -210,7 +212,10 @@ async fn verify(
     .into_iter()
     .collect();
     for email in &driven.invites {
-        assert!(whole.contains(email), "acknowledged invite {email} is missing or partial");
+        assert!(
+            whole.contains(email),
+            "acknowledged invite {email} is missing or partial"
+        );
     }
     // Nothing half-done, acknowledged or not.
     let orphans: i64 = sqlx::query_scalar(
@@ -221,7 +226,10 @@ async fn verify(
     .fetch_one(db)
     .await
     .unwrap();
-    assert_eq!(orphans, 0, "invited members without invitation or audit event");
+    assert_eq!(
+        orphans, 0,
+        "invited members without invitation or audit event"
+    );
     let without_mail: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM invitations i WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.id = i.outbox_id)",
     )
@@ -256,26 +264,27 @@ async fn verify(
     };
     for member in pool.iter_mut() {
         let actual_admin = roles[&member.member_id] == "admin";
-        match member.in_doubt.take() {
-            Some(Op::Promote | Op::Demote) => member.admin = actual_admin,
-            Some(Op::Refresh) => {
-                if key_works(client, base, &member.key).await.is_none() {
-                    // The cut-off refresh committed: take the key it made.
-                    let revealed: serde_json::Value = client
-                        .get(format!("{base}/api/v1/members/{}/api-key", member.member_id))
-                        .bearer_auth(admin)
-                        .send()
-                        .await
-                        .unwrap()
-                        .json()
-                        .await
-                        .unwrap();
-                    let key = revealed["api_key"].as_str().unwrap().to_owned();
-                    let old = std::mem::replace(&mut member.key, key);
-                    member.retired.push(old);
-                }
-            }
-            None => {}
+        let in_doubt = member.in_doubt.take();
+        if matches!(in_doubt, Some(Op::Promote | Op::Demote)) {
+            member.admin = actual_admin;
+        }
+        // A cut-off refresh that committed: take the key it made.
+        if in_doubt == Some(Op::Refresh) && key_works(client, base, &member.key).await.is_none() {
+            let revealed: serde_json::Value = client
+                .get(format!(
+                    "{base}/api/v1/members/{}/api-key",
+                    member.member_id
+                ))
+                .bearer_auth(admin)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let key = revealed["api_key"].as_str().unwrap().to_owned();
+            let old = std::mem::replace(&mut member.key, key);
+            member.retired.push(old);
         }
         assert_eq!(
             actual_admin, member.admin,
@@ -299,7 +308,10 @@ async fn verify(
             "the last acknowledged key works"
         );
         let revealed: serde_json::Value = client
-            .get(format!("{base}/api/v1/members/{}/api-key", member.member_id))
+            .get(format!(
+                "{base}/api/v1/members/{}/api-key",
+                member.member_id
+            ))
             .bearer_auth(admin)
             .send()
             .await
@@ -313,7 +325,11 @@ async fn verify(
             "the sealed key and its digest agree"
         );
         for old in member.retired.drain(..) {
-            assert_eq!(key_works(client, base, &old).await, None, "a replaced key still works");
+            assert_eq!(
+                key_works(client, base, &old).await,
+                None,
+                "a replaced key still works"
+            );
         }
     }
     if matches!(engine, Engine::Sqlite) {
@@ -336,7 +352,8 @@ async fn acknowledged_writes_survive_kill_9_at_random_moments(engine: Engine) {
     let admin = admin_key(&state).await;
     let mut pool = Vec::new();
     for n in 0..4 {
-        let inserted = insert_member(&state, &format!("pool{n}@example.com"), Role::User, true).await;
+        let inserted =
+            insert_member(&state, &format!("pool{n}@example.com"), Role::User, true).await;
         pool.push(Tracked {
             member_id: inserted.member_id,
             admin: false,
@@ -386,7 +403,9 @@ async fn acknowledged_writes_survive_kill_9_at_random_moments(engine: Engine) {
     assert!(driven.unexpected.is_empty(), "{:?}", driven.unexpected);
     let acknowledged = driven.invites.len() + driven.role_changes + driven.refreshes;
     assert!(
-        driven.invites.len() as u64 >= cycles / 2 && driven.role_changes > 0 && driven.refreshes > 0,
+        driven.invites.len() as u64 >= cycles / 2
+            && driven.role_changes > 0
+            && driven.refreshes > 0,
         "the driver got every kind of write through: {} invites, {} role changes, {} refreshes",
         driven.invites.len(),
         driven.role_changes,

@@ -212,7 +212,9 @@ impl TestApp {
 
     /// A user with an Active `role` membership in the Default account.
     pub async fn create_member(&self, email: &str, role: Role, verified: bool) -> String {
-        insert_member(&self.state, email, role, verified).await.user_id
+        insert_member(&self.state, email, role, verified)
+            .await
+            .user_id
     }
 
     /// Signs in through the server function; returns the session token.

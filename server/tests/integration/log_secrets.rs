@@ -39,7 +39,12 @@ struct Binary {
 }
 
 impl Binary {
-    async fn call(&self, path: &str, form: &[(&str, &str)], session: Option<&str>) -> reqwest::Response {
+    async fn call(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+        session: Option<&str>,
+    ) -> reqwest::Response {
         let mut request = self
             .client
             .post(format!("{}{path}", self.base))
@@ -60,13 +65,21 @@ impl Binary {
             request = request.header(COOKIE, format!("muster_session={token}"));
         }
         let response = request.send().await.unwrap();
-        assert!(response.status().is_success(), "GET {path}: {}", response.status());
+        assert!(
+            response.status().is_success(),
+            "GET {path}: {}",
+            response.status()
+        );
         response.text().await.unwrap()
     }
 
     async fn sign_in(&self, email: &str, password: &str) -> String {
         let response = self
-            .call(SignIn::PATH, &[("email", email), ("password", password), ("next", "")], None)
+            .call(
+                SignIn::PATH,
+                &[("email", email), ("password", password), ("next", "")],
+                None,
+            )
             .await;
         assert!(response.status().is_success(), "{}", response.status());
         session_cookie(&response).expect("a session cookie")
@@ -141,7 +154,11 @@ async fn no_password_token_cookie_or_key_reaches_the_logs(engine: Engine) {
     let refused = server
         .call(
             SignIn::PATH,
-            &[("email", "ada@example.com"), ("password", WRONG_PASSWORD), ("next", "")],
+            &[
+                ("email", "ada@example.com"),
+                ("password", WRONG_PASSWORD),
+                ("next", ""),
+            ],
             None,
         )
         .await;
@@ -175,7 +192,11 @@ async fn no_password_token_cookie_or_key_reaches_the_logs(engine: Engine) {
     let invited = server
         .call(
             InviteMember::PATH,
-            &[("first_name", "Grace"), ("last_name", "Hopper"), ("email", "grace@example.com")],
+            &[
+                ("first_name", "Grace"),
+                ("last_name", "Hopper"),
+                ("email", "grace@example.com"),
+            ],
             Some(&admin),
         )
         .await;
@@ -198,7 +219,11 @@ async fn no_password_token_cookie_or_key_reaches_the_logs(engine: Engine) {
             None,
         )
         .await;
-    assert!(from_invite.status().is_success(), "{}", from_invite.status());
+    assert!(
+        from_invite.status().is_success(),
+        "{}",
+        from_invite.status()
+    );
     sink.wait_for(3).await;
     let verify = token(&sink.to("grace@example.com")[1], &base, "verify-email");
     secrets.push(("grace's verification token", verify.clone()));
@@ -213,13 +238,21 @@ async fn no_password_token_cookie_or_key_reaches_the_logs(engine: Engine) {
         .unwrap();
     let invitation_id = pending[0]["id"].as_str().unwrap().to_owned();
     let accepted = server
-        .call(AcceptInvitation::PATH, &[("invitation_id", invitation_id.as_str())], Some(&grace))
+        .call(
+            AcceptInvitation::PATH,
+            &[("invitation_id", invitation_id.as_str())],
+            Some(&grace),
+        )
         .await;
     assert!(accepted.status().is_success());
 
     // Keys: Copy API Key, the REST API, refreshes both ways.
     let members: serde_json::Value = server
-        .call(ListMembers::PATH, &[("q", ""), ("status", ""), ("page", "1")], Some(&admin))
+        .call(
+            ListMembers::PATH,
+            &[("q", ""), ("status", ""), ("page", "1")],
+            Some(&admin),
+        )
         .await
         .json()
         .await
@@ -238,7 +271,11 @@ async fn no_password_token_cookie_or_key_reaches_the_logs(engine: Engine) {
         let admin = admin.clone();
         async move {
             let response = server
-                .call(RevealApiKey::PATH, &[("member_id", member.as_str())], Some(&admin))
+                .call(
+                    RevealApiKey::PATH,
+                    &[("member_id", member.as_str())],
+                    Some(&admin),
+                )
                 .await;
             assert_eq!(response.status(), StatusCode::OK);
             response.json::<String>().await.unwrap()
@@ -248,9 +285,27 @@ async fn no_password_token_cookie_or_key_reaches_the_logs(engine: Engine) {
     secrets.push(("admin key", admin_key.clone()));
     let grace_key = reveal(grace_member.clone()).await;
     secrets.push(("grace's key", grace_key.clone()));
-    assert_eq!(server.api(reqwest::Method::GET, "/me", &admin_key).await.status(), StatusCode::OK);
-    assert_eq!(server.api(reqwest::Method::GET, "/members", &admin_key).await.status(), StatusCode::OK);
-    assert_eq!(server.api(reqwest::Method::GET, "/me", &grace_key).await.status(), StatusCode::OK);
+    assert_eq!(
+        server
+            .api(reqwest::Method::GET, "/me", &admin_key)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        server
+            .api(reqwest::Method::GET, "/members", &admin_key)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        server
+            .api(reqwest::Method::GET, "/me", &grace_key)
+            .await
+            .status(),
+        StatusCode::OK
+    );
     let in_query = server
         .client
         .get(format!("{base}/api/v1/me?api_key={grace_key}"))
@@ -268,27 +323,53 @@ async fn no_password_token_cookie_or_key_reaches_the_logs(engine: Engine) {
         .unwrap();
     assert_eq!(created.status(), StatusCode::CREATED);
     let refreshed = server
-        .api(reqwest::Method::POST, &format!("/members/{grace_member}/api-key/refresh"), &admin_key)
+        .api(
+            reqwest::Method::POST,
+            &format!("/members/{grace_member}/api-key/refresh"),
+            &admin_key,
+        )
         .await;
     assert_eq!(refreshed.status(), StatusCode::OK);
     let grace_new_key: serde_json::Value = refreshed.json().await.unwrap();
     let grace_new_key = grace_new_key["api_key"].as_str().unwrap().to_owned();
     secrets.push(("grace's new key", grace_new_key.clone()));
-    assert_eq!(server.api(reqwest::Method::GET, "/me", &grace_new_key).await.status(), StatusCode::OK);
     assert_eq!(
-        server.api(reqwest::Method::GET, "/me", &grace_key).await.status(),
+        server
+            .api(reqwest::Method::GET, "/me", &grace_new_key)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        server
+            .api(reqwest::Method::GET, "/me", &grace_key)
+            .await
+            .status(),
         StatusCode::UNAUTHORIZED
     );
     let refreshed = server
-        .call(RefreshApiKey::PATH, &[("member_id", admin_member.as_str())], Some(&admin))
+        .call(
+            RefreshApiKey::PATH,
+            &[("member_id", admin_member.as_str())],
+            Some(&admin),
+        )
         .await;
     assert_eq!(refreshed.status(), StatusCode::OK);
     let admin_new_key = reveal(admin_member.clone()).await;
     assert_ne!(admin_new_key, admin_key);
     secrets.push(("admin's new key", admin_new_key.clone()));
-    assert_eq!(server.api(reqwest::Method::GET, "/me", &admin_new_key).await.status(), StatusCode::OK);
     assert_eq!(
-        server.api(reqwest::Method::GET, "/me", &admin_key).await.status(),
+        server
+            .api(reqwest::Method::GET, "/me", &admin_new_key)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        server
+            .api(reqwest::Method::GET, "/me", &admin_key)
+            .await
+            .status(),
         StatusCode::UNAUTHORIZED
     );
     server.page("/team", Some(&admin)).await;
@@ -313,7 +394,10 @@ async fn no_password_token_cookie_or_key_reaches_the_logs(engine: Engine) {
     let log = std::fs::read_to_string(&log_path).unwrap();
     // The log really was verbose: sqlx statements and the mail worker's
     // debug lines are in it.
-    assert!(log.contains("DEBUG") && log.contains("TRACE"), "the log is not verbose");
+    assert!(
+        log.contains("DEBUG") && log.contains("TRACE"),
+        "the log is not verbose"
+    );
     assert!(log.contains("mail sent"), "the mail worker logged");
     let mut leaks = Vec::new();
     for (what, secret) in &secrets {

@@ -50,12 +50,23 @@ fn json_value() -> impl Strategy<Value = Value> {
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(|n| json!(n)),
         any::<u64>().prop_map(|n| json!(n)),
-        any::<f64>().prop_filter_map("finite", |f| serde_json::Number::from_f64(f).map(Value::Number)),
+        any::<f64>().prop_filter_map("finite", |f| serde_json::Number::from_f64(f)
+            .map(Value::Number)),
         any::<String>().prop_map(Value::String),
         "[a-zA-Z .'@-]{0,40}".prop_map(Value::String),
         prop::sample::select(vec![
-            "admin", "user", "active", "disabled", "invited", "true", "grace@example.com",
-            "Grace", "ÅÉÎ 👩‍💻", "a\r\nBcc: x@evil.example", "\u{0}", "\u{202e}",
+            "admin",
+            "user",
+            "active",
+            "disabled",
+            "invited",
+            "true",
+            "grace@example.com",
+            "Grace",
+            "ÅÉÎ 👩‍💻",
+            "a\r\nBcc: x@evil.example",
+            "\u{0}",
+            "\u{202e}",
         ])
         .prop_map(|s| Value::String(s.to_owned())),
         (any::<char>(), 0..70_000_usize).prop_map(|(c, n)| Value::String(c.to_string().repeat(n))),
@@ -139,7 +150,9 @@ fn arbitrary_json_bodies_never_get_a_server_error(engine: Engine) {
             .client
             .post(app.url("/api/v1/invitations"))
             .bearer_auth(&key)
-            .json(&json!({"first_name": "Alan", "last_name": "Turing", "email": "alan@example.com"}))
+            .json(
+                &json!({"first_name": "Alan", "last_name": "Turing", "email": "alan@example.com"}),
+            )
             .send()
             .await
             .unwrap();
@@ -182,7 +195,12 @@ fn arbitrary_json_bodies_never_get_a_server_error(engine: Engine) {
             (parts.status, parts.headers, bytes)
         });
         served.set(served.get() + 1);
-        let shown = || String::from_utf8_lossy(&body).chars().take(300).collect::<String>();
+        let shown = || {
+            String::from_utf8_lossy(&body)
+                .chars()
+                .take(300)
+                .collect::<String>()
+        };
         prop_assert!(
             !status.is_server_error(),
             "POST {path} ({content_type:?}) {} → {status}: {}",
@@ -194,7 +212,13 @@ fn arbitrary_json_bodies_never_get_a_server_error(engine: Engine) {
                 .get(CONTENT_TYPE)
                 .and_then(|value| value.to_str().ok())
                 .unwrap_or_default();
-            prop_assert_eq!(media, "application/problem+json", "POST {} → {}", path, status);
+            prop_assert_eq!(
+                media,
+                "application/problem+json",
+                "POST {} → {}",
+                path,
+                status
+            );
             let problem: Value = serde_json::from_slice(&bytes)
                 .map_err(|error| TestCaseError::fail(format!("problem is not JSON: {error}")))?;
             prop_assert_eq!(problem["status"].as_u64(), Some(u64::from(status.as_u16())));

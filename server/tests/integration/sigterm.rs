@@ -17,7 +17,9 @@ use reqwest::header::{ACCEPT, COOKIE, ORIGIN};
 use serde_json::json;
 use server_fn::ServerFn as _;
 
-use crate::binary::{admin_key, create_admin, free_port, offline_state, server_command, wait_until_up};
+use crate::binary::{
+    admin_key, create_admin, free_port, offline_state, server_command, wait_until_up,
+};
 use crate::both_engines;
 use crate::helpers::{Engine, PASSWORD, fresh_database, session_cookie};
 
@@ -61,7 +63,11 @@ async fn sigterm_under_load_answers_every_accepted_request_and_exits_cleanly(eng
     let signed_in = setup_client
         .post(format!("{base}{}", app::api::auth::SignIn::PATH))
         .header(ORIGIN, &base)
-        .form(&[("email", "ada@example.com"), ("password", PASSWORD), ("next", "")])
+        .form(&[
+            ("email", "ada@example.com"),
+            ("password", PASSWORD),
+            ("next", ""),
+        ])
         .send()
         .await
         .unwrap();
@@ -143,7 +149,9 @@ async fn sigterm_under_load_answers_every_accepted_request_and_exits_cleanly(eng
                     Err(error) if error.is_connect() => {
                         tally.refused += 1;
                         if sigterm_at.lock().unwrap().is_none() {
-                            tally.failures.push(format!("refused before SIGTERM: {error}"));
+                            tally
+                                .failures
+                                .push(format!("refused before SIGTERM: {error}"));
                         }
                         break;
                     }
@@ -196,16 +204,18 @@ async fn sigterm_under_load_answers_every_accepted_request_and_exits_cleanly(eng
 
     // Every acknowledged invitation survived, with its mail.
     let state = offline_state(&database_url, &dir).await;
-    let whole: std::collections::HashSet<String> = sqlx::query_scalar(
-        "SELECT i.email FROM invitations i JOIN outbox o ON o.id = i.outbox_id",
-    )
-    .fetch_all(&state.db.pool)
-    .await
-    .unwrap()
-    .into_iter()
-    .collect();
+    let whole: std::collections::HashSet<String> =
+        sqlx::query_scalar("SELECT i.email FROM invitations i JOIN outbox o ON o.id = i.outbox_id")
+            .fetch_all(&state.db.pool)
+            .await
+            .unwrap()
+            .into_iter()
+            .collect();
     for email in &total.invites {
-        assert!(whole.contains(email), "acknowledged invite {email} is missing");
+        assert!(
+            whole.contains(email),
+            "acknowledged invite {email} is missing"
+        );
     }
     state.db.pool.close().await;
     println!(

@@ -16,7 +16,9 @@ use crate::both_engines;
 use crate::helpers::{Engine, fresh_database, spawn_with, test_config};
 use crate::smtp_sink::SmtpSink;
 
-both_engines!(a_hanging_smtp_server_times_out_backs_off_and_dead_letters_without_wedging_the_worker);
+both_engines!(
+    a_hanging_smtp_server_times_out_backs_off_and_dead_letters_without_wedging_the_worker
+);
 
 /// (attempts, leased, next_attempt_at, dead) of the only outbox row.
 async fn row(app: &crate::helpers::TestApp) -> (i64, bool, i64, bool) {
@@ -36,9 +38,12 @@ async fn a_hanging_smtp_server_times_out_backs_off_and_dead_letters_without_wedg
     let sink = SmtpSink::start(0).await;
     sink.hang(true);
     let mut config = test_config(&database_url, &dir, &sink.url());
-    config.mailer =
-        Mailer::smtp_with_timeout(&sink.url(), "Muster <muster@example.com>", Duration::from_secs(1))
-            .unwrap();
+    config.mailer = Mailer::smtp_with_timeout(
+        &sink.url(),
+        "Muster <muster@example.com>",
+        Duration::from_secs(1),
+    )
+    .unwrap();
     config.settings.outbox_max_attempts = 3;
     let app = spawn_with(config, sink).await;
     app.create_admin("ada@example.com").await;
@@ -55,7 +60,11 @@ async fn a_hanging_smtp_server_times_out_backs_off_and_dead_letters_without_wedg
             Some(&admin),
         )
         .await;
-    assert_eq!(invited.status(), StatusCode::OK, "inviting does not wait for SMTP");
+    assert_eq!(
+        invited.status(),
+        StatusCode::OK,
+        "inviting does not wait for SMTP"
+    );
     let member_id = serde_json::from_str::<serde_json::Value>(&invited.text().await.unwrap())
         .unwrap()["id"]
         .as_str()
@@ -99,7 +108,11 @@ async fn a_hanging_smtp_server_times_out_backs_off_and_dead_letters_without_wedg
             );
             // Nothing happens before then...
             tokio::time::sleep(Duration::from_millis(1500)).await;
-            assert_eq!(row(&app).await.0, attempt, "the worker waits out the backoff");
+            assert_eq!(
+                row(&app).await.0,
+                attempt,
+                "the worker waits out the backoff"
+            );
             // ...and the next attempt runs once it is due.
             app.state.clock.advance(worker::backoff(attempt));
             app.state.outbox_wake.notify_one();

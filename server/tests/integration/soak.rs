@@ -42,9 +42,15 @@ struct Counts {
 
 fn is_lock_error(body: &str) -> bool {
     let body = body.to_lowercase();
-    ["database is locked", "sqlite_busy", "could not serialize", "deadlock", "serialization"]
-        .iter()
-        .any(|needle| body.contains(needle))
+    [
+        "database is locked",
+        "sqlite_busy",
+        "could not serialize",
+        "deadlock",
+        "serialization",
+    ]
+    .iter()
+    .any(|needle| body.contains(needle))
 }
 
 async fn writers_and_readers_together_never_see_a_server_error(engine: Engine) {
@@ -64,9 +70,14 @@ async fn writers_and_readers_together_never_see_a_server_error(engine: Engine) {
     let mut pool = Vec::new();
     for n in 0..POOL {
         pool.push(
-            insert_member(&app.state, &format!("pool{n}@example.com"), Role::User, true)
-                .await
-                .member_id,
+            insert_member(
+                &app.state,
+                &format!("pool{n}@example.com"),
+                Role::User,
+                true,
+            )
+            .await
+            .member_id,
         );
     }
     let pool = Arc::new(pool);
@@ -110,7 +121,7 @@ async fn writers_and_readers_together_never_see_a_server_error(engine: Engine) {
                         }
                         1 => {
                             acknowledged = (1, 0);
-                            let action = if (noise >> 8) % 2 == 0 { "promote" } else { "demote" };
+                            let action = if (noise >> 8).is_multiple_of(2) { "promote" } else { "demote" };
                             (
                                 "POST /members/{id}/promote|demote",
                                 client
@@ -185,18 +196,18 @@ async fn writers_and_readers_together_never_see_a_server_error(engine: Engine) {
     for task in tasks {
         task.await.unwrap();
     }
-    let counts = Arc::try_unwrap(counts)
-        .ok()
-        .unwrap()
-        .into_inner()
-        .unwrap();
+    let counts = Arc::try_unwrap(counts).ok().unwrap().into_inner().unwrap();
     assert!(
         counts.failures.is_empty(),
         "{} failures, first ones: {:#?}",
         counts.failures.len(),
         &counts.failures[..counts.failures.len().min(10)]
     );
-    assert!(counts.served > WRITERS + READERS, "served {}", counts.served);
+    assert!(
+        counts.served > WRITERS + READERS,
+        "served {}",
+        counts.served
+    );
 
     // Consistent afterwards: invitations whole, every change audited.
     let db = &app.state.db.pool;
@@ -237,7 +248,11 @@ async fn writers_and_readers_together_never_see_a_server_error(engine: Engine) {
                 .map(|(_, n)| usize::try_from(*n).unwrap())
                 .sum()
         };
-        assert_eq!(count(&["member.promote", "member.demote"]), *role_changes, "{member}");
+        assert_eq!(
+            count(&["member.promote", "member.demote"]),
+            *role_changes,
+            "{member}"
+        );
         assert_eq!(count(&["api_key.refresh"]), *refreshes, "{member}");
     }
     if matches!(engine, Engine::Sqlite) {
