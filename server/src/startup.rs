@@ -141,10 +141,11 @@ const SHUTDOWN_LIMIT: Duration = Duration::from_secs(30);
 ///    has not sent it yet), then closes; idle keep-alive connections close;
 /// 4. we wait for that, up to [`SHUTDOWN_LIMIT`].
 ///
-/// (axum's own `serve` drops both: it closes the socket with connections
-/// queued, and its auto-detecting HTTP/1-or-2 connections abandon any that
-/// have not sent their first bytes yet, so such clients saw "connection
-/// reset" mid-shutdown.)
+/// (axum's own `serve` lost both kinds: it closes the socket with
+/// connections still queued, and a connection that has not read its first
+/// request when shutdown begins is closed unanswered, by hyper-util's
+/// HTTP/1-or-2 detection and by hyper's HTTP/1 alike; under load, clients
+/// saw "connection reset" or an incomplete message. `sigterm.rs` tests it.)
 async fn serve(listener: TcpListener, router: Router, shutdown: impl Future<Output = ()>) {
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut connections = tokio::task::JoinSet::new();
