@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use app::server::email::Mailer;
+use app::server::email::mailer::DEFAULT_SMTP_TIMEOUT;
 use app::server::settings::Settings;
 use leptos::config::LeptosOptions;
 use serde::Deserialize;
@@ -160,8 +161,14 @@ impl Config {
         };
         let mail_from = env_var("MAIL_FROM")
             .unwrap_or_else(|| format!("Muster <muster@{}>", settings.public_host()));
+        let smtp_timeout = env_var("SMTP_TIMEOUT_SECS")
+            .map_or(Ok(DEFAULT_SMTP_TIMEOUT.as_secs()), |value| value.parse())
+            .context("SMTP_TIMEOUT_SECS must be a number of seconds")?;
+        anyhow::ensure!(smtp_timeout > 0, "SMTP_TIMEOUT_SECS must be at least 1");
         let mailer = match env_var("SMTP_URL") {
-            Some(url) => Mailer::smtp(&url, &mail_from)?,
+            Some(url) => {
+                Mailer::smtp_with_timeout(&url, &mail_from, Duration::from_secs(smtp_timeout))?
+            }
             None => Mailer::file(
                 env_var("MAIL_DIR").map_or_else(|| PathBuf::from("data/mail"), PathBuf::from),
                 &mail_from,

@@ -20,13 +20,13 @@ use app::server::state::ServerSecret;
 use app::{App, shell};
 use axum::Router;
 use axum::body::Body;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes as _, generate_route_list};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, watch};
 
 use crate::config::{Config, load_or_create_secret};
@@ -109,10 +109,10 @@ impl Application {
 
     /// Serves (and runs the outbox worker) until `shutdown` completes; then
     /// lets in-flight requests and the message in hand finish, and closes
-    /// the pool.
+    /// the pool (see [`serve`] for how requests are drained).
     ///
     /// # Errors
-    /// When serving fails.
+    /// None today; the `Result` leaves room for start-up failures.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -122,14 +122,7 @@ impl Application {
         let (stop_worker, worker_stopped) = watch::channel(false);
         let worker = tokio::spawn(worker::run(self.state.clone(), worker_stopped));
         tracing::info!(address = %self.local_addr(), public_url = %self.state.settings.public_url, "listening");
-        let served = axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("serving");
+        serve(self.listener, self.router, shutdown).await;
         cleanup.abort();
         flusher.abort();
         flush_api_key_counts_once(&self.state).await;
@@ -137,7 +130,6 @@ impl Application {
         if let Err(error) = worker.await {
             tracing::error!(%error, "the outbox worker panicked");
         }
-        served?;
         self.state.db.pool.close().await;
         tracing::info!("stopped");
         Ok(())
@@ -166,6 +158,177 @@ async fn flush_api_key_counts_once(state: &AppState) {
             "could not flush API-key counters"
         );
     }
+}
+
+/// How long shutdown waits for in-flight requests before giving up on them.
+const SHUTDOWN_LIMIT: Duration = Duration::from_secs(30);
+
+/// Serves HTTP/1.1 on `listener` until `shutdown` completes, then stops
+/// without dropping a request a client had reason to think was taken:
+///
+/// 1. no more waiting for new connections;
+/// 2. the connections the kernel already queued (their clients completed
+///    the handshake and are sending) are still taken, and the socket is
+///    closed in the step that finds the queue empty, so later clients are
+///    refused (which they can retry) rather than reset;
+/// 3. every connection finishes the request it has (or its first one, if it
+///    has not sent it yet), then closes; idle keep-alive connections close;
+/// 4. we wait for that, up to [`SHUTDOWN_LIMIT`].
+///
+/// (axum's own `serve` lost both kinds: it closes the socket with
+/// connections still queued, and a connection that has not read its first
+/// request when shutdown begins is closed unanswered, by hyper-util's
+/// HTTP/1-or-2 detection and by hyper's HTTP/1 alike; under load, clients
+/// saw "connection reset" or an incomplete message. `sigterm.rs` tests it.)
+async fn serve(listener: TcpListener, router: Router, shutdown: impl Future<Output = ()>) {
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut connections = tokio::task::JoinSet::new();
+    let mut listener = Some(listener);
+    let mut shutdown = std::pin::pin!(shutdown);
+    while let Some(open) = listener.as_ref() {
+        let accepted = tokio::select! {
+            accepted = open.accept() => accepted,
+            () = &mut shutdown => break,
+        };
+        match accepted {
+            Ok((stream, remote)) => {
+                spawn_connection(&mut connections, stream, remote, &router, &stop_rx);
+            }
+            Err(error) => accept_error(&error).await,
+        }
+        while connections.try_join_next().is_some() {}
+    }
+    loop {
+        match accept_queued(&mut listener) {
+            Some(Ok((stream, remote))) => {
+                spawn_connection(&mut connections, stream, remote, &router, &stop_rx);
+            }
+            Some(Err(error)) if listener.is_some() => accept_error(&error).await,
+            Some(Err(error)) => {
+                tracing::warn!(%error, "closing the listener at shutdown");
+                break;
+            }
+            None => break,
+        }
+    }
+    let _ = stop_tx.send(true);
+    let in_flight = connections.len();
+    let finished = tokio::time::timeout(SHUTDOWN_LIMIT, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if finished.is_err() {
+        tracing::warn!(
+            in_flight,
+            left = connections.len(),
+            "connections still open after the shutdown limit; closing them"
+        );
+        connections.abort_all();
+    }
+}
+
+/// One queued connection, asking the kernel itself (the runtime's readiness
+/// flag can lag behind a client that has just been queued); `None` and the
+/// socket closed once the queue is empty.
+fn accept_queued(
+    listener: &mut Option<TcpListener>,
+) -> Option<std::io::Result<(TcpStream, SocketAddr)>> {
+    let std_listener = match listener.take()?.into_std() {
+        Ok(std_listener) => std_listener,
+        Err(error) => return Some(Err(error)),
+    };
+    match std_listener.accept() {
+        // Dropping `std_listener` here closes the socket.
+        Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => None,
+        accepted => {
+            // More may be queued: keep the socket for the next call.
+            match TcpListener::from_std(std_listener) {
+                Ok(open) => *listener = Some(open),
+                Err(error) => return Some(Err(error)),
+            }
+            Some(accepted.and_then(|(stream, remote)| {
+                stream.set_nonblocking(true)?;
+                Ok((TcpStream::from_std(stream)?, remote))
+            }))
+        }
+    }
+}
+
+/// How long a connection that has not sent its first request yet gets to
+/// send it once shutdown has begun.
+const FIRST_REQUEST_GRACE: Duration = Duration::from_secs(5);
+
+/// Serves one HTTP/1.1 connection (with the client's address available as
+/// `ConnectInfo`), shutting it down gracefully once `stop` turns true.
+///
+/// hyper's graceful shutdown closes a connection outright while it has not
+/// read a request yet, even when the request is already on the wire (a
+/// client that connected a moment before shutdown, or one taken from the
+/// queue while draining). So the shutdown is passed on only once the first
+/// request has started (or after [`FIRST_REQUEST_GRACE`] of silence); from
+/// then on hyper finishes the request in hand and closes.
+fn spawn_connection(
+    connections: &mut tokio::task::JoinSet<()>,
+    stream: TcpStream,
+    remote: SocketAddr,
+    router: &Router,
+    stop: &watch::Receiver<bool>,
+) {
+    use tower::ServiceExt as _;
+    let (started_tx, mut started) = watch::channel(false);
+    let started_tx = Arc::new(started_tx);
+    let service =
+        router
+            .clone()
+            .map_request(move |mut request: http::Request<hyper::body::Incoming>| {
+                started_tx.send_replace(true);
+                request.extensions_mut().insert(ConnectInfo(remote));
+                request.map(Body::new)
+            });
+    let service = hyper_util::service::TowerToHyperService::new(service);
+    let mut stop = stop.clone();
+    connections.spawn(async move {
+        let mut builder = hyper::server::conn::http1::Builder::new();
+        // Also bounds how long a silent client can hold a connection open.
+        builder.timer(hyper_util::rt::TokioTimer::new());
+        let connection = builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+        let mut connection = std::pin::pin!(connection);
+        let time_to_stop = async move {
+            let _ = stop.wait_for(|stop| *stop).await.is_ok();
+            let first_request = async { started.wait_for(|started| *started).await.is_ok() };
+            let _ = tokio::time::timeout(FIRST_REQUEST_GRACE, first_request).await;
+        };
+        let mut time_to_stop = std::pin::pin!(time_to_stop);
+        let mut stopping = false;
+        loop {
+            tokio::select! {
+                served = connection.as_mut() => {
+                    if let Err(error) = served {
+                        tracing::debug!(%error, "connection ended with an error");
+                    }
+                    break;
+                }
+                () = &mut time_to_stop, if !stopping => {
+                    stopping = true;
+                    connection.as_mut().graceful_shutdown();
+                }
+            }
+        }
+    });
+}
+
+/// As axum does: aborted handshakes are nothing; anything else (out of file
+/// descriptors…) is logged and waited out.
+async fn accept_error(error: &std::io::Error) {
+    use std::io::ErrorKind;
+    if matches!(
+        error.kind(),
+        ErrorKind::ConnectionRefused | ErrorKind::ConnectionAborted | ErrorKind::ConnectionReset
+    ) {
+        return;
+    }
+    tracing::error!(%error, "accept error");
+    tokio::time::sleep(Duration::from_secs(1)).await;
 }
 
 /// Deletes expired sessions every few minutes.

@@ -1,52 +1,344 @@
-//! Crash safety: a driver writes through the REST API while the server is
-//! killed with SIGKILL at random moments. Every acknowledged write must be
-//! there after restart, whole (member, invitation, outbox row and audit event
-//! together), and SQLite's integrity check must pass.
-//! `MUSTER_CRASH_CYCLES` sets the number of kills (10 by default; the long
-//! mode in the README uses 200).
+//! Crash safety: a driver writes through the REST API (invitations,
+//! promote/demote, API-key refreshes) while the server is killed with SIGKILL
+//! at random moments. Every acknowledged response is journaled to a file
+//! outside the server; after each restart every acknowledged change must be
+//! there, whole:
+//! - invites: member + invitation + outbox row + audit event;
+//! - role changes: the member's role is the last acknowledged one, with at
+//!   least as many promote/demote audit events as acknowledged changes;
+//! - key refreshes: the last returned key authenticates (`GET /api/v1/me`),
+//!   Copy API Key reveals exactly it, and every older key is refused;
+//! - nothing half-done (no invited member without invitation or audit event,
+//!   no invitation without its mail), and SQLite's integrity check passes.
+//!
+//! A request cut off by the kill is "in doubt": it may or may not have
+//! committed; the check after restart accepts either outcome (and then
+//! continues from what it finds).
+//!
+//! `MUSTER_CRASH_CYCLES` sets the number of kills (10 by default, well under
+//! a minute per engine); the long mode:
+//! `MUSTER_CRASH_CYCLES=200 cargo test -p server --test integration -- crash::`
 
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
 use std::time::Duration;
 
+use app::domain::Role;
+use reqwest::StatusCode;
 use serde_json::json;
 
+use crate::binary::{
+    admin_key, create_admin, free_port, offline_state, server_command, wait_until_up,
+};
 use crate::both_engines;
-use crate::helpers::{Engine, PASSWORD, fresh_database, test_config};
+use crate::helpers::{Engine, fresh_database, insert_member};
 
 both_engines!(acknowledged_writes_survive_kill_9_at_random_moments);
 
-fn start(database_url: &str, dir: &std::path::Path, port: u16) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_server"))
-        .env("DATABASE_URL", database_url)
-        .env("MUSTER_SECRET_FILE", dir.join("secret.key"))
-        .env("MAIL_DIR", dir.join("mail"))
-        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-        .env(
-            "LEPTOS_CONFIG",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/../Leptos.toml"),
-        )
-        .env("RUST_LOG", "error")
-        .env("INVITES_PER_HOUR", "1000000")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
+/// A member the driver promotes, demotes and re-keys.
+#[derive(Debug, Clone)]
+struct Tracked {
+    member_id: String,
+    /// The role after the last acknowledged promote/demote.
+    admin: bool,
+    /// The key the last acknowledged refresh returned.
+    key: String,
+    /// Keys superseded since the last check: they must all be refused.
+    retired: Vec<String>,
+    role_changes_acknowledged: usize,
+    refreshes_acknowledged: usize,
+    /// A request for this member cut off by the kill.
+    in_doubt: Option<Op>,
 }
 
-async fn wait_until_up(client: &reqwest::Client, port: u16) {
-    for _ in 0..200 {
-        if client
-            .get(format!("http://127.0.0.1:{port}/healthz"))
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Promote,
+    Demote,
+    Refresh,
+}
+
+#[derive(Default)]
+struct Driven {
+    invites: Vec<String>,
+    role_changes: usize,
+    refreshes: usize,
+    /// Responses other than the expected success (never acceptable here:
+    /// the driver only asks for changes that are allowed).
+    unexpected: Vec<String>,
+}
+
+fn journal(path: &Path, line: &str) {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut file| std::io::Write::write_all(&mut file, format!("{line}\n").as_bytes()))
+        .unwrap();
+}
+
+fn next_noise(noise: &mut u64) -> u64 {
+    *noise ^= *noise << 13;
+    *noise ^= *noise >> 7;
+    *noise ^= *noise << 17;
+    *noise
+}
+
+/// Writes until the server goes away; returns the pool as acknowledged.
+#[allow(clippy::too_many_arguments)]
+async fn drive(
+    client: reqwest::Client,
+    base: String,
+    admin: String,
+    mut pool: Vec<Tracked>,
+    mut driven: Driven,
+    journal_path: std::path::PathBuf,
+    cycle: u64,
+    mut noise: u64,
+) -> (Vec<Tracked>, Driven) {
+    for n in 0.. {
+        let pick = next_noise(&mut noise);
+        if pick % 10 < 4 {
+            let email = format!("c{cycle}-{n}@example.com");
+            let sent = client
+                .post(format!("{base}/api/v1/invitations"))
+                .bearer_auth(&admin)
+                .json(&json!({"first_name": "Crash", "last_name": "Test", "email": email}))
+                .send()
+                .await;
+            match sent {
+                Ok(response) if response.status() == StatusCode::CREATED => {
+                    journal(&journal_path, &format!("invite {email}"));
+                    driven.invites.push(email);
+                }
+                Ok(response) => driven
+                    .unexpected
+                    .push(format!("invite: {}", response.status())),
+                Err(_) => break,
+            }
+            continue;
+        }
+        let index = usize::try_from((pick >> 8) % pool.len() as u64).unwrap();
+        let member = &mut pool[index];
+        let (op, path) = if pick % 10 < 7 {
+            if member.admin {
+                (Op::Demote, "demote")
+            } else {
+                (Op::Promote, "promote")
+            }
+        } else {
+            (Op::Refresh, "api-key/refresh")
+        };
+        let sent = client
+            .post(format!("{base}/api/v1/members/{}/{path}", member.member_id))
+            .bearer_auth(&admin)
+            .send()
+            .await;
+        let response = match sent {
+            Ok(response) => response,
+            Err(_) => {
+                member.in_doubt = Some(op);
+                break;
+            }
+        };
+        let status = response.status();
+        let Ok(body) = response.json::<serde_json::Value>().await else {
+            member.in_doubt = Some(op);
+            break;
+        };
+        if status != StatusCode::OK {
+            driven.unexpected.push(format!("{path}: {status} {body}"));
+            continue;
+        }
+        match op {
+            Op::Promote | Op::Demote => {
+                let role = if op == Op::Promote { "admin" } else { "user" };
+                assert_eq!(body["role"], role, "{body}");
+                member.admin = op == Op::Promote;
+                member.role_changes_acknowledged += 1;
+                driven.role_changes += 1;
+            }
+            Op::Refresh => {
+                let key = body["api_key"].as_str().unwrap().to_owned();
+                let old = std::mem::replace(&mut member.key, key);
+                member.retired.push(old);
+                member.refreshes_acknowledged += 1;
+                driven.refreshes += 1;
+            }
+        }
+        journal(&journal_path, &format!("{path} {}", member.member_id));
+    }
+    (pool, driven)
+}
+
+async fn key_works(client: &reqwest::Client, base: &str, key: &str) -> Option<String> {
+    let response = client
+        .get(format!("{base}/api/v1/me"))
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap();
+    match response.status() {
+        StatusCode::OK => {
+            let me: serde_json::Value = response.json().await.unwrap();
+            Some(me["member"]["id"].as_str().unwrap().to_owned())
+        }
+        StatusCode::UNAUTHORIZED => None,
+        other => panic!("GET /api/v1/me answered {other}"),
+    }
+}
+
+/// Checks every acknowledged change against the restarted server and the
+/// database, settling requests that were in doubt.
+async fn verify(
+    engine: Engine,
+    db: &sqlx::AnyPool,
+    client: &reqwest::Client,
+    base: &str,
+    admin: &str,
+    pool: &mut [Tracked],
+    driven: &Driven,
+) {
+    // Invitations: whole, every acknowledged one.
+    let whole: HashSet<String> = sqlx::query_scalar(
+        "SELECT i.email FROM invitations i JOIN members m ON m.id = i.member_id \
+         JOIN outbox o ON o.id = i.outbox_id \
+         WHERE EXISTS (SELECT 1 FROM audit_events a \
+                       WHERE a.target_member_id = m.id AND a.action = 'member.invite')",
+    )
+    .fetch_all(db)
+    .await
+    .unwrap()
+    .into_iter()
+    .collect();
+    for email in &driven.invites {
+        assert!(
+            whole.contains(email),
+            "acknowledged invite {email} is missing or partial"
+        );
+    }
+    // Nothing half-done, acknowledged or not.
+    let orphans: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM members m WHERE m.status = 'invited' AND (\
+           NOT EXISTS (SELECT 1 FROM invitations i WHERE i.member_id = m.id) OR \
+           NOT EXISTS (SELECT 1 FROM audit_events a WHERE a.target_member_id = m.id))",
+    )
+    .fetch_one(db)
+    .await
+    .unwrap();
+    assert_eq!(
+        orphans, 0,
+        "invited members without invitation or audit event"
+    );
+    let without_mail: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM invitations i WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.id = i.outbox_id)",
+    )
+    .fetch_one(db)
+    .await
+    .unwrap();
+    assert_eq!(without_mail, 0, "invitations without their mail");
+
+    // Roles and keys.
+    let roles: HashMap<String, String> = sqlx::query_as::<_, (String, String)>(
+        "SELECT id, role FROM members WHERE status = 'active'",
+    )
+    .fetch_all(db)
+    .await
+    .unwrap()
+    .into_iter()
+    .collect();
+    let audits: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT target_member_id, action, COUNT(*) FROM audit_events \
+         WHERE action IN ('member.promote', 'member.demote', 'api_key.refresh') \
+         GROUP BY target_member_id, action",
+    )
+    .fetch_all(db)
+    .await
+    .unwrap();
+    let audit_count = |member_id: &str, actions: &[&str]| -> usize {
+        audits
+            .iter()
+            .filter(|(target, action, _)| target == member_id && actions.contains(&action.as_str()))
+            .map(|(_, _, count)| usize::try_from(*count).unwrap())
+            .sum()
+    };
+    for member in pool.iter_mut() {
+        let actual_admin = roles[&member.member_id] == "admin";
+        let in_doubt = member.in_doubt.take();
+        if matches!(in_doubt, Some(Op::Promote | Op::Demote)) {
+            member.admin = actual_admin;
+        }
+        // A cut-off refresh that committed: take the key it made.
+        if in_doubt == Some(Op::Refresh) && key_works(client, base, &member.key).await.is_none() {
+            let revealed: serde_json::Value = client
+                .get(format!(
+                    "{base}/api/v1/members/{}/api-key",
+                    member.member_id
+                ))
+                .bearer_auth(admin)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let key = revealed["api_key"].as_str().unwrap().to_owned();
+            let old = std::mem::replace(&mut member.key, key);
+            member.retired.push(old);
+        }
+        assert_eq!(
+            actual_admin, member.admin,
+            "{}: the last acknowledged role change is lost",
+            member.member_id
+        );
+        assert!(
+            audit_count(&member.member_id, &["member.promote", "member.demote"])
+                >= member.role_changes_acknowledged,
+            "{}: role changes without audit events",
+            member.member_id
+        );
+        assert!(
+            audit_count(&member.member_id, &["api_key.refresh"]) >= member.refreshes_acknowledged,
+            "{}: key refreshes without audit events",
+            member.member_id
+        );
+        assert_eq!(
+            key_works(client, base, &member.key).await.as_deref(),
+            Some(member.member_id.as_str()),
+            "the last acknowledged key works"
+        );
+        let revealed: serde_json::Value = client
+            .get(format!(
+                "{base}/api/v1/members/{}/api-key",
+                member.member_id
+            ))
+            .bearer_auth(admin)
             .send()
             .await
-            .is_ok()
-        {
-            return;
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            revealed["api_key"].as_str(),
+            Some(member.key.as_str()),
+            "the sealed key and its digest agree"
+        );
+        for old in member.retired.drain(..) {
+            assert_eq!(
+                key_works(client, base, &old).await,
+                None,
+                "a replaced key still works"
+            );
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("the server did not come up");
+    if matches!(engine, Engine::Sqlite) {
+        let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_one(db)
+            .await
+            .unwrap();
+        assert_eq!(integrity, "ok");
+    }
 }
 
 async fn acknowledged_writes_survive_kill_9_at_random_moments(engine: Engine) {
@@ -55,150 +347,77 @@ async fn acknowledged_writes_survive_kill_9_at_random_moments(engine: Engine) {
         .and_then(|n| n.parse().ok())
         .unwrap_or(10);
     let (database_url, dir) = fresh_database(engine).await;
-    let created = Command::new(env!("CARGO_BIN_EXE_server"))
-        .args([
-            "create-admin",
-            "--first-name",
-            "Ada",
-            "--last-name",
-            "Lovelace",
-            "--email",
-            "ada@example.com",
-        ])
-        .env("DATABASE_URL", &database_url)
-        .env("MUSTER_SECRET_FILE", dir.join("secret.key"))
-        .env("MUSTER_ADMIN_PASSWORD", PASSWORD)
-        .env(
-            "LEPTOS_CONFIG",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/../Leptos.toml"),
-        )
-        .output()
-        .unwrap();
-    assert!(created.status.success());
-    // The admin's key, opened with the same server secret.
-    let config = test_config(&database_url, &dir, "smtp://127.0.0.1:9");
-    let state = server::startup::prepare_state(&config, "http://127.0.0.1".into())
-        .await
-        .unwrap();
-    let (member_id, sealed): (String, String) =
-        sqlx::query_as("SELECT id, api_key_sealed FROM members WHERE role = 'admin'")
-            .fetch_one(&state.db.pool)
-            .await
-            .unwrap();
-    let key = app::server::sealing::open(&state.secret, &member_id, &sealed).unwrap();
-    state.db.pool.close().await;
+    create_admin(&database_url, &dir);
+    let state = offline_state(&database_url, &dir).await;
+    let admin = admin_key(&state).await;
+    let mut pool = Vec::new();
+    for n in 0..4 {
+        let inserted =
+            insert_member(&state, &format!("pool{n}@example.com"), Role::User, true).await;
+        pool.push(Tracked {
+            member_id: inserted.member_id,
+            admin: false,
+            key: inserted.api_key,
+            retired: Vec::new(),
+            role_changes_acknowledged: 0,
+            refreshes_acknowledged: 0,
+            in_doubt: None,
+        });
+    }
+    let db = state.db.pool.clone();
 
-    // Acknowledged writes, logged outside the server.
-    let journal = dir.join("acknowledged.log");
-    let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
+    let journal_path = dir.join("acknowledged.log");
     let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(10))
         .build()
         .unwrap();
+    let mut driven = Driven::default();
     let mut noise = 0x2545_f491_4f6c_dd1d_u64;
-    for cycle in 0..cycles {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let mut child = start(&database_url, &dir, port);
+    for cycle in 0..=cycles {
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let mut child = server_command(&database_url, &dir, port).spawn().unwrap();
         wait_until_up(&client, port).await;
-        let writer = tokio::spawn({
-            let (client, key, acknowledged, journal) = (
-                client.clone(),
-                key.clone(),
-                acknowledged.clone(),
-                journal.clone(),
-            );
-            async move {
-                for n in 0.. {
-                    let email = format!("c{cycle}-{n}@example.com");
-                    let sent = client
-                        .post(format!("http://127.0.0.1:{port}/api/v1/invitations"))
-                        .bearer_auth(&key)
-                        .json(&json!({"first_name": "Crash", "last_name": "Test", "email": email}))
-                        .send()
-                        .await;
-                    match sent {
-                        Ok(response) if response.status() == reqwest::StatusCode::CREATED => {
-                            acknowledged.lock().unwrap().push(email.clone());
-                            let mut line = email;
-                            line.push('\n');
-                            std::fs::OpenOptions::new()
-                                .create(true)
-                                .append(true)
-                                .open(&journal)
-                                .and_then(|mut file| {
-                                    std::io::Write::write_all(&mut file, line.as_bytes())
-                                })
-                                .unwrap();
-                        }
-                        Ok(_) => {}
-                        Err(_) => break,
-                    }
-                }
-            }
-        });
-        noise ^= noise << 13;
-        noise ^= noise >> 7;
-        noise ^= noise << 17;
-        tokio::time::sleep(Duration::from_millis(50 + noise % 400)).await;
+        verify(engine, &db, &client, &base, &admin, &mut pool, &driven).await;
+        if cycle == cycles {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            break;
+        }
+        let writer = tokio::spawn(drive(
+            client.clone(),
+            base,
+            admin.clone(),
+            pool,
+            driven,
+            journal_path.clone(),
+            cycle,
+            next_noise(&mut noise),
+        ));
+        tokio::time::sleep(Duration::from_millis(50 + next_noise(&mut noise) % 400)).await;
         child.kill().unwrap();
         child.wait().unwrap();
-        let _ = writer.await;
+        (pool, driven) = writer.await.unwrap();
     }
 
-    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(driven.unexpected.is_empty(), "{:?}", driven.unexpected);
+    let acknowledged = driven.invites.len() + driven.role_changes + driven.refreshes;
     assert!(
-        acknowledged.len() as u64 >= cycles,
-        "the driver got writes through: {}",
-        acknowledged.len()
+        driven.invites.len() as u64 >= cycles / 2
+            && driven.role_changes > 0
+            && driven.refreshes > 0,
+        "the driver got every kind of write through: {} invites, {} role changes, {} refreshes",
+        driven.invites.len(),
+        driven.role_changes,
+        driven.refreshes
     );
-    let journal_lines = std::fs::read_to_string(&journal).unwrap();
-    assert_eq!(journal_lines.lines().count(), acknowledged.len());
-    let state = server::startup::prepare_state(&config, "http://127.0.0.1".into())
-        .await
-        .unwrap();
-    for email in &acknowledged {
-        let found: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM invitations i JOIN members m ON m.id = i.member_id \
-             JOIN outbox o ON o.id = i.outbox_id \
-             JOIN audit_events a ON a.target_member_id = m.id AND a.action = 'member.invite' \
-             WHERE i.email = $1",
-        )
-        .bind(email)
-        .fetch_one(&state.db.pool)
-        .await
-        .unwrap();
-        assert_eq!(found, 1, "acknowledged {email} is missing or partial");
-    }
-    // Nothing half-done, acknowledged or not.
-    let orphans: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM members m WHERE m.status = 'invited' AND (\
-           NOT EXISTS (SELECT 1 FROM invitations i WHERE i.member_id = m.id) OR \
-           NOT EXISTS (SELECT 1 FROM audit_events a WHERE a.target_member_id = m.id))",
-    )
-    .fetch_one(&state.db.pool)
-    .await
-    .unwrap();
-    assert_eq!(orphans, 0);
-    let without_mail: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM invitations i WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.id = i.outbox_id)",
-    )
-    .fetch_one(&state.db.pool)
-    .await
-    .unwrap();
-    assert_eq!(without_mail, 0);
-    if matches!(engine, Engine::Sqlite) {
-        let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
-            .fetch_one(&state.db.pool)
-            .await
-            .unwrap();
-        assert_eq!(integrity, "ok");
-    }
+    let journal_lines = std::fs::read_to_string(&journal_path).unwrap();
+    assert_eq!(journal_lines.lines().count(), acknowledged);
+    state.db.pool.close().await;
     println!(
-        "crash cycles: {cycles}, acknowledged writes: {}",
-        acknowledged.len()
+        "crash cycles: {cycles}, acknowledged: {} invites, {} role changes, {} key refreshes",
+        driven.invites.len(),
+        driven.role_changes,
+        driven.refreshes
     );
 }

@@ -212,45 +212,9 @@ impl TestApp {
 
     /// A user with an Active `role` membership in the Default account.
     pub async fn create_member(&self, email: &str, role: Role, verified: bool) -> String {
-        let hash = self.state.passwords.hash(PASSWORD.into()).await.unwrap();
-        let now = self.state.clock.now_ms();
-        let user_id = new_id();
-        let email = EmailAddress::parse(email).unwrap();
-        users::insert(
-            &self.state.db.pool,
-            &users::NewUser {
-                id: &user_id,
-                first_name: "Grace",
-                last_name: "Hopper",
-                email: email.as_str(),
-                email_normalized: &email.normalized(),
-                password_hash: &hash,
-                email_verified_at: verified.then_some(now),
-            },
-            now,
-        )
-        .await
-        .unwrap();
-        let account_id: String = sqlx::query_scalar("SELECT id FROM accounts WHERE is_default = 1")
-            .fetch_one(&self.state.db.pool)
+        insert_member(&self.state, email, role, verified)
             .await
-            .unwrap();
-        let member_id = members::insert(
-            &self.state.db.pool,
-            &account_id,
-            &user_id,
-            role,
-            MemberStatus::Active,
-            now,
-        )
-        .await
-        .unwrap();
-        let (key, key_digest) = app::server::api_keys::generate();
-        let sealed = app::server::sealing::seal(&self.state.secret, &member_id, &key).unwrap();
-        members::set_api_key(&self.state.db.pool, &member_id, &key_digest, &sealed, now)
-            .await
-            .unwrap();
-        user_id
+            .user_id
     }
 
     /// Signs in through the server function; returns the session token.
@@ -270,4 +234,64 @@ impl TestApp {
 pub fn sign_in_path() -> String {
     use server_fn::ServerFn as _;
     app::api::auth::SignIn::PATH.to_owned()
+}
+
+/// What [`insert_member`] made.
+pub struct InsertedMember {
+    pub user_id: String,
+    pub member_id: String,
+    pub api_key: String,
+}
+
+/// A user with an Active `role` membership in the Default account, written
+/// straight to the database (no server needed), with a working API key.
+pub async fn insert_member(
+    state: &AppState,
+    email: &str,
+    role: Role,
+    verified: bool,
+) -> InsertedMember {
+    let hash = state.passwords.hash(PASSWORD.into()).await.unwrap();
+    let now = state.clock.now_ms();
+    let user_id = new_id();
+    let email = EmailAddress::parse(email).unwrap();
+    users::insert(
+        &state.db.pool,
+        &users::NewUser {
+            id: &user_id,
+            first_name: "Grace",
+            last_name: "Hopper",
+            email: email.as_str(),
+            email_normalized: &email.normalized(),
+            password_hash: &hash,
+            email_verified_at: verified.then_some(now),
+        },
+        now,
+    )
+    .await
+    .unwrap();
+    let account_id: String = sqlx::query_scalar("SELECT id FROM accounts WHERE is_default = 1")
+        .fetch_one(&state.db.pool)
+        .await
+        .unwrap();
+    let member_id = members::insert(
+        &state.db.pool,
+        &account_id,
+        &user_id,
+        role,
+        MemberStatus::Active,
+        now,
+    )
+    .await
+    .unwrap();
+    let (api_key, key_digest) = app::server::api_keys::generate();
+    let sealed = app::server::sealing::seal(&state.secret, &member_id, &api_key).unwrap();
+    members::set_api_key(&state.db.pool, &member_id, &key_digest, &sealed, now)
+        .await
+        .unwrap();
+    InsertedMember {
+        user_id,
+        member_id,
+        api_key,
+    }
 }

@@ -2,6 +2,7 @@
 //! SQLite file and a fresh PostgreSQL database. Every test body runs on both
 //! engines (see `both_engines!`).
 
+mod binary;
 mod helpers;
 mod smtp_sink;
 
@@ -9,8 +10,13 @@ mod cli;
 mod crash;
 mod foundation;
 mod identity;
+mod log_secrets;
 mod outbox;
 mod rest;
+mod rest_fuzz;
 mod scale_out;
 mod security;
+mod sigterm;
+mod smtp_hang;
+mod soak;
 mod team;

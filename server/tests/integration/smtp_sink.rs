@@ -1,7 +1,8 @@
 //! A real (minimal) SMTP server for the tests: it speaks enough SMTP for
-//! lettre, keeps every message it accepts, and can be told to refuse mail.
+//! lettre, keeps every message it accepts, and can be told to refuse mail or
+//! to hang (accept connections and never say a word).
 
-use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU16, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -46,6 +47,8 @@ pub struct SmtpSink {
     mail: Arc<Mutex<Vec<ReceivedMail>>>,
     /// 0: accept; otherwise the reply code given to `MAIL FROM`.
     refuse_with: Arc<AtomicU16>,
+    hang: Arc<AtomicBool>,
+    connections: Arc<AtomicUsize>,
     task: JoinHandle<()>,
 }
 
@@ -56,11 +59,21 @@ impl SmtpSink {
         let port = listener.local_addr().unwrap().port();
         let mail = Arc::new(Mutex::new(Vec::new()));
         let refuse_with = Arc::new(AtomicU16::new(0));
-        let task = tokio::spawn(serve(listener, mail.clone(), refuse_with.clone()));
+        let hang = Arc::new(AtomicBool::new(false));
+        let connections = Arc::new(AtomicUsize::new(0));
+        let task = tokio::spawn(serve(
+            listener,
+            mail.clone(),
+            refuse_with.clone(),
+            hang.clone(),
+            connections.clone(),
+        ));
         Self {
             port,
             mail,
             refuse_with,
+            hang,
+            connections,
             task,
         }
     }
@@ -71,6 +84,17 @@ impl SmtpSink {
 
     pub fn refuse_with(&self, code: u16) {
         self.refuse_with.store(code, Ordering::SeqCst);
+    }
+
+    /// While on, new connections are accepted and held open in silence: no
+    /// greeting, no reply, ever (a wedged mail server).
+    pub fn hang(&self, on: bool) {
+        self.hang.store(on, Ordering::SeqCst);
+    }
+
+    /// Connections accepted so far (hanging or not).
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
     }
 
     pub fn received(&self) -> Vec<ReceivedMail> {
@@ -106,11 +130,22 @@ async fn serve(
     listener: TcpListener,
     mail: Arc<Mutex<Vec<ReceivedMail>>>,
     refuse_with: Arc<AtomicU16>,
+    hang: Arc<AtomicBool>,
+    connections: Arc<AtomicUsize>,
 ) {
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             return;
         };
+        connections.fetch_add(1, Ordering::SeqCst);
+        if hang.load(Ordering::SeqCst) {
+            tokio::spawn(async move {
+                // Hold the socket open without reading or writing.
+                let _held = stream;
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+            });
+            continue;
+        }
         let mail = mail.clone();
         let refuse_with = refuse_with.clone();
         tokio::spawn(async move {

@@ -24,7 +24,8 @@ pub struct SentEmail {
 
 #[derive(Clone)]
 pub enum Backend {
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// The transport and the deadline for one whole conversation.
+    Smtp(AsyncSmtpTransport<Tokio1Executor>, Duration),
     File(PathBuf),
     Memory(Arc<Mutex<Vec<SentEmail>>>),
 }
@@ -38,7 +39,7 @@ pub struct Mailer {
 impl std::fmt::Debug for Mailer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let backend = match self.backend {
-            Backend::Smtp(_) => "smtp",
+            Backend::Smtp(..) => "smtp",
             Backend::File(_) => "file",
             Backend::Memory(_) => "memory",
         };
@@ -49,23 +50,35 @@ impl std::fmt::Debug for Mailer {
     }
 }
 
-/// How long one SMTP conversation may take before it counts as failed.
-const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long one SMTP conversation (connect, greeting, every command, the
+/// final reply) may take before the attempt counts as failed
+/// (`SMTP_TIMEOUT_SECS`), so a server that accepts the connection and then
+/// never answers cannot hold the outbox worker. lettre's own timeout covers
+/// only the TCP connect on tokio, so [`Mailer::send`] enforces this one.
+pub const DEFAULT_SMTP_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Mailer {
     /// SMTP from a URL such as `smtp://user:pass@host:587?tls=required` or
-    /// `smtps://host:465`.
+    /// `smtps://host:465`, with the default command timeout.
     ///
     /// # Errors
     /// When the URL or the sender address is invalid.
     pub fn smtp(url: &str, from: &str) -> anyhow::Result<Self> {
+        Self::smtp_with_timeout(url, from, DEFAULT_SMTP_TIMEOUT)
+    }
+
+    /// SMTP as [`Mailer::smtp`], one conversation allowed at most `timeout`.
+    ///
+    /// # Errors
+    /// When the URL or the sender address is invalid.
+    pub fn smtp_with_timeout(url: &str, from: &str, timeout: Duration) -> anyhow::Result<Self> {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .context("SMTP_URL is not a valid smtp:// or smtps:// URL")?
-            .timeout(Some(SMTP_TIMEOUT))
+            .timeout(Some(timeout))
             .build();
         Ok(Self {
             from: from.parse().context("MAIL_FROM is not a valid mailbox")?,
-            backend: Backend::Smtp(transport),
+            backend: Backend::Smtp(transport, timeout),
         })
     }
 
@@ -114,11 +127,16 @@ impl Mailer {
     /// When the message cannot be built or the backend refuses it.
     pub async fn send(&self, message: &QueuedMessage) -> anyhow::Result<()> {
         match &self.backend {
-            Backend::Smtp(transport) => {
+            Backend::Smtp(transport, timeout) => {
                 let email = self.build(message)?;
-                transport
-                    .send(email)
+                tokio::time::timeout(*timeout, transport.send(email))
                     .await
+                    .map_err(|_| {
+                        anyhow::anyhow!(
+                            "SMTP delivery failed: no answer within {} s",
+                            timeout.as_secs_f32()
+                        )
+                    })?
                     .context("SMTP delivery failed")?;
             }
             Backend::File(dir) => {
