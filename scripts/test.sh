@@ -25,6 +25,13 @@ scripts/deny.sh
 step "postgresql"
 TEST_POSTGRES_URL="$(scripts/postgres.sh)"
 export TEST_POSTGRES_URL
+# Each test makes its own database and folder and leaves them for a look
+# after a failure; the next run clears what earlier runs left.
+psql "$TEST_POSTGRES_URL" -qtAc "SELECT datname FROM pg_database WHERE datname LIKE 'muster\_test\_%'" |
+  while read -r database; do
+    psql "$TEST_POSTGRES_URL" -qtAc "DROP DATABASE IF EXISTS $database WITH (FORCE)" >/dev/null
+  done
+rm -rf "${TMPDIR:-/tmp}"/muster-test-*
 
 step "unit and integration tests (SQLite and PostgreSQL)"
 cargo test --workspace --exclude frontend --locked

@@ -53,6 +53,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "idempotency",
         include_str!("../../../../migrations/0004_idempotency.sql"),
     ),
+    (
+        5,
+        "audit_target",
+        include_str!("../../../../migrations/0005_audit_target.sql"),
+    ),
 ];
 
 #[derive(Clone, Debug)]
@@ -117,8 +122,6 @@ impl Db {
                             "PRAGMA synchronous = FULL",
                             "PRAGMA foreign_keys = ON",
                             "PRAGMA busy_timeout = 5000",
-                            // Reads map pages instead of copying them in.
-                            "PRAGMA mmap_size = 268435456",
                         ] {
                             conn.execute(pragma).await?;
                         }
