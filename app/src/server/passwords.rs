@@ -272,76 +272,47 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn argon2i_and_argon2d_hashes_verify_and_ask_for_a_rehash() {
+    /// A hash of "violet-otter-harbour" made by the argon2 crate itself.
+    fn foreign_hash(algorithm: Algorithm, params: Params) -> String {
         use argon2::PasswordHasher as _;
-        for algorithm in [Algorithm::Argon2i, Algorithm::Argon2d] {
-            let other = Argon2::new(algorithm, Version::V0x13, params());
-            let salt = SaltString::generate(&mut OsRng);
-            let old = other
-                .hash_password(b"violet-otter-harbour", &salt)
-                .unwrap()
-                .to_string();
-            let passwords = Passwords::new();
+        Argon2::new(algorithm, Version::V0x13, params)
+            .hash_password(b"violet-otter-harbour", &SaltString::generate(&mut OsRng))
+            .unwrap()
+            .to_string()
+    }
+
+    /// The right password and a wrong one against `hash`.
+    async fn right_and_wrong(hash: &str) -> (Verification, Verification) {
+        let passwords = Passwords::new();
+        let right = passwords
+            .verify("violet-otter-harbour".into(), Some(hash.to_owned()))
+            .await
+            .unwrap();
+        let wrong = passwords
+            .verify("violet-otter-harbouR".into(), Some(hash.to_owned()))
+            .await
+            .unwrap();
+        (right, wrong)
+    }
+
+    #[tokio::test]
+    async fn other_variants_memory_sizes_and_older_parameters_verify_and_ask_for_a_rehash() {
+        let hashes = [
+            foreign_hash(Algorithm::Argon2i, params()),
+            foreign_hash(Algorithm::Argon2d, params()),
+            // More memory than today's work area holds.
+            foreign_hash(
+                Algorithm::Argon2id,
+                Params::new(MEMORY_KIB * 2, 1, 1, None).unwrap(),
+            ),
+            foreign_hash(Algorithm::Argon2id, Params::new(8192, 1, 1, None).unwrap()),
+        ];
+        for hash in hashes {
             assert_eq!(
-                passwords
-                    .verify("violet-otter-harbour".into(), Some(old.clone()))
-                    .await
-                    .unwrap(),
-                Verification::Match { rehash: true }
-            );
-            assert_eq!(
-                passwords
-                    .verify("violet-otter-harbouR".into(), Some(old))
-                    .await
-                    .unwrap(),
-                Verification::Mismatch
+                right_and_wrong(&hash).await,
+                (Verification::Match { rehash: true }, Verification::Mismatch),
+                "{hash}"
             );
         }
-    }
-
-    #[tokio::test]
-    async fn a_hash_with_more_memory_than_today_still_verifies() {
-        use argon2::PasswordHasher as _;
-        let bigger = Argon2::new(
-            Algorithm::Argon2id,
-            Version::V0x13,
-            Params::new(MEMORY_KIB * 2, 1, 1, None).unwrap(),
-        );
-        let salt = SaltString::generate(&mut OsRng);
-        let old = bigger
-            .hash_password(b"violet-otter-harbour", &salt)
-            .unwrap()
-            .to_string();
-        assert_eq!(
-            Passwords::new()
-                .verify("violet-otter-harbour".into(), Some(old))
-                .await
-                .unwrap(),
-            Verification::Match { rehash: true }
-        );
-    }
-
-    #[tokio::test]
-    async fn older_parameters_ask_for_a_rehash() {
-        use argon2::PasswordHasher as _;
-        let weak = Argon2::new(
-            Algorithm::Argon2id,
-            Version::V0x13,
-            Params::new(8192, 1, 1, None).unwrap(),
-        );
-        let salt = SaltString::generate(&mut OsRng);
-        let old = weak
-            .hash_password(b"violet-otter-harbour", &salt)
-            .unwrap()
-            .to_string();
-        let passwords = Passwords::new();
-        assert_eq!(
-            passwords
-                .verify("violet-otter-harbour".into(), Some(old))
-                .await
-                .unwrap(),
-            Verification::Match { rehash: true }
-        );
     }
 }

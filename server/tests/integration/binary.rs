@@ -3,7 +3,7 @@
 //! from the command line, and that admin's API key.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use crate::helpers::{PASSWORD, test_config};
@@ -55,9 +55,9 @@ pub async fn wait_until_up(client: &reqwest::Client, port: u16) {
     panic!("the server did not come up");
 }
 
-/// `server create-admin` for ada@example.com with [`PASSWORD`].
-pub fn create_admin(database_url: &str, dir: &Path) {
-    let created = Command::new(env!("CARGO_BIN_EXE_server"))
+/// `server create-admin` for ada@example.com with `password`; its output.
+pub fn run_create_admin(database_url: &str, dir: &Path, password: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_server"))
         .args([
             "create-admin",
             "--first-name",
@@ -69,13 +69,19 @@ pub fn create_admin(database_url: &str, dir: &Path) {
         ])
         .env("DATABASE_URL", database_url)
         .env("MUSTER_SECRET_FILE", dir.join("secret.key"))
-        .env("MUSTER_ADMIN_PASSWORD", PASSWORD)
+        .env("MUSTER_ADMIN_PASSWORD", password)
         .env(
             "LEPTOS_CONFIG",
             concat!(env!("CARGO_MANIFEST_DIR"), "/../Leptos.toml"),
         )
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+/// `server create-admin` for ada@example.com with [`PASSWORD`], which must
+/// succeed.
+pub fn create_admin(database_url: &str, dir: &Path) {
+    let created = run_create_admin(database_url, dir, PASSWORD);
     assert!(
         created.status.success(),
         "{}",
