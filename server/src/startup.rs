@@ -3,7 +3,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -25,7 +25,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use leptos::prelude::provide_context;
-use leptos_axum::{LeptosRoutes as _, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes as _, generate_route_list};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, watch};
 
@@ -379,9 +379,20 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     (status, axum::Json(body))
 }
 
+/// The app's routes, generated once per process. While Leptos generates a
+/// route list it suppresses resource loading through a process-wide flag,
+/// and a resource first polled in that window waits for ever (leptos#4773):
+/// a page being rendered by another app instance of the same process (the
+/// integration tests run many) would hang. Once per process, nothing can be
+/// rendering yet.
+fn routes() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = routes();
     let options = state.leptos_options.clone();
     let context_state = state.clone();
     Router::new()

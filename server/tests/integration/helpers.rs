@@ -179,28 +179,14 @@ impl TestApp {
 
     pub async fn get(&self, path: &str, session: Option<&str>) -> reqwest::Response {
         // Like a browser navigating: server-side redirects are real 302s.
-        let request = || {
-            let mut request = self
-                .client
-                .get(self.url(path))
-                .header(ACCEPT, "text/html")
-                .timeout(Duration::from_secs(20));
-            if let Some(token) = session {
-                request = request.header(COOKIE, format!("muster_session={token}"));
-            }
-            request
-        };
-        match request().send().await {
-            Ok(response) => response,
-            // Known issue (see the closing note of this session): under heavy
-            // machine load a server-rendered page once never answered. Say
-            // so loudly, and retry once so the suite reports what it tests.
-            Err(error) if error.is_timeout() => {
-                eprintln!("WARNING: GET {path} timed out after 20 s; retrying once");
-                request().send().await.unwrap()
-            }
-            Err(error) => panic!("GET {path}: {error}"),
+        let mut request = self.client.get(self.url(path)).header(ACCEPT, "text/html");
+        if let Some(token) = session {
+            request = request.header(COOKIE, format!("muster_session={token}"));
         }
+        request
+            .send()
+            .await
+            .unwrap_or_else(|error| panic!("GET {path}: {error}"))
     }
 
     pub async fn create_admin(&self, email: &str) -> String {
