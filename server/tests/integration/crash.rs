@@ -19,7 +19,7 @@
 //! a minute per engine); the long mode:
 //! `MUSTER_CRASH_CYCLES=200 cargo test -p server --test integration -- crash::`
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
@@ -31,7 +31,7 @@ use crate::binary::{
     admin_key, create_admin, free_port, offline_state, server_command, wait_until_up,
 };
 use crate::both_engines;
-use crate::helpers::{Engine, fresh_database, insert_member};
+use crate::helpers::{Engine, fresh_database, insert_member, whole_invitations};
 
 both_engines!(acknowledged_writes_survive_kill_9_at_random_moments);
 
@@ -171,6 +171,25 @@ async fn drive(
     (pool, driven)
 }
 
+/// The member's key as Copy API Key shows it (`GET …/api-key`).
+async fn revealed_key(
+    client: &reqwest::Client,
+    base: &str,
+    admin: &str,
+    member_id: &str,
+) -> String {
+    let revealed: serde_json::Value = client
+        .get(format!("{base}/api/v1/members/{member_id}/api-key"))
+        .bearer_auth(admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    revealed["api_key"].as_str().unwrap().to_owned()
+}
+
 async fn key_works(client: &reqwest::Client, base: &str, key: &str) -> Option<String> {
     let response = client
         .get(format!("{base}/api/v1/me"))
@@ -200,17 +219,7 @@ async fn verify(
     driven: &Driven,
 ) {
     // Invitations: whole, every acknowledged one.
-    let whole: HashSet<String> = sqlx::query_scalar(
-        "SELECT i.email FROM invitations i JOIN members m ON m.id = i.member_id \
-         JOIN outbox o ON o.id = i.outbox_id \
-         WHERE EXISTS (SELECT 1 FROM audit_events a \
-                       WHERE a.target_member_id = m.id AND a.action = 'member.invite')",
-    )
-    .fetch_all(db)
-    .await
-    .unwrap()
-    .into_iter()
-    .collect();
+    let whole = whole_invitations(db).await;
     for email in &driven.invites {
         assert!(
             whole.contains(email),
@@ -270,19 +279,7 @@ async fn verify(
         }
         // A cut-off refresh that committed: take the key it made.
         if in_doubt == Some(Op::Refresh) && key_works(client, base, &member.key).await.is_none() {
-            let revealed: serde_json::Value = client
-                .get(format!(
-                    "{base}/api/v1/members/{}/api-key",
-                    member.member_id
-                ))
-                .bearer_auth(admin)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            let key = revealed["api_key"].as_str().unwrap().to_owned();
+            let key = revealed_key(client, base, admin, &member.member_id).await;
             let old = std::mem::replace(&mut member.key, key);
             member.retired.push(old);
         }
@@ -307,21 +304,9 @@ async fn verify(
             Some(member.member_id.as_str()),
             "the last acknowledged key works"
         );
-        let revealed: serde_json::Value = client
-            .get(format!(
-                "{base}/api/v1/members/{}/api-key",
-                member.member_id
-            ))
-            .bearer_auth(admin)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
         assert_eq!(
-            revealed["api_key"].as_str(),
-            Some(member.key.as_str()),
+            revealed_key(client, base, admin, &member.member_id).await,
+            member.key,
             "the sealed key and its digest agree"
         );
         for old in member.retired.drain(..) {

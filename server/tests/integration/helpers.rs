@@ -1,6 +1,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use app::api::team::InviteMember;
 use app::domain::{EmailAddress, MemberStatus, Role};
 use app::server::AppState;
 use app::server::db::{members, users};
@@ -11,6 +12,7 @@ use app::server::tokens::new_id;
 use leptos::config::LeptosOptions;
 use reqwest::header::{ACCEPT, COOKIE, ORIGIN, SET_COOKIE};
 use server::config::Config;
+use server_fn::ServerFn as _;
 
 use crate::smtp_sink::SmtpSink;
 use server::startup::Application;
@@ -76,10 +78,18 @@ pub async fn fresh_database(engine: Engine) -> (String, PathBuf) {
     (url, dir)
 }
 
-pub struct TestApp {
+/// A running server seen from outside: its address, our origin, and a client
+/// that does not follow redirects and fails a hang instead of stalling.
+pub struct Site {
     pub base: String,
     pub origin: String,
     pub client: reqwest::Client,
+}
+
+/// An in-process server with its state and mail sink; the HTTP side is its
+/// [`Site`].
+pub struct TestApp {
+    pub site: Site,
     pub state: AppState,
     pub database_url: String,
     pub sink: SmtpSink,
@@ -127,14 +137,7 @@ pub async fn spawn_with(config: Config, sink: SmtpSink) -> TestApp {
     let state = app.state().clone();
     tokio::spawn(app.run_until(std::future::pending()));
     TestApp {
-        origin: base.clone(),
-        base,
-        client: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            // A hang fails the test instead of stalling the suite.
-            .timeout(Duration::from_secs(60))
-            .build()
-            .unwrap(),
+        site: Site::new(base),
         state,
         database_url,
         sink,
@@ -153,7 +156,20 @@ pub fn session_cookie(response: &reqwest::Response) -> Option<String> {
         .filter(|token| !token.is_empty())
 }
 
-impl TestApp {
+impl Site {
+    pub fn new(base: String) -> Self {
+        Self {
+            origin: base.clone(),
+            base,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                // A hang fails the test instead of stalling the suite.
+                .timeout(Duration::from_secs(60))
+                .build()
+                .unwrap(),
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -177,6 +193,20 @@ impl TestApp {
         request.send().await.unwrap()
     }
 
+    /// The Invite Member server function: first name, last name, email.
+    pub async fn invite(
+        &self,
+        session: &str,
+        [first, last, email]: [&str; 3],
+    ) -> reqwest::Response {
+        self.call(
+            InviteMember::PATH,
+            &[("first_name", first), ("last_name", last), ("email", email)],
+            Some(session),
+        )
+        .await
+    }
+
     pub async fn get(&self, path: &str, session: Option<&str>) -> reqwest::Response {
         // Like a browser navigating: server-side redirects are real 302s.
         let mut request = self.client.get(self.url(path)).header(ACCEPT, "text/html");
@@ -188,7 +218,17 @@ impl TestApp {
             .await
             .unwrap_or_else(|error| panic!("GET {path}: {error}"))
     }
+}
 
+impl std::ops::Deref for TestApp {
+    type Target = Site;
+
+    fn deref(&self) -> &Site {
+        &self.site
+    }
+}
+
+impl TestApp {
     pub async fn create_admin(&self, email: &str) -> String {
         let admin = app::domain::Registration::parse("Ada", "Lovelace", email, PASSWORD).unwrap();
         setup::create_admin(&self.state, admin, false)
@@ -217,8 +257,23 @@ impl TestApp {
     }
 }
 
+/// The emails of the invitations that are whole: member, outbox row and
+/// the invite's audit event all there.
+pub async fn whole_invitations(db: &sqlx::AnyPool) -> std::collections::HashSet<String> {
+    sqlx::query_scalar(
+        "SELECT i.email FROM invitations i JOIN members m ON m.id = i.member_id \
+         JOIN outbox o ON o.id = i.outbox_id \
+         WHERE EXISTS (SELECT 1 FROM audit_events a \
+                       WHERE a.target_member_id = m.id AND a.action = 'member.invite')",
+    )
+    .fetch_all(db)
+    .await
+    .unwrap()
+    .into_iter()
+    .collect()
+}
+
 pub fn sign_in_path() -> String {
-    use server_fn::ServerFn as _;
     app::api::auth::SignIn::PATH.to_owned()
 }
 

@@ -9,21 +9,18 @@
 //! verification or invitation tokens, API keys (old and new) or the server
 //! secret may appear anywhere in the log.
 
-use std::time::Duration;
-
 use app::api::auth::{SignIn, SignOut};
 use app::api::identity::Register;
 use app::api::invitations::{AcceptInvitation, PendingInvitations, RegisterFromInvitation};
 use app::api::setup::CreateFirstAdmin;
-use app::api::team::{InviteMember, ListMembers, RefreshApiKey, RevealApiKey};
+use app::api::team::{ListMembers, RefreshApiKey, RevealApiKey};
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT, COOKIE, ORIGIN};
 use serde_json::json;
 use server_fn::ServerFn as _;
 
 use crate::binary::{free_port, server_command, wait_until_up};
 use crate::both_engines;
-use crate::helpers::{Engine, fresh_database, session_cookie};
+use crate::helpers::{Engine, Site, fresh_database, session_cookie};
 use crate::smtp_sink::SmtpSink;
 
 both_engines!(no_password_token_cookie_or_key_reaches_the_logs);
@@ -33,38 +30,20 @@ const GRACE_PASSWORD: &str = "grace-Passphrase-8d2b6a41";
 const ALAN_PASSWORD: &str = "alan-Passphrase-5e7f0c93";
 const WRONG_PASSWORD: &str = "wrong-Passphrase-0a1b2c3d";
 
-struct Binary {
-    base: String,
-    client: reqwest::Client,
+/// The real binary's [`Site`], with what this test asks of it.
+struct Binary(Site);
+
+impl std::ops::Deref for Binary {
+    type Target = Site;
+
+    fn deref(&self) -> &Site {
+        &self.0
+    }
 }
 
 impl Binary {
-    async fn call(
-        &self,
-        path: &str,
-        form: &[(&str, &str)],
-        session: Option<&str>,
-    ) -> reqwest::Response {
-        let mut request = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header(ORIGIN, &self.base)
-            .form(form);
-        if let Some(token) = session {
-            request = request.header(COOKIE, format!("muster_session={token}"));
-        }
-        request.send().await.unwrap()
-    }
-
     async fn page(&self, path: &str, session: Option<&str>) -> String {
-        let mut request = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .header(ACCEPT, "text/html");
-        if let Some(token) = session {
-            request = request.header(COOKIE, format!("muster_session={token}"));
-        }
-        let response = request.send().await.unwrap();
+        let response = self.get(path, session).await;
         assert!(
             response.status().is_success(),
             "GET {path}: {}",
@@ -117,14 +96,7 @@ async fn no_password_token_cookie_or_key_reaches_the_logs(engine: Engine) {
         .stderr(log)
         .spawn()
         .unwrap();
-    let server = Binary {
-        base: format!("http://127.0.0.1:{port}"),
-        client: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(60))
-            .build()
-            .unwrap(),
-    };
+    let server = Binary(Site::new(format!("http://127.0.0.1:{port}")));
     wait_until_up(&server.client, port).await;
     let base = server.base.clone();
     let mut secrets: Vec<(&str, String)> = vec![
@@ -190,15 +162,7 @@ async fn no_password_token_cookie_or_key_reaches_the_logs(engine: Engine) {
 
     // Invite, open the link, register from it, verify, accept.
     let invited = server
-        .call(
-            InviteMember::PATH,
-            &[
-                ("first_name", "Grace"),
-                ("last_name", "Hopper"),
-                ("email", "grace@example.com"),
-            ],
-            Some(&admin),
-        )
+        .invite(&admin, ["Grace", "Hopper", "grace@example.com"])
         .await;
     assert_eq!(invited.status(), StatusCode::OK);
     let grace_member: serde_json::Value = invited.json().await.unwrap();

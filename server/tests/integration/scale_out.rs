@@ -5,7 +5,7 @@
 
 use app::api::auth::SignIn;
 use app::api::invitations::{AcceptInvitation, PendingInvitations, RegisterFromInvitation};
-use app::api::team::{InviteMember, RevokeMember};
+use app::api::team::RevokeMember;
 use reqwest::StatusCode;
 use reqwest::header::LOCATION;
 use server_fn::ServerFn as _;
@@ -43,15 +43,7 @@ async fn three_processes_serve_the_seed_flow_round_robin(engine: Engine) {
     a.create_admin("ada@example.com").await;
     let admin = next().sign_in("ada@example.com").await;
     let invited = next()
-        .call(
-            InviteMember::PATH,
-            &[
-                ("first_name", "Grace"),
-                ("last_name", "Hopper"),
-                ("email", "grace@example.com"),
-            ],
-            Some(&admin),
-        )
+        .invite(&admin, ["Grace", "Hopper", "grace@example.com"])
         .await;
     assert_eq!(invited.status(), StatusCode::OK);
     let row: app::api::team::MemberRow =

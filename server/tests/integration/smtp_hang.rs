@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use app::api::team::{InviteMember, ResendInvite};
+use app::api::team::ResendInvite;
 use app::server::email::{Mailer, worker};
 use reqwest::StatusCode;
 use server_fn::ServerFn as _;
@@ -50,15 +50,7 @@ async fn a_hanging_smtp_server_times_out_backs_off_and_dead_letters_without_wedg
     let admin = app.sign_in("ada@example.com").await;
 
     let invited = app
-        .call(
-            InviteMember::PATH,
-            &[
-                ("first_name", "Grace"),
-                ("last_name", "Hopper"),
-                ("email", "grace@example.com"),
-            ],
-            Some(&admin),
-        )
+        .invite(&admin, ["Grace", "Hopper", "grace@example.com"])
         .await;
     assert_eq!(
         invited.status(),
@@ -142,15 +134,7 @@ async fn a_hanging_smtp_server_times_out_backs_off_and_dead_letters_without_wedg
     // connections; a new invitation and the Resend both go out.
     app.sink.hang(false);
     let second = app
-        .call(
-            InviteMember::PATH,
-            &[
-                ("first_name", "Alan"),
-                ("last_name", "Turing"),
-                ("email", "alan@example.com"),
-            ],
-            Some(&admin),
-        )
+        .invite(&admin, ["Alan", "Turing", "alan@example.com"])
         .await;
     assert_eq!(second.status(), StatusCode::OK);
     let resent = app

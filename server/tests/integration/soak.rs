@@ -21,7 +21,9 @@ use reqwest::header::{ACCEPT, COOKIE};
 use serde_json::json;
 
 use crate::both_engines;
-use crate::helpers::{Engine, fresh_database, insert_member, spawn_with, test_config};
+use crate::helpers::{
+    Engine, fresh_database, insert_member, spawn_with, test_config, whole_invitations,
+};
 use crate::smtp_sink::SmtpSink;
 
 both_engines!(writers_and_readers_together_never_see_a_server_error);
@@ -211,17 +213,7 @@ async fn writers_and_readers_together_never_see_a_server_error(engine: Engine) {
 
     // Consistent afterwards: invitations whole, every change audited.
     let db = &app.state.db.pool;
-    let whole: std::collections::HashSet<String> = sqlx::query_scalar(
-        "SELECT i.email FROM invitations i JOIN members m ON m.id = i.member_id \
-         JOIN outbox o ON o.id = i.outbox_id \
-         WHERE EXISTS (SELECT 1 FROM audit_events a \
-                       WHERE a.target_member_id = m.id AND a.action = 'member.invite')",
-    )
-    .fetch_all(db)
-    .await
-    .unwrap()
-    .into_iter()
-    .collect();
+    let whole = whole_invitations(db).await;
     for email in &counts.invites {
         assert!(whole.contains(email), "invite {email} is not whole");
     }

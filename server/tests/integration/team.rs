@@ -40,17 +40,7 @@ fn member(response_body: &str) -> MemberRow {
 }
 
 async fn invite(app: &TestApp, admin: &str, first: &str, email: &str) -> MemberRow {
-    let response = app
-        .call(
-            InviteMember::PATH,
-            &[
-                ("first_name", first),
-                ("last_name", "Hopper"),
-                ("email", email),
-            ],
-            Some(admin),
-        )
-        .await;
+    let response = app.invite(admin, [first, "Hopper", email]).await;
     assert_eq!(response.status(), StatusCode::OK);
     member(&response.text().await.unwrap())
 }
@@ -385,40 +375,14 @@ async fn inviting_a_member_or_an_already_invited_address_is_a_field_error(engine
     let app = spawn_app(engine).await;
     app.create_admin("ada@example.com").await;
     let admin = app.sign_in("ada@example.com").await;
-    let member = app
-        .call(
-            InviteMember::PATH,
-            &[
-                ("first_name", "Ada"),
-                ("last_name", "L"),
-                ("email", "ADA@example.com"),
-            ],
-            Some(&admin),
-        )
-        .await;
+    let member = app.invite(&admin, ["Ada", "L", "ADA@example.com"]).await;
     assert_eq!(member.status(), StatusCode::BAD_REQUEST);
     assert!(member.text().await.unwrap().contains("already a member"));
     invite(&app, &admin, "Grace", "grace@example.com").await;
-    let again = app
-        .call(
-            InviteMember::PATH,
-            &[
-                ("first_name", "G"),
-                ("last_name", "H"),
-                ("email", "grace@EXAMPLE.com"),
-            ],
-            Some(&admin),
-        )
-        .await;
+    let again = app.invite(&admin, ["G", "H", "grace@EXAMPLE.com"]).await;
     assert_eq!(again.status(), StatusCode::BAD_REQUEST);
     assert!(again.text().await.unwrap().contains("already been invited"));
-    let invalid = app
-        .call(
-            InviteMember::PATH,
-            &[("first_name", ""), ("last_name", "H"), ("email", "nope")],
-            Some(&admin),
-        )
-        .await;
+    let invalid = app.invite(&admin, ["", "H", "nope"]).await;
     assert_eq!(invalid.status(), StatusCode::BAD_REQUEST);
     let body = invalid.text().await.unwrap();
     assert!(body.contains("first_name") && body.contains("\"email\""));
