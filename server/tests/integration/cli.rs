@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use crate::binary::run_create_admin;
+use crate::binary::{free_port, run_create_admin, server_command, wait_until_up};
 use crate::both_engines;
 use crate::helpers::{Engine, PASSWORD, fresh_database, spawn_app_on};
 
@@ -12,39 +12,14 @@ both_engines!(create_admin_on_the_command_line_makes_a_verified_admin);
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_stops_the_server_cleanly() {
     let (database_url, dir) = fresh_database(Engine::Sqlite).await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
-        .env("DATABASE_URL", &database_url)
-        .env("MUSTER_SECRET_FILE", dir.join("secret.key"))
-        .env("MAIL_DIR", dir.join("mail"))
-        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-        .env(
-            "LEPTOS_CONFIG",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/../Leptos.toml"),
-        )
+    let port = free_port();
+    let mut child = server_command(&database_url, &dir, port)
         .env("RUST_LOG", "info")
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     let client = reqwest::Client::new();
-    let mut up = false;
-    for _ in 0..100 {
-        if client
-            .get(format!("http://127.0.0.1:{port}/healthz"))
-            .send()
-            .await
-            .is_ok()
-        {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert!(up, "the server came up");
+    wait_until_up(&client, port).await;
     let in_flight = tokio::spawn({
         let client = client.clone();
         async move {
