@@ -31,7 +31,9 @@ use crate::binary::{
     admin_key, create_admin, free_port, offline_state, server_command, wait_until_up,
 };
 use crate::both_engines;
-use crate::helpers::{Engine, fresh_database, insert_member, whole_invitations};
+use crate::helpers::{
+    Engine, assert_sqlite_intact, fresh_database, insert_member, whole_invitations,
+};
 
 both_engines!(acknowledged_writes_survive_kill_9_at_random_moments);
 
@@ -317,13 +319,7 @@ async fn verify(
             );
         }
     }
-    if matches!(engine, Engine::Sqlite) {
-        let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
-            .fetch_one(db)
-            .await
-            .unwrap();
-        assert_eq!(integrity, "ok");
-    }
+    assert_sqlite_intact(engine, db).await;
 }
 
 async fn acknowledged_writes_survive_kill_9_at_random_moments(engine: Engine) {

@@ -144,6 +144,26 @@ pub async fn spawn_with(config: Config, sink: SmtpSink) -> TestApp {
     }
 }
 
+/// An app whose invitation and API-key limits a test driver never meets.
+pub async fn spawn_unlimited(database_url: &str, dir: &std::path::Path) -> TestApp {
+    let sink = SmtpSink::start(0).await;
+    let mut config = test_config(database_url, dir, &sink.url());
+    config.settings.invites_per_hour = 1_000_000_000;
+    config.settings.api_requests_per_minute = 1_000_000_000;
+    spawn_with(config, sink).await
+}
+
+/// SQLite's `integrity_check` is `ok` (PostgreSQL has no such check).
+pub async fn assert_sqlite_intact(engine: Engine, db: &sqlx::AnyPool) {
+    if matches!(engine, Engine::Sqlite) {
+        let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_one(db)
+            .await
+            .unwrap();
+        assert_eq!(integrity, "ok");
+    }
+}
+
 /// The session token a response sets, if any.
 pub fn session_cookie(response: &reqwest::Response) -> Option<String> {
     response

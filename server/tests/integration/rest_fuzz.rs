@@ -20,8 +20,7 @@ use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::{Value, json};
 use tower::ServiceExt as _;
 
-use crate::helpers::{Engine, fresh_database, spawn_with, test_config};
-use crate::smtp_sink::SmtpSink;
+use crate::helpers::{Engine, fresh_database, spawn_unlimited};
 
 #[test]
 fn sqlite_arbitrary_json_bodies_never_get_a_server_error() {
@@ -131,11 +130,7 @@ fn arbitrary_json_bodies_never_get_a_server_error(engine: Engine) {
         .unwrap();
     let (app, router, key, paths) = runtime.block_on(async {
         let (database_url, dir) = fresh_database(engine).await;
-        let sink = SmtpSink::start(0).await;
-        let mut config = test_config(&database_url, &dir, &sink.url());
-        config.settings.invites_per_hour = 1_000_000_000;
-        config.settings.api_requests_per_minute = 1_000_000_000;
-        let app = spawn_with(config, sink).await;
+        let app = spawn_unlimited(&database_url, &dir).await;
         app.create_admin("ada@example.com").await;
         let key = crate::binary::admin_key(&app.state).await;
         let member = crate::helpers::insert_member(

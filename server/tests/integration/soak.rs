@@ -22,9 +22,8 @@ use serde_json::json;
 
 use crate::both_engines;
 use crate::helpers::{
-    Engine, fresh_database, insert_member, spawn_with, test_config, whole_invitations,
+    Engine, assert_sqlite_intact, fresh_database, insert_member, spawn_unlimited, whole_invitations,
 };
-use crate::smtp_sink::SmtpSink;
 
 both_engines!(writers_and_readers_together_never_see_a_server_error);
 
@@ -61,11 +60,7 @@ async fn writers_and_readers_together_never_see_a_server_error(engine: Engine) {
         .and_then(|n| n.parse().ok())
         .unwrap_or(8);
     let (database_url, dir) = fresh_database(engine).await;
-    let sink = SmtpSink::start(0).await;
-    let mut config = test_config(&database_url, &dir, &sink.url());
-    config.settings.invites_per_hour = 1_000_000_000;
-    config.settings.api_requests_per_minute = 1_000_000_000;
-    let app = spawn_with(config, sink).await;
+    let app = spawn_unlimited(&database_url, &dir).await;
     app.create_admin("ada@example.com").await;
     let session = app.sign_in("ada@example.com").await;
     let admin = crate::binary::admin_key(&app.state).await;
@@ -247,13 +242,7 @@ async fn writers_and_readers_together_never_see_a_server_error(engine: Engine) {
         );
         assert_eq!(count(&["api_key.refresh"]), *refreshes, "{member}");
     }
-    if matches!(engine, Engine::Sqlite) {
-        let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
-            .fetch_one(db)
-            .await
-            .unwrap();
-        assert_eq!(integrity, "ok");
-    }
+    assert_sqlite_intact(engine, db).await;
     println!(
         "soak {engine:?} {seconds} s: {} requests served ({:.0}/s), {} invites, {} rule conflicts (409)",
         counts.served,
