@@ -1,14 +1,14 @@
-//! Muster's shared Leptos crate: the shell, the routes, the screens, the
-//! server functions, and (with `ssr`) the server core they call.
+//! Muster's Leptos crate: the shell, the routes, the screens, and the server
+//! functions (`rpc`), which with `ssr` are thin adapters over `backend`.
 #![recursion_limit = "256"]
 
-pub mod api;
 pub mod components;
-pub mod domain;
-pub mod error;
 #[cfg(feature = "ssr")]
-pub mod server;
-pub mod time;
+pub mod csp;
+pub mod error;
+pub mod rpc;
+#[cfg(feature = "ssr")]
+pub mod state;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
@@ -24,7 +24,7 @@ use components::{
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
-    server::csp::provide_request_nonce();
+    csp::provide_request_nonce();
     let stylesheet = format!("/{}/{}.css", options.site_pkg_dir, options.output_name);
     view! {
         <!DOCTYPE html>

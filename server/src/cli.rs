@@ -5,9 +5,8 @@
 use std::io::BufRead as _;
 
 use anyhow::Context as _;
-use app::domain::Registration;
-use app::error::AppError;
-use app::server::services::setup::{self, SetupError};
+use backend::services::setup::{self, SetupError};
+use shared::domain::Registration;
 
 use crate::config::Config;
 use crate::startup::prepare_state;
@@ -48,16 +47,15 @@ pub async fn create_admin(args: &[String]) -> anyhow::Result<()> {
         &flag(args, "--email")?,
         &password,
     )
-    .map_err(|error| match error {
-        AppError::Validation(fields) => anyhow::anyhow!(
+    .map_err(|fields| {
+        anyhow::anyhow!(
             "{}",
             fields
                 .iter()
                 .map(|f| f.message.as_str())
                 .collect::<Vec<_>>()
                 .join(" ")
-        ),
-        other => anyhow::anyhow!("{other}"),
+        )
     })?;
     let email = admin.email.clone();
     let config = Config::from_env()?;

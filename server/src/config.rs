@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context as _;
-use app::server::email::Mailer;
-use app::server::email::mailer::DEFAULT_SMTP_TIMEOUT;
-use app::server::settings::Settings;
+use backend::email::Mailer;
+use backend::email::mailer::DEFAULT_SMTP_TIMEOUT;
+use backend::settings::Settings;
 use leptos::config::LeptosOptions;
 use serde::Deserialize;
 
@@ -206,7 +206,7 @@ pub fn load_or_create_secret(path: &Path) -> anyhow::Result<[u8; 32]> {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("creating {}", parent.display()))?;
     }
-    let secret = app::server::tokens::random_bytes::<32>();
+    let secret = backend::tokens::random_bytes::<32>();
     write_private(path, &format!("{}\n", hex::encode(secret)))?;
     tracing::info!(path = %path.display(), "generated a new server secret");
     Ok(secret)
@@ -256,8 +256,7 @@ mod tests {
 
     #[test]
     fn the_secret_is_created_private_and_read_back() {
-        let dir =
-            std::env::temp_dir().join(format!("muster-secret-{}", app::server::tokens::new_id()));
+        let dir = std::env::temp_dir().join(format!("muster-secret-{}", backend::tokens::new_id()));
         let path = dir.join("secret.key");
         let created = load_or_create_secret(&path).unwrap();
         assert_eq!(load_or_create_secret(&path).unwrap(), created);

@@ -1,17 +1,17 @@
 //! HTTP security: cross-origin writes are refused, and every response gets
 //! the security headers; HTML gets a CSP whose nonce is minted here and
-//! handed to Leptos (see `app::server::csp`).
+//! handed to Leptos (see `app::csp`).
 
 use std::sync::Arc;
 
-use app::server::csp::CspNonce;
-use app::server::settings::Settings;
-use app::server::tokens::new_nonce;
+use app::csp::CspNonce;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use backend::settings::Settings;
+use backend::tokens::new_nonce;
 
 fn is_state_changing(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)

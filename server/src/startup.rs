@@ -7,16 +7,9 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use anyhow::Context as _;
-use app::api::ctx::RequestUser;
 use app::error::AppError;
-use app::server::AppState;
-use app::server::clock::{Clock, millis};
-use app::server::db::{Db, accounts, sessions};
-use app::server::email::worker;
-use app::server::passwords::Passwords;
-use app::server::services::buffered_limit::BufferedLimit;
-use app::server::settings::Settings;
-use app::server::state::ServerSecret;
+use app::rpc::ctx::RequestUser;
+use app::state::AppState;
 use app::{App, shell};
 use axum::Router;
 use axum::body::Body;
@@ -24,6 +17,13 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use backend::clock::{Clock, millis};
+use backend::db::{Db, accounts, sessions};
+use backend::email::worker;
+use backend::limits::buffered::BufferedLimit;
+use backend::passwords::Passwords;
+use backend::settings::Settings;
+use backend::state::{Core, ServerSecret};
 use leptos::prelude::provide_context;
 use leptos_axum::{AxumRouteListing, LeptosRoutes as _, generate_route_list};
 use tokio::net::{TcpListener, TcpStream};
@@ -57,8 +57,7 @@ pub async fn prepare_state(config: &Config, public_url: String) -> anyhow::Resul
     let passwords = tokio::task::spawn_blocking(Passwords::new)
         .await
         .context("preparing the password hasher")?;
-    Ok(AppState {
-        leptos_options: config.leptos_options.clone(),
+    let core = Core {
         db,
         passwords,
         clock,
@@ -71,6 +70,10 @@ pub async fn prepare_state(config: &Config, public_url: String) -> anyhow::Resul
             Duration::from_secs(60),
         )),
         settings: Arc::new(settings),
+    };
+    Ok(AppState {
+        core,
+        leptos_options: config.leptos_options.clone(),
     })
 }
 
@@ -120,7 +123,7 @@ impl Application {
         let cleanup = tokio::spawn(expire_sessions(self.state.clone()));
         let flusher = tokio::spawn(flush_api_key_counts(self.state.clone()));
         let (stop_worker, worker_stopped) = watch::channel(false);
-        let worker = tokio::spawn(worker::run(self.state.clone(), worker_stopped));
+        let worker = tokio::spawn(worker::run(self.state.core.clone(), worker_stopped));
         tracing::info!(address = %self.local_addr(), public_url = %self.state.settings.public_url, "listening");
         serve(self.listener, self.router, shutdown).await;
         cleanup.abort();

@@ -41,10 +41,7 @@ fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let release = args.iter().any(|arg| arg == "--release");
     let skip_server = args.iter().any(|arg| arg == "--skip-server");
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .context("xtask lives inside the workspace")?
-        .to_path_buf();
+    let root = workspace_root(&std::env::current_dir()?)?;
     let site: SiteFile = toml::from_str(&std::fs::read_to_string(root.join("Leptos.toml"))?)?;
     let target_dir =
         std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
@@ -63,6 +60,29 @@ fn main() -> anyhow::Result<()> {
         }
         _ => bail!("usage: cargo xtask build|serve [--release] [--skip-server]"),
     }
+}
+
+/// The workspace that holds `dir`, found when the build runs: a path baked
+/// in at compile time would name whichever checkout first built xtask into
+/// a shared `CARGO_TARGET_DIR`.
+fn workspace_root(dir: &Path) -> anyhow::Result<PathBuf> {
+    let output = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .args(["locate-project", "--workspace", "--message-format", "plain"])
+        .current_dir(dir)
+        .output()
+        .context("running cargo locate-project")?;
+    if !output.status.success() {
+        bail!(
+            "no Cargo workspace around {}: {}",
+            dir.display(),
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    let manifest = PathBuf::from(String::from_utf8(output.stdout)?.trim());
+    Ok(manifest
+        .parent()
+        .context("a manifest path has a parent")?
+        .to_path_buf())
 }
 
 fn run(command: &mut Command) -> anyhow::Result<()> {
@@ -235,5 +255,26 @@ impl Build {
             .join(if self.release { "release" } else { "debug" })
             .join("server");
         run(Command::new(binary).current_dir(&self.root))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::workspace_root;
+
+    #[test]
+    fn the_workspace_is_the_one_around_the_current_folder_not_the_one_xtask_was_built_in() {
+        let other = std::env::temp_dir().join(format!("xtask-root-{}", std::process::id()));
+        std::fs::create_dir_all(other.join("nested")).unwrap();
+        std::fs::write(other.join("Cargo.toml"), "[workspace]\nmembers = []\n").unwrap();
+        let found = workspace_root(&other.join("nested")).unwrap();
+        std::fs::remove_dir_all(&other).unwrap();
+        assert_eq!(found, other);
+        assert_ne!(
+            found,
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .parent()
+                .unwrap()
+        );
     }
 }

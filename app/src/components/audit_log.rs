@@ -6,9 +6,9 @@ use leptos_router::hooks::use_query_map;
 
 use super::set_page_status;
 use super::team::{page_count, page_number};
-use crate::api::auth::CurrentUser;
-use crate::api::team::{AuditEntry, list_audit_events};
-use crate::time::civil_from_days;
+use crate::rpc::auth::CurrentUser;
+use crate::rpc::team::{AuditEntry, list_audit_events};
+use shared::dates::civil_from_days;
 
 /// Milliseconds since the Unix epoch as `YYYY-MM-DD HH:MM UTC`.
 pub fn format_utc(ms: i64) -> String {

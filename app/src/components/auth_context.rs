@@ -3,10 +3,10 @@
 
 use leptos::prelude::*;
 
-use crate::api::auth::{CurrentUser, SignIn, SignOut, get_current_user};
-use crate::api::invitations::AcceptInvitation;
-use crate::api::setup::CreateFirstAdmin;
 use crate::error::AppError;
+use crate::rpc::auth::{CurrentUser, SignIn, SignOut, get_current_user};
+use crate::rpc::invitations::AcceptInvitation;
+use crate::rpc::setup::CreateFirstAdmin;
 
 #[derive(Clone, Copy)]
 pub struct Auth {

@@ -119,7 +119,7 @@ pub fn PasswordField(
 /// submission's error (its field messages show under the fields).
 #[component]
 pub fn NewUserFields(#[prop(into)] error: Signal<Option<crate::error::AppError>>) -> impl IntoView {
-    use crate::domain::{EmailAddress, Password, PersonName};
+    use shared::domain::{EmailAddress, Password, PersonName};
     let field_error = move |field: &'static str| {
         Signal::derive(move || error.get().and_then(|e| e.field_message(field)))
     };

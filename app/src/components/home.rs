@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use super::PendingInvitations;
-use crate::api::auth::CurrentUser;
+use crate::rpc::auth::CurrentUser;
 
 /// `/`: the account home; its heading is the account's name. Without an
 /// account, the user's pending invitations (if any) are offered here.

@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use super::action_error;
 use super::audit_log::format_utc;
 use super::auth_context::Auth;
-use crate::api::invitations::pending_invitations;
+use crate::rpc::invitations::pending_invitations;
 
 #[component]
 pub fn InvitationsPage() -> impl IntoView {

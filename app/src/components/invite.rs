@@ -7,9 +7,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use super::{Field, PasswordField, action_error, set_page_status};
-use crate::api::invitations::{InviteLanding, RegisterFromInvitation, invitation_landing};
-use crate::domain::{Password, PersonName};
 use crate::error::AppError;
+use crate::rpc::invitations::{InviteLanding, RegisterFromInvitation, invitation_landing};
+use shared::domain::{Password, PersonName};
 
 /// Where an invited user with an account signs in: back to their invitations.
 const SIGN_IN_THEN_ACCEPT: &str = "/sign-in?next=/invitations";

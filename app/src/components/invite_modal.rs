@@ -7,9 +7,9 @@ use leptos::wasm_bindgen::JsCast;
 use super::field::Validator;
 use super::modal::ModalFrame;
 use super::{Field, action_error};
-use crate::api::team::{InviteMember, MemberRow};
-use crate::domain::{EmailAddress, PersonName};
 use crate::error::AppError;
+use crate::rpc::team::{InviteMember, MemberRow};
+use shared::domain::{EmailAddress, PersonName};
 
 fn check_first_name(value: &str) -> Result<(), String> {
     PersonName::parse(value, "First name").map(|_| ())

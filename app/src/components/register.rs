@@ -2,8 +2,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::{NewUserFields, action_error};
-use crate::api::identity::{Register, registration_open};
 use crate::error::AppError;
+use crate::rpc::identity::{Register, registration_open};
 
 /// `/register`: open self-registration (off unless configured).
 #[component]

@@ -3,7 +3,7 @@ use leptos_meta::Title;
 
 use super::auth_context::Auth;
 use super::{NewUserFields, action_error};
-use crate::api::setup::setup_needed;
+use crate::rpc::setup::setup_needed;
 
 /// `/setup`: creates the first admin while the Default account has none.
 #[component]

@@ -3,7 +3,7 @@ use leptos_router::components::{A, Outlet, Redirect};
 use leptos_router::hooks::use_location;
 
 use super::auth_context::Auth;
-use crate::api::auth::CurrentUser;
+use crate::rpc::auth::CurrentUser;
 
 /// Percent-encodes a path for use as a query value.
 fn encode_query_value(value: &str) -> String {

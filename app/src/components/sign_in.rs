@@ -4,8 +4,8 @@ use leptos_router::hooks::use_query_map;
 
 use super::auth_context::Auth;
 use super::{Field, PasswordField, ResendResult, action_error};
-use crate::api::identity::ResendVerification;
 use crate::error::AppError;
+use crate::rpc::identity::ResendVerification;
 
 /// `/sign-in`. An unverified user is told so, with a "Resend" action.
 #[component]

@@ -16,13 +16,13 @@ use super::clipboard::{self, CopyFallback};
 use super::confirm_dialog::ConfirmDialog;
 use super::invite_modal::InviteModal;
 use super::set_page_status;
-use crate::api::auth::CurrentUser;
-use crate::api::team::{
+use crate::error::AppError;
+use crate::rpc::auth::CurrentUser;
+use crate::rpc::team::{
     MemberRow, activate_member, cancel_invite, demote_member, invite_link, list_members,
     promote_member, refresh_api_key, resend_invite, reveal_api_key, revoke_member,
 };
-use crate::domain::{MemberAction, MemberStatus, Role};
-use crate::error::AppError;
+use shared::domain::{MemberAction, MemberStatus, Role};
 
 /// The id of the "Invite User" button (focus returns there).
 const INVITE_BUTTON_ID: &str = "invite-user-button";

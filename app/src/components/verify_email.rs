@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::identity::{ResendVerification, VerifyOutcome, verify_email};
+use crate::rpc::identity::{ResendVerification, VerifyOutcome, verify_email};
 
 /// `/verify-email/{token}`: verifies the address (idempotently) and offers
 /// sign-in; an expired or unknown link offers a new one.

@@ -1,9 +1,9 @@
 //! `/api/v1/audit-events`.
 
-use app::server::AppState;
-use app::server::services::audit;
+use app::state::AppState;
 use axum::Json;
 use axum::extract::State;
+use backend::services::audit;
 
 use super::extract::{Admin, ApiQuery, decode_cursor, encode_cursor, page_limit};
 use super::problem::Problem;

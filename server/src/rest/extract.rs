@@ -1,13 +1,13 @@
 //! Request extraction for the REST API: the API key, JSON bodies and query
 //! strings, each failing with a problem document (never axum's plain text).
 
-use app::domain::Role;
-use app::server::AppState;
-use app::server::services::api_auth::{self, ApiCaller};
+use app::state::AppState;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
+use backend::services::api_auth::{self, ApiCaller};
 use serde::de::DeserializeOwned;
+use shared::domain::Role;
 
 use super::problem::{Problem, internal};
 

@@ -1,13 +1,13 @@
 //! `/api/v1/invitations…`.
 
-use app::server::AppState;
-use app::server::db::idempotency;
-use app::server::services::team::{self, Actor};
-use app::server::tokens::digest;
+use app::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use backend::db::idempotency;
+use backend::services::team::{self, Actor};
+use backend::tokens::digest;
 
 use super::extract::{Admin, ApiJson, ApiQuery, decode_cursor, encode_cursor, page_limit};
 use super::problem::{Problem, internal};

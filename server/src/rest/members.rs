@@ -1,10 +1,10 @@
 //! `/api/v1/me` and `/api/v1/members…`.
 
-use app::domain::MemberAction;
-use app::server::AppState;
-use app::server::services::team;
+use app::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
+use backend::services::team;
+use shared::domain::MemberAction;
 
 use super::extract::{Admin, ApiQuery, Caller, decode_cursor, encode_cursor, page_limit};
 use super::problem::Problem;
@@ -120,7 +120,7 @@ pub async fn refresh_api_key(
 
 async fn change(
     state: &AppState,
-    caller: &app::server::services::api_auth::ApiCaller,
+    caller: &backend::services::api_auth::ApiCaller,
     id: &str,
     action: MemberAction,
 ) -> Result<Json<Member>, Problem> {

@@ -16,7 +16,7 @@ pub mod schema;
 
 use std::sync::Arc;
 
-use app::server::AppState;
+use app::state::AppState;
 use axum::Router;
 use axum::http::header;
 use axum::response::IntoResponse;

@@ -1,10 +1,10 @@
 //! Errors as `application/problem+json` (RFC 9457) with a stable `code`.
 
-use app::domain::RuleViolation;
-use app::server::services::team::TeamError;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use backend::services::team::TeamError;
 use serde::Serialize;
+use shared::domain::RuleViolation;
 use utoipa::ToSchema;
 
 /// One invalid field.

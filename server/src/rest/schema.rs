@@ -1,9 +1,9 @@
 //! The REST API's wire types (snake_case JSON, ids as strings, times as
 //! RFC 3339 UTC).
 
-use app::api::team::{AuditEntry, MemberRow};
-use app::domain::{MemberStatus, Role};
+use app::rpc::team::{AuditEntry, MemberRow};
 use serde::{Deserialize, Serialize};
+use shared::domain::{MemberStatus, Role};
 use utoipa::{IntoParams, ToSchema};
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
@@ -43,7 +43,7 @@ impl From<MemberStatus> for ApiStatus {
 /// Milliseconds since the epoch as RFC 3339 UTC (`2026-11-26T12:00:00Z`).
 pub fn rfc3339(ms: i64) -> String {
     let seconds = ms.div_euclid(1000);
-    let (year, month, day) = app::time::civil_from_days(seconds.div_euclid(86_400));
+    let (year, month, day) = shared::dates::civil_from_days(seconds.div_euclid(86_400));
     let day_seconds = seconds.rem_euclid(86_400);
     format!(
         "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",

@@ -91,7 +91,7 @@ pub fn create_admin(database_url: &str, dir: &Path) {
 
 /// The application state over `database_url` without serving (for direct
 /// database checks and seeding); close its pool when done.
-pub async fn offline_state(database_url: &str, dir: &Path) -> app::server::AppState {
+pub async fn offline_state(database_url: &str, dir: &Path) -> app::state::AppState {
     let config = test_config(database_url, dir, "smtp://127.0.0.1:9");
     server::startup::prepare_state(&config, "http://127.0.0.1".into())
         .await
@@ -99,12 +99,12 @@ pub async fn offline_state(database_url: &str, dir: &Path) -> app::server::AppSt
 }
 
 /// The first admin's API key, opened with the same server secret.
-pub async fn admin_key(state: &app::server::AppState) -> String {
+pub async fn admin_key(state: &app::state::AppState) -> String {
     let (member_id, sealed): (String, String) = sqlx::query_as(
         "SELECT id, api_key_sealed FROM members WHERE role = 'admin' ORDER BY created_at LIMIT 1",
     )
     .fetch_one(&state.db.pool)
     .await
     .unwrap();
-    app::server::sealing::open(&state.secret, &member_id, &sealed).unwrap()
+    backend::sealing::open(&state.secret, &member_id, &sealed).unwrap()
 }

@@ -23,9 +23,9 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
-use app::domain::Role;
 use reqwest::StatusCode;
 use serde_json::json;
+use shared::domain::Role;
 
 use crate::binary::{
     admin_key, create_admin, free_port, offline_state, server_command, wait_until_up,

@@ -3,12 +3,12 @@
 
 use std::time::Duration;
 
-use app::api::auth::{SignIn, SignOut};
-use app::api::setup::{CreateFirstAdmin, SetupNeeded};
-use app::domain::Role;
+use app::rpc::auth::{SignIn, SignOut};
+use app::rpc::setup::{CreateFirstAdmin, SetupNeeded};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_SECURITY_POLICY, LOCATION, ORIGIN};
 use server_fn::ServerFn as _;
+use shared::domain::Role;
 
 use crate::both_engines;
 use crate::helpers::{Engine, PASSWORD, session_cookie, spawn_app};
@@ -343,8 +343,7 @@ async fn malformed_server_function_input_is_a_client_error(engine: Engine) {
 
 async fn the_default_account_exists_once_across_restarts(engine: Engine) {
     let app = spawn_app(engine).await;
-    let dir =
-        std::env::temp_dir().join(format!("muster-restart-{}", app::server::tokens::new_id()));
+    let dir = std::env::temp_dir().join(format!("muster-restart-{}", backend::tokens::new_id()));
     std::fs::create_dir_all(&dir).unwrap();
     let second = crate::helpers::spawn_app_on(&app.database_url, &dir).await;
     let accounts: Vec<String> = sqlx::query_scalar("SELECT name FROM accounts")

@@ -1,18 +1,18 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use app::api::team::InviteMember;
-use app::domain::{EmailAddress, MemberStatus, Role};
-use app::server::AppState;
-use app::server::db::{members, users};
-use app::server::email::Mailer;
-use app::server::services::setup;
-use app::server::settings::Settings;
-use app::server::tokens::new_id;
+use app::rpc::team::InviteMember;
+use app::state::AppState;
+use backend::db::{members, users};
+use backend::email::Mailer;
+use backend::services::setup;
+use backend::settings::Settings;
+use backend::tokens::new_id;
 use leptos::config::LeptosOptions;
 use reqwest::header::{ACCEPT, COOKIE, ORIGIN, SET_COOKIE};
 use server::config::Config;
 use server_fn::ServerFn as _;
+use shared::domain::{EmailAddress, MemberStatus, Role};
 
 use crate::smtp_sink::SmtpSink;
 use server::startup::Application;
@@ -250,7 +250,8 @@ impl std::ops::Deref for TestApp {
 
 impl TestApp {
     pub async fn create_admin(&self, email: &str) -> String {
-        let admin = app::domain::Registration::parse("Ada", "Lovelace", email, PASSWORD).unwrap();
+        let admin =
+            shared::domain::Registration::parse("Ada", "Lovelace", email, PASSWORD).unwrap();
         setup::create_admin(&self.state, admin, false)
             .await
             .unwrap()
@@ -294,7 +295,7 @@ pub async fn whole_invitations(db: &sqlx::AnyPool) -> std::collections::HashSet<
 }
 
 pub fn sign_in_path() -> String {
-    app::api::auth::SignIn::PATH.to_owned()
+    app::rpc::auth::SignIn::PATH.to_owned()
 }
 
 /// What [`insert_member`] made.
@@ -345,8 +346,8 @@ pub async fn insert_member(
     )
     .await
     .unwrap();
-    let (api_key, key_digest) = app::server::api_keys::generate();
-    let sealed = app::server::sealing::seal(&state.secret, &member_id, &api_key).unwrap();
+    let (api_key, key_digest) = backend::api_keys::generate();
+    let sealed = backend::sealing::seal(&state.secret, &member_id, &api_key).unwrap();
     members::set_api_key(&state.db.pool, &member_id, &key_digest, &sealed, now)
         .await
         .unwrap();

@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-use app::api::auth::SignIn;
-use app::api::identity::{Register, ResendVerification, VerifyEmail};
-use app::server::email::Mailer;
-use app::server::services::rate_limit::SIGN_IN_PER_ADDRESS;
+use app::rpc::auth::SignIn;
+use app::rpc::identity::{Register, ResendVerification, VerifyEmail};
+use backend::email::Mailer;
+use backend::limits::rate::SIGN_IN_PER_ADDRESS;
 use reqwest::StatusCode;
 use reqwest::header::LOCATION;
 use server_fn::ServerFn as _;

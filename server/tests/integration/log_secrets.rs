@@ -9,11 +9,11 @@
 //! verification or invitation tokens, API keys (old and new) or the server
 //! secret may appear anywhere in the log.
 
-use app::api::auth::{SignIn, SignOut};
-use app::api::identity::Register;
-use app::api::invitations::{AcceptInvitation, PendingInvitations, RegisterFromInvitation};
-use app::api::setup::CreateFirstAdmin;
-use app::api::team::{ListMembers, RefreshApiKey, RevealApiKey};
+use app::rpc::auth::{SignIn, SignOut};
+use app::rpc::identity::Register;
+use app::rpc::invitations::{AcceptInvitation, PendingInvitations, RegisterFromInvitation};
+use app::rpc::setup::CreateFirstAdmin;
+use app::rpc::team::{ListMembers, RefreshApiKey, RevealApiKey};
 use reqwest::StatusCode;
 use serde_json::json;
 use server_fn::ServerFn as _;

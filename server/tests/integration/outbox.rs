@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use app::server::email::{self, templates, worker};
+use backend::email::{self, templates, worker};
 use reqwest::StatusCode;
 use server_fn::ServerFn as _;
 
@@ -20,7 +20,7 @@ both_engines!(
     dev_mail_is_written_as_eml_files,
 );
 
-async fn queue_one(state: &app::server::AppState, to: &str) {
+async fn queue_one(state: &app::state::AppState, to: &str) {
     let mut tx = state.db.begin_write().await.unwrap();
     let message = templates::VERIFY_EMAIL.render(
         to,
@@ -38,7 +38,7 @@ async fn queue_one(state: &app::server::AppState, to: &str) {
     state.outbox_wake.notify_one();
 }
 
-async fn outbox_counts(state: &app::server::AppState) -> (i64, i64, i64) {
+async fn outbox_counts(state: &app::state::AppState) -> (i64, i64, i64) {
     let row: (i64, i64, i64) = sqlx::query_as(
         "SELECT COUNT(*), COALESCE(SUM(CASE WHEN sent_at IS NOT NULL THEN 1 ELSE 0 END), 0), \
          COALESCE(SUM(CASE WHEN dead_at IS NOT NULL THEN 1 ELSE 0 END), 0) FROM outbox",
@@ -63,7 +63,7 @@ async fn mail_queued_during_an_smtp_outage_goes_out_once_when_it_is_back(engine:
 
     let response = app
         .call(
-            app::api::identity::Register::PATH,
+            app::rpc::identity::Register::PATH,
             &[
                 ("first_name", "Grace"),
                 ("last_name", "Hopper"),
@@ -115,7 +115,7 @@ async fn a_message_leased_by_a_crashed_worker_is_sent_after_the_lease_runs_out(e
     queue_one(&crashed, "grace@example.com").await;
     let now = crashed.clock.now_ms();
     let claimed =
-        app::server::db::outbox::claim_next(&crashed.db.pool, crashed.db.engine, now, now + 60_000)
+        backend::db::outbox::claim_next(&crashed.db.pool, crashed.db.engine, now, now + 60_000)
             .await
             .unwrap();
     assert!(claimed.is_some());
@@ -224,7 +224,7 @@ async fn dev_mail_is_written_as_eml_files(engine: Engine) {
     let mail_dir = dir.join("mail");
     let mut config = test_config(&database_url, &dir, &sink.url());
     config.mailer =
-        app::server::email::Mailer::file(mail_dir.clone(), "Muster <muster@example.com>").unwrap();
+        backend::email::Mailer::file(mail_dir.clone(), "Muster <muster@example.com>").unwrap();
     let app = spawn_with(config, sink).await;
     queue_one(&app.state, "grace@example.com").await;
     let mut files = Vec::new();

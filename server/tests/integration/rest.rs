@@ -2,11 +2,11 @@
 //! and query hygiene, idempotency, pagination, rate limits, and the OpenAPI
 //! document matching the router.
 
-use app::api::team::RevealApiKey;
-use app::domain::Role;
+use app::rpc::team::RevealApiKey;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use server_fn::ServerFn as _;
+use shared::domain::Role;
 
 use crate::both_engines;
 use crate::helpers::{Engine, TestApp, fresh_database, spawn_app, spawn_with, test_config};

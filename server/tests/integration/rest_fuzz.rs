@@ -136,7 +136,7 @@ fn arbitrary_json_bodies_never_get_a_server_error(engine: Engine) {
         let member = crate::helpers::insert_member(
             &app.state,
             "grace@example.com",
-            app::domain::Role::User,
+            shared::domain::Role::User,
             true,
         )
         .await

@@ -3,9 +3,9 @@
 //! The seed flow with each request going to the next app round-robin:
 //! sessions, rate limits, revocation and the outbox hold across them.
 
-use app::api::auth::SignIn;
-use app::api::invitations::{AcceptInvitation, PendingInvitations, RegisterFromInvitation};
-use app::api::team::RevokeMember;
+use app::rpc::auth::SignIn;
+use app::rpc::invitations::{AcceptInvitation, PendingInvitations, RegisterFromInvitation};
+use app::rpc::team::RevokeMember;
 use reqwest::StatusCode;
 use reqwest::header::LOCATION;
 use server_fn::ServerFn as _;
@@ -46,7 +46,7 @@ async fn three_processes_serve_the_seed_flow_round_robin(engine: Engine) {
         .invite(&admin, ["Grace", "Hopper", "grace@example.com"])
         .await;
     assert_eq!(invited.status(), StatusCode::OK);
-    let row: app::api::team::MemberRow =
+    let row: app::rpc::team::MemberRow =
         serde_json::from_str(&invited.text().await.unwrap()).unwrap();
     let mail = a.sink.wait_for(1).await.remove(0);
     let token = mail
@@ -122,7 +122,7 @@ async fn three_processes_serve_the_seed_flow_round_robin(engine: Engine) {
         .await;
     assert_eq!(signed_in.headers()[LOCATION], "/invitations");
     let grace = session_cookie(&signed_in).unwrap();
-    let pending: Vec<app::api::invitations::PendingInvitation> = serde_json::from_str(
+    let pending: Vec<app::rpc::invitations::PendingInvitation> = serde_json::from_str(
         &next()
             .call(PendingInvitations::PATH, &[], Some(&grace))
             .await

@@ -2,7 +2,7 @@
 //! server function, markup in names, mass assignment, and the CSP on every
 //! page.
 
-use app::api::team::{InviteMember, ListMembers, MemberPage};
+use app::rpc::team::{InviteMember, ListMembers, MemberPage};
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_SECURITY_POLICY;
 use server_fn::ServerFn as _;
@@ -138,8 +138,8 @@ async fn roles_and_statuses_in_request_bodies_are_ignored(engine: Engine) {
         )
         .unwrap();
         assert_eq!(page.rows.len(), 1);
-        assert_eq!(page.rows[0].role, app::domain::Role::User);
-        assert_eq!(page.rows[0].status, app::domain::MemberStatus::Invited);
+        assert_eq!(page.rows[0].role, shared::domain::Role::User);
+        assert_eq!(page.rows[0].status, shared::domain::MemberStatus::Invited);
     } else {
         assert!(response.status().is_client_error());
     }

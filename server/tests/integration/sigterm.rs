@@ -61,7 +61,7 @@ async fn sigterm_under_load_answers_every_accepted_request_and_exits_cleanly(eng
         .unwrap();
     wait_until_up(&setup_client, port).await;
     let signed_in = setup_client
-        .post(format!("{base}{}", app::api::auth::SignIn::PATH))
+        .post(format!("{base}{}", app::rpc::auth::SignIn::PATH))
         .header(ORIGIN, &base)
         .form(&[
             ("email", "ada@example.com"),

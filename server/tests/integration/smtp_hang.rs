@@ -7,8 +7,8 @@
 
 use std::time::{Duration, Instant};
 
-use app::api::team::ResendInvite;
-use app::server::email::{Mailer, worker};
+use app::rpc::team::ResendInvite;
+use backend::email::{Mailer, worker};
 use reqwest::StatusCode;
 use server_fn::ServerFn as _;
 

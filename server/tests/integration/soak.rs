@@ -15,10 +15,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use app::domain::Role;
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, COOKIE};
 use serde_json::json;
+use shared::domain::Role;
 
 use crate::both_engines;
 use crate::helpers::{

@@ -2,19 +2,19 @@
 //! accept, every row action with its rules, API keys and the audit log; the
 //! role × action matrix; the last-admin rule under concurrent requests.
 
-use app::api::invitations::{
+use app::rpc::invitations::{
     AcceptInvitation, InvitationLanding, PendingInvitations, RegisterFromInvitation,
 };
-use app::api::team::{
+use app::rpc::team::{
     ActivateMember, CancelInvite, DemoteMember, InviteLink, InviteMember, ListAuditEvents,
     ListMembers, MemberPage, MemberRow, PromoteMember, RefreshApiKey, ResendInvite, RevealApiKey,
     RevokeMember,
 };
-use app::domain::{MemberStatus, Role};
-use app::server::services::api_auth;
+use backend::services::api_auth;
 use reqwest::StatusCode;
 use reqwest::header::LOCATION;
 use server_fn::ServerFn as _;
+use shared::domain::{MemberStatus, Role};
 
 use crate::both_engines;
 use crate::helpers::{Engine, PASSWORD, TestApp, spawn_app};
@@ -110,7 +110,7 @@ async fn onboard(app: &TestApp, admin: &str, email: &str) -> (String, String) {
     );
     let signed_in = app
         .call(
-            app::api::auth::SignIn::PATH,
+            app::rpc::auth::SignIn::PATH,
             &[("email", email), ("password", PASSWORD), ("next", "")],
             None,
         )
@@ -127,7 +127,7 @@ async fn onboard(app: &TestApp, admin: &str, email: &str) -> (String, String) {
         .text()
         .await
         .unwrap();
-    let pending: Vec<app::api::invitations::PendingInvitation> =
+    let pending: Vec<app::rpc::invitations::PendingInvitation> =
         serde_json::from_str(&pending).unwrap();
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].account_name, "Default");
@@ -290,14 +290,14 @@ async fn onboard_from_mail(
     .await;
     let signed_in = app
         .call(
-            app::api::auth::SignIn::PATH,
+            app::rpc::auth::SignIn::PATH,
             &[("email", email), ("password", PASSWORD), ("next", "")],
             None,
         )
         .await;
     assert_eq!(signed_in.headers()[LOCATION], "/invitations");
     let session = crate::helpers::session_cookie(&signed_in).unwrap();
-    let pending: Vec<app::api::invitations::PendingInvitation> = serde_json::from_str(
+    let pending: Vec<app::rpc::invitations::PendingInvitation> = serde_json::from_str(
         &app.call(PendingInvitations::PATH, &[], Some(&session))
             .await
             .text()
@@ -322,9 +322,9 @@ async fn an_existing_user_signs_in_and_accepts(engine: Engine) {
     let admin = app.sign_in("ada@example.com").await;
     // A verified user who is not a member of the account yet.
     let hash = app.state.passwords.hash(PASSWORD.into()).await.unwrap();
-    app::server::db::users::insert(
+    backend::db::users::insert(
         &app.state.db.pool,
-        &app::server::db::users::NewUser {
+        &backend::db::users::NewUser {
             id: "u-existing",
             first_name: "Linus",
             last_name: "T",
@@ -351,7 +351,7 @@ async fn an_existing_user_signs_in_and_accepts(engine: Engine) {
         .unwrap();
     assert!(landing.contains("\"SignIn\""), "{landing}");
     let session = app.sign_in("linus@example.com").await;
-    let pending: Vec<app::api::invitations::PendingInvitation> = serde_json::from_str(
+    let pending: Vec<app::rpc::invitations::PendingInvitation> = serde_json::from_str(
         &app.call(PendingInvitations::PATH, &[], Some(&session))
             .await
             .text()
@@ -589,7 +589,7 @@ async fn actions_apply_only_in_their_states(engine: Engine) {
         .text()
         .await
         .unwrap();
-    let page: app::api::team::AuditPage = serde_json::from_str(&events).unwrap();
+    let page: app::rpc::team::AuditPage = serde_json::from_str(&events).unwrap();
     let actions: Vec<&str> = page.entries.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(
         actions,
@@ -911,9 +911,9 @@ async fn expired_cancelled_and_foreign_invitations_cannot_be_accepted(engine: En
     app.create_member("other@example.com", Role::User, true)
         .await;
     let hash = app.state.passwords.hash(PASSWORD.into()).await.unwrap();
-    app::server::db::users::insert(
+    backend::db::users::insert(
         &app.state.db.pool,
-        &app::server::db::users::NewUser {
+        &backend::db::users::NewUser {
             id: "u-grace",
             first_name: "Grace",
             last_name: "Hopper",

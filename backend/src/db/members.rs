@@ -1,0 +1,325 @@
+use sqlx::{Any, Executor, Row as _};
+
+use crate::tokens::new_id;
+use shared::domain::{MemberStatus, Role};
+
+pub async fn insert<'e>(
+    db: impl Executor<'e, Database = Any>,
+    account_id: &str,
+    user_id: &str,
+    role: Role,
+    status: MemberStatus,
+    now_ms: i64,
+) -> sqlx::Result<String> {
+    let id = new_id();
+    sqlx::query(
+        "INSERT INTO members (id, account_id, user_id, role, status, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6)",
+    )
+    .bind(&id)
+    .bind(account_id)
+    .bind(user_id)
+    .bind(role.as_str())
+    .bind(status.as_str())
+    .bind(now_ms)
+    .execute(db)
+    .await?;
+    Ok(id)
+}
+
+/// Number of Active Admins of an account.
+pub async fn count_active_admins<'e>(
+    db: impl Executor<'e, Database = Any>,
+    account_id: &str,
+) -> sqlx::Result<i64> {
+    sqlx::query("SELECT COUNT(*) AS n FROM members WHERE account_id = $1 AND role = 'admin' AND status = 'active'")
+        .bind(account_id)
+        .fetch_one(db)
+        .await?
+        .try_get("n")
+}
+
+/// A member row with what the Team table shows: the user's name and email,
+/// or (for Invited rows) the invitation's.
+#[derive(Debug, Clone)]
+pub struct MemberRecord {
+    pub id: String,
+    pub account_id: String,
+    pub user_id: Option<String>,
+    pub role: Role,
+    pub status: MemberStatus,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub api_key_sealed: Option<String>,
+    pub invitation_id: Option<String>,
+    pub invitation_expires_at: Option<i64>,
+    pub invitation_mail_dead: bool,
+}
+
+impl MemberRecord {
+    /// "First Last <email>", for audit events.
+    pub fn label(&self) -> String {
+        format!("{} {} <{}>", self.first_name, self.last_name, self.email)
+    }
+}
+
+const SELECT: &str = "SELECT m.id, m.account_id, m.user_id, m.role, m.status, m.api_key_sealed, \
+     COALESCE(u.first_name, i.first_name) AS first_name, COALESCE(u.last_name, i.last_name) AS last_name, \
+     COALESCE(u.email, i.email) AS email, i.id AS invitation_id, i.expires_at AS invitation_expires_at, \
+     o.dead_at AS mail_dead_at \
+     FROM members m \
+     LEFT JOIN users u ON u.id = m.user_id \
+     LEFT JOIN invitations i ON i.member_id = m.id AND i.state = 'pending' \
+     LEFT JOIN outbox o ON o.id = i.outbox_id";
+
+/// Search, status and role filters; `$2`: status or '', `$3`: LIKE pattern
+/// or '', `$4`: role or ''.
+const FILTER: &str = "WHERE m.account_id = $1 AND ($2 = '' OR m.status = $2) AND ($4 = '' OR m.role = $4) AND ($3 = '' \
+     OR LOWER(COALESCE(u.first_name, i.first_name) || ' ' || COALESCE(u.last_name, i.last_name)) LIKE $3 ESCAPE '\\' \
+     OR LOWER(COALESCE(u.email, i.email)) LIKE $3 ESCAPE '\\')";
+
+fn from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<MemberRecord> {
+    let decode = |e: String| sqlx::Error::Decode(e.into());
+    let role: String = row.try_get("role")?;
+    let status: String = row.try_get("status")?;
+    let dead: Option<i64> = row.try_get("mail_dead_at")?;
+    Ok(MemberRecord {
+        id: row.try_get("id")?,
+        account_id: row.try_get("account_id")?,
+        user_id: row.try_get("user_id")?,
+        role: Role::parse(&role).map_err(decode)?,
+        status: MemberStatus::parse(&status).map_err(decode)?,
+        first_name: row.try_get("first_name")?,
+        last_name: row.try_get("last_name")?,
+        email: row.try_get("email")?,
+        api_key_sealed: row.try_get("api_key_sealed")?,
+        invitation_id: row.try_get("invitation_id")?,
+        invitation_expires_at: row.try_get("invitation_expires_at")?,
+        invitation_mail_dead: dead.is_some(),
+    })
+}
+
+/// A LIKE pattern for a search term, with `%`, `_` and `\` escaped.
+pub fn like_pattern(term: &str) -> String {
+    let term = term.trim().to_lowercase();
+    if term.is_empty() {
+        return String::new();
+    }
+    let escaped: String = term
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            other => vec![other],
+        })
+        .collect();
+    format!("%{escaped}%")
+}
+
+pub async fn find<'e>(
+    db: impl Executor<'e, Database = Any>,
+    account_id: &str,
+    member_id: &str,
+) -> sqlx::Result<Option<MemberRecord>> {
+    let sql = format!("{SELECT} WHERE m.account_id = $1 AND m.id = $2");
+    sqlx::query(&sql)
+        .bind(account_id)
+        .bind(member_id)
+        .fetch_optional(db)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
+/// The filters of a member listing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Filter<'a> {
+    /// A status, or '' for all.
+    pub status: &'a str,
+    /// A role, or '' for all.
+    pub role: &'a str,
+    /// A LIKE pattern (see [`like_pattern`]), or '' for all.
+    pub pattern: &'a str,
+}
+
+/// One page of an account's members, newest first, in one query.
+pub async fn page<'e>(
+    db: impl Executor<'e, Database = Any>,
+    account_id: &str,
+    filter: Filter<'_>,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<MemberRecord>> {
+    let sql = format!("{SELECT} {FILTER} ORDER BY m.created_at DESC, m.id DESC LIMIT $5 OFFSET $6");
+    let rows = sqlx::query(&sql)
+        .bind(account_id)
+        .bind(filter.status)
+        .bind(filter.pattern)
+        .bind(filter.role)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(db)
+        .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// How many members match. Without a search term no join is needed, and the
+/// count is answered from the `members` index alone.
+pub async fn count<'e>(
+    db: impl Executor<'e, Database = Any>,
+    account_id: &str,
+    filter: Filter<'_>,
+) -> sqlx::Result<i64> {
+    let sql = if filter.pattern.is_empty() {
+        "SELECT COUNT(*) AS n FROM members m \
+         WHERE m.account_id = $1 AND ($2 = '' OR m.status = $2) AND ($4 = '' OR m.role = $4) AND $3 = ''"
+            .to_owned()
+    } else {
+        format!(
+            "SELECT COUNT(*) AS n FROM members m LEFT JOIN users u ON u.id = m.user_id \
+             LEFT JOIN invitations i ON i.member_id = m.id AND i.state = 'pending' {FILTER}"
+        )
+    };
+    sqlx::query(&sql)
+        .bind(account_id)
+        .bind(filter.status)
+        .bind(filter.pattern)
+        .bind(filter.role)
+        .fetch_one(db)
+        .await?
+        .try_get("n")
+}
+
+/// A new Invited row (no user yet: it is linked on accept).
+pub async fn insert_invited<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: &str,
+    account_id: &str,
+    now_ms: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO members (id, account_id, user_id, role, status, created_at, updated_at) \
+         VALUES ($1, $2, NULL, 'user', 'invited', $3, $3)",
+    )
+    .bind(id)
+    .bind(account_id)
+    .bind(now_ms)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+pub async fn set_role_and_status<'e>(
+    db: impl Executor<'e, Database = Any>,
+    member_id: &str,
+    role: Role,
+    status: MemberStatus,
+    now_ms: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE members SET role = $1, status = $2, updated_at = $3 WHERE id = $4")
+        .bind(role.as_str())
+        .bind(status.as_str())
+        .bind(now_ms)
+        .bind(member_id)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
+pub async fn set_api_key<'e>(
+    db: impl Executor<'e, Database = Any>,
+    member_id: &str,
+    key_digest: &str,
+    key_sealed: &str,
+    now_ms: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE members SET api_key_digest = $1, api_key_sealed = $2, updated_at = $3 WHERE id = $4")
+        .bind(key_digest)
+        .bind(key_sealed)
+        .bind(now_ms)
+        .bind(member_id)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
+/// Turns an Invited row into an Active User of `user_id` with a key.
+pub async fn activate_invited<'e>(
+    db: impl Executor<'e, Database = Any>,
+    member_id: &str,
+    user_id: &str,
+    key_digest: &str,
+    key_sealed: &str,
+    now_ms: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE members SET user_id = $1, role = 'user', status = 'active', api_key_digest = $2, api_key_sealed = $3, \
+         updated_at = $4 WHERE id = $5 AND status = 'invited'",
+    )
+    .bind(user_id)
+    .bind(key_digest)
+    .bind(key_sealed)
+    .bind(now_ms)
+    .bind(member_id)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn delete<'e>(
+    db: impl Executor<'e, Database = Any>,
+    member_id: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM members WHERE id = $1")
+        .bind(member_id)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
+/// Whether a user with this address is already a member of the account.
+pub async fn email_is_member<'e>(
+    db: impl Executor<'e, Database = Any>,
+    account_id: &str,
+    email_normalized: &str,
+) -> sqlx::Result<bool> {
+    let row = sqlx::query(
+        "SELECT 1 AS one FROM members m JOIN users u ON u.id = m.user_id \
+         WHERE m.account_id = $1 AND u.email_normalized = $2 LIMIT 1",
+    )
+    .bind(account_id)
+    .bind(email_normalized)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.is_some())
+}
+
+/// Whether `user_id` is an Active Admin of the account.
+pub async fn is_active_admin<'e>(
+    db: impl Executor<'e, Database = Any>,
+    account_id: &str,
+    user_id: &str,
+) -> sqlx::Result<bool> {
+    let row = sqlx::query(
+        "SELECT 1 AS one FROM members WHERE account_id = $1 AND user_id = $2 AND role = 'admin' AND status = 'active'",
+    )
+    .bind(account_id)
+    .bind(user_id)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.is_some())
+}
+
+/// Locks the account's row for the rest of the transaction, so that
+/// concurrent changes to its members (the last-admin rule) serialise.
+pub async fn lock_account<'e>(
+    db: impl Executor<'e, Database = Any>,
+    account_id: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE accounts SET name = name WHERE id = $1")
+        .bind(account_id)
+        .execute(db)
+        .await
+        .map(|_| ())
+}

@@ -1,0 +1,109 @@
+//! The named rate limits (SPEC §6), kept in the database so that every
+//! server process shares them exactly. Keys are normalised emails or client
+//! addresses; a limit never depends on whether an account exists. (The
+//! per-API-key limit, checked on every API request, is counted in memory
+//! instead: `buffered_limit`.)
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+
+use crate::Core;
+use crate::clock::millis;
+use crate::db::rate_limits;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Limit {
+    pub name: &'static str,
+    pub max: i64,
+    pub window: Duration,
+}
+
+/// Failed sign-ins per email address: 10 per 15 minutes.
+pub const SIGN_IN_FAILURES_PER_ACCOUNT: Limit = Limit {
+    name: "sign-in-failures",
+    max: 10,
+    window: Duration::from_secs(15 * 60),
+};
+/// Sign-in attempts per client address: 60 per minute.
+pub const SIGN_IN_PER_ADDRESS: Limit = Limit {
+    name: "sign-in-address",
+    max: 60,
+    window: Duration::from_secs(60),
+};
+/// Verification emails per address: 3 per hour.
+pub const VERIFICATION_RESENDS_PER_EMAIL: Limit = Limit {
+    name: "verify-resend",
+    max: 3,
+    window: Duration::from_secs(3600),
+};
+/// Verification resend requests per client address: 10 per hour.
+pub const VERIFICATION_RESENDS_PER_ADDRESS: Limit = Limit {
+    name: "verify-resend-address",
+    max: 10,
+    window: Duration::from_secs(3600),
+};
+/// Registrations per client address: 20 per hour.
+pub const REGISTRATIONS_PER_ADDRESS: Limit = Limit {
+    name: "register-address",
+    max: 20,
+    window: Duration::from_secs(3600),
+};
+
+/// Invitations sent (and resent) per account per hour
+/// (`Settings::invites_per_hour`, 100 by default).
+pub fn invites_per_account(state: &Core) -> Limit {
+    Limit {
+        name: "invites",
+        max: state.settings.invites_per_hour,
+        window: Duration::from_secs(3600),
+    }
+}
+
+impl Limit {
+    fn bucket(&self, key: &str) -> String {
+        format!("{}:{key}", self.name)
+    }
+
+    /// Counts one attempt; `false` when it is over the limit.
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn allow(&self, state: &Core, key: &str) -> anyhow::Result<bool> {
+        let hits = rate_limits::hit(
+            &state.db.pool,
+            &self.bucket(key),
+            state.clock.now_ms(),
+            millis(self.window),
+        )
+        .await
+        .context("counting a rate-limited attempt")?;
+        Ok(hits <= self.max)
+    }
+
+    /// The attempts counted under `key` in the current window (without
+    /// counting one).
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn used(&self, state: &Core, key: &str) -> anyhow::Result<i64> {
+        rate_limits::peek(
+            &state.db.pool,
+            &self.bucket(key),
+            state.clock.now_ms(),
+            millis(self.window),
+        )
+        .await
+        .context("reading a rate limit")
+    }
+
+    /// Forgets the attempts under `key`.
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn reset(&self, state: &Core, key: &str) -> anyhow::Result<()> {
+        rate_limits::clear(&state.db.pool, &self.bucket(key))
+            .await
+            .context("clearing a rate limit")
+    }
+}

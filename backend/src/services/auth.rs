@@ -1,0 +1,169 @@
+//! Sign-in, sessions and sign-out. Sessions live in the database (several
+//! server processes can share them); the cookie carries a 256-bit token of
+//! which only the SHA-256 digest is stored.
+
+use anyhow::Context as _;
+
+use crate::Core;
+use crate::clock::millis;
+use crate::db::{sessions, users};
+use crate::limits::rate::{SIGN_IN_FAILURES_PER_ACCOUNT, SIGN_IN_PER_ADDRESS};
+use crate::passwords::Verification;
+use crate::tokens::{digest, is_well_formed, new_token};
+use shared::domain::{EmailAddress, Role};
+use shared::dto::auth::{AccountMembership, CurrentUser};
+
+/// Only refresh `last_seen_at` when it is older than this, so reads do not
+/// each cost a write.
+const TOUCH_INTERVAL_MS: i64 = 60_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    /// Unknown email and wrong password alike.
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    #[error("email address not verified")]
+    EmailNotVerified,
+    #[error("too many attempts")]
+    RateLimited,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// Checks the credentials and opens a new session; returns the token for the
+/// cookie. Unknown emails cost one dummy argon2 verify, like wrong passwords.
+/// `client` is the caller's address, for the per-address limit.
+///
+/// # Errors
+/// `InvalidCredentials`, `EmailNotVerified`, `RateLimited`, or an
+/// unexpected failure.
+pub async fn sign_in(
+    state: &Core,
+    email: &str,
+    password: String,
+    client: &str,
+) -> Result<String, SignInError> {
+    if !SIGN_IN_PER_ADDRESS.allow(state, client).await? {
+        return Err(SignInError::RateLimited);
+    }
+    let parsed = EmailAddress::parse(email).ok();
+    // The per-account limit is keyed by what was typed, known or not.
+    // (A digest for anything unparseable: it may hold bytes no database keeps.)
+    let account_key = parsed.as_ref().map_or_else(
+        || digest(&email.trim().to_lowercase()),
+        EmailAddress::normalized,
+    );
+    let failures = SIGN_IN_FAILURES_PER_ACCOUNT
+        .used(state, &account_key)
+        .await?;
+    if failures >= SIGN_IN_FAILURES_PER_ACCOUNT.max {
+        return Err(SignInError::RateLimited);
+    }
+    let user = match parsed {
+        Some(email) => users::find_by_email(&state.db.pool, &email.normalized())
+            .await
+            .context("looking up the user")?,
+        None => None,
+    };
+    let stored = user.as_ref().map(|user| user.password_hash.clone());
+    let verification = state.passwords.verify(password.clone(), stored).await?;
+    let (Some(user), Verification::Match { rehash }) = (user, verification) else {
+        SIGN_IN_FAILURES_PER_ACCOUNT
+            .allow(state, &account_key)
+            .await?;
+        return Err(SignInError::InvalidCredentials);
+    };
+    if failures > 0 {
+        SIGN_IN_FAILURES_PER_ACCOUNT
+            .reset(state, &account_key)
+            .await?;
+    }
+    if user.email_verified_at.is_none() {
+        return Err(SignInError::EmailNotVerified);
+    }
+    let now = state.clock.now_ms();
+    if rehash {
+        let new_hash = state.passwords.hash(password).await?;
+        users::update_password_hash(&state.db.pool, &user.id, &new_hash, now)
+            .await
+            .context("storing the rehashed password")?;
+    }
+    open_session(state, &user.id)
+        .await
+        .map_err(SignInError::from)
+}
+
+/// Opens a session for `user_id` and returns its token.
+///
+/// # Errors
+/// On a database failure.
+pub async fn open_session(state: &Core, user_id: &str) -> anyhow::Result<String> {
+    let token = new_token();
+    let now = state.clock.now_ms();
+    let expires_at = now.saturating_add(millis(state.settings.session_absolute_timeout));
+    sessions::insert(&state.db.pool, &digest(&token), user_id, now, expires_at)
+        .await
+        .context("storing the session")?;
+    Ok(token)
+}
+
+/// Ends the session behind `token` (a no-op for unknown tokens).
+///
+/// # Errors
+/// On a database failure.
+pub async fn sign_out(state: &Core, token: &str) -> anyhow::Result<()> {
+    if is_well_formed(token) {
+        sessions::delete(&state.db.pool, &digest(token))
+            .await
+            .context("deleting the session")?;
+    }
+    Ok(())
+}
+
+/// The signed-in user behind `token`, or `None` when the token is unknown,
+/// malformed, or past its idle or absolute limit (expired rows are deleted).
+///
+/// # Errors
+/// On a database failure.
+pub async fn current_user(state: &Core, token: &str) -> anyhow::Result<Option<CurrentUser>> {
+    if !is_well_formed(token) {
+        return Ok(None);
+    }
+    let token_hash = digest(token);
+    let Some(session) = sessions::find(&state.db.pool, &token_hash)
+        .await
+        .context("reading the session")?
+    else {
+        return Ok(None);
+    };
+    let now = state.clock.now_ms();
+    let idle_limit = session
+        .last_seen_at
+        .saturating_add(millis(state.settings.session_idle_timeout));
+    if now >= session.expires_at || now >= idle_limit {
+        sessions::delete(&state.db.pool, &token_hash)
+            .await
+            .context("deleting an expired session")?;
+        return Ok(None);
+    }
+    if now - session.last_seen_at > TOUCH_INTERVAL_MS {
+        sessions::touch(&state.db.pool, &token_hash, now)
+            .await
+            .context("touching the session")?;
+    }
+    let membership = match (session.account_id, session.account_name, session.role) {
+        (Some(account_id), Some(account_name), Some(role)) => Some(AccountMembership {
+            account_id,
+            account_name,
+            role: Role::parse(&role).map_err(anyhow::Error::msg)?,
+        }),
+        _ => None,
+    };
+    Ok(Some(CurrentUser {
+        user_id: session.user_id,
+        first_name: session.first_name,
+        last_name: session.last_name,
+        email: session.email,
+        membership,
+    }))
+}

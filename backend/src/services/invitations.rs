@@ -1,0 +1,237 @@
+//! The invited person's side: what an invitation link shows (looking changes
+//! nothing), registering from it, and accepting after sign-in.
+//!
+//! Decision: registering from an invitation still sends the verification
+//! email (seed-team.md step 5). The invitation link proves the address too,
+//! but keeping one path for every registration means one set of rules.
+
+use anyhow::Context as _;
+
+use super::audit;
+use super::identity::{self, IdentityError, Registration};
+use super::team::{Actor, Source, TeamError};
+use crate::Core;
+use crate::db::invitations::{self, InvitationRecord};
+use crate::db::{members, users};
+use crate::tokens::{digest, is_id, is_well_formed};
+use crate::{api_keys, sealing};
+use shared::domain::{EmailAddress, Password, PersonName};
+use shared::dto::auth::CurrentUser;
+use shared::dto::invitations::{InviteLanding, PendingInvitation};
+use shared::validation::FieldErrors;
+
+async fn by_token(state: &Core, token: &str) -> anyhow::Result<Option<InvitationRecord>> {
+    if !is_well_formed(token) {
+        return Ok(None);
+    }
+    invitations::find_by_token(&state.db.pool, &digest(token))
+        .await
+        .context("reading the invitation")
+}
+
+/// What `/invite/{token}` shows.
+///
+/// # Errors
+/// On a database failure.
+pub async fn landing(state: &Core, token: &str) -> anyhow::Result<InviteLanding> {
+    let Some(invitation) = by_token(state, token).await? else {
+        return Ok(InviteLanding::Invalid);
+    };
+    match invitation.state.as_str() {
+        "accepted" => return Ok(InviteLanding::AlreadyAccepted),
+        "pending" => {}
+        _ => return Ok(InviteLanding::Invalid),
+    }
+    if invitation.expires_at <= state.clock.now_ms() {
+        return Ok(InviteLanding::Expired);
+    }
+    let existing = users::find_by_email(&state.db.pool, &invitation.email_normalized)
+        .await
+        .context("looking up the invited address")?;
+    Ok(match existing {
+        Some(_) => InviteLanding::SignIn {
+            account_name: invitation.account_name,
+            email: invitation.email,
+        },
+        None => InviteLanding::Register {
+            account_name: invitation.account_name,
+            first_name: invitation.first_name,
+            last_name: invitation.last_name,
+            email: invitation.email,
+        },
+    })
+}
+
+/// Registers the invited address from a valid invitation link.
+///
+/// # Errors
+/// `Invalid` for bad fields, `Conflict` for a link that no longer works.
+pub async fn register(
+    state: &Core,
+    token: &str,
+    first_name: &str,
+    last_name: &str,
+    password: String,
+    client: &str,
+) -> Result<(), TeamError> {
+    let Some(invitation) = by_token(state, token).await? else {
+        return Err(TeamError::Conflict(
+            "This invitation link is not valid.".into(),
+        ));
+    };
+    if invitation.state != "pending" || invitation.expires_at <= state.clock.now_ms() {
+        return Err(TeamError::Conflict(
+            "This invitation link no longer works.".into(),
+        ));
+    }
+    let email = EmailAddress::parse(&invitation.email).map_err(anyhow::Error::msg)?;
+    let mut errors = FieldErrors::default();
+    let first_name = errors.check("first_name", PersonName::parse(first_name, "First name"));
+    let last_name = errors.check("last_name", PersonName::parse(last_name, "Last name"));
+    let password = errors.check("password", Password::parse(&password, Some(&email)));
+    if let Err(fields) = errors.finish() {
+        return Err(TeamError::Invalid(fields));
+    }
+    let (Some(first_name), Some(last_name), Some(password)) = (first_name, last_name, password)
+    else {
+        return Err(anyhow::anyhow!("parsed fields missing").into());
+    };
+    let registration = Registration {
+        first_name,
+        last_name,
+        email,
+        password,
+    };
+    identity::register(state, registration, client)
+        .await
+        .map_err(|error| match error {
+            IdentityError::RateLimited => TeamError::RateLimited,
+            IdentityError::Unexpected(error) => TeamError::Unexpected(error),
+        })
+}
+
+/// The signed-in user's pending, unexpired invitations.
+///
+/// # Errors
+/// On a database failure.
+pub async fn pending_for(
+    state: &Core,
+    user: &CurrentUser,
+) -> anyhow::Result<Vec<PendingInvitation>> {
+    let pending = invitations::pending_for_email(
+        &state.db.pool,
+        &user.email.to_lowercase(),
+        state.clock.now_ms(),
+    )
+    .await
+    .context("reading pending invitations")?;
+    Ok(pending
+        .into_iter()
+        .map(|invitation| PendingInvitation {
+            id: invitation.id,
+            account_name: invitation.account_name,
+            invited_by: invitation.invited_by_label,
+            expires_at: invitation.expires_at,
+        })
+        .collect())
+}
+
+/// Whether the address has a pending invitation (sign-in then goes to
+/// `/invitations`).
+///
+/// # Errors
+/// On a database failure.
+pub async fn has_pending(state: &Core, email_normalized: &str) -> anyhow::Result<bool> {
+    invitations::has_pending(&state.db.pool, email_normalized, state.clock.now_ms())
+        .await
+        .context("checking pending invitations")
+}
+
+/// Accepts an invitation addressed to the signed-in user: the Invited row
+/// becomes an Active User with a fresh API key.
+///
+/// # Errors
+/// `NotFound`; `Forbidden` for another address's invitation; `Conflict`
+/// for one that is expired, cancelled or already accepted.
+pub async fn accept(
+    state: &Core,
+    user: &CurrentUser,
+    invitation_id: &str,
+) -> Result<(), TeamError> {
+    if !is_id(invitation_id) {
+        return Err(TeamError::NotFound);
+    }
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin_write().await.context("beginning accept")?;
+    let invitation = invitations::find_by_id(&mut *tx, invitation_id)
+        .await
+        .context("reading the invitation")?
+        .ok_or(TeamError::NotFound)?;
+    if invitation.email_normalized != user.email.to_lowercase() {
+        return Err(TeamError::Forbidden);
+    }
+    members::lock_account(&mut *tx, &invitation.account_id)
+        .await
+        .context("locking the account")?;
+    match invitation.state.as_str() {
+        "pending" if invitation.expires_at > now => {}
+        "pending" => {
+            return Err(TeamError::Conflict(
+                "This invitation has expired. Ask for a new one.".into(),
+            ));
+        }
+        "accepted" => {
+            return Err(TeamError::Conflict(
+                "This invitation has already been accepted.".into(),
+            ));
+        }
+        _ => return Err(TeamError::Conflict("This invitation was cancelled.".into())),
+    }
+    let member_id = invitation
+        .member_id
+        .clone()
+        .ok_or(TeamError::Conflict("This invitation was cancelled.".into()))?;
+    let (key, key_digest) = api_keys::generate();
+    let sealed = sealing::seal(&state.secret, &member_id, &key)?;
+    if !members::activate_invited(
+        &mut *tx,
+        &member_id,
+        &user.user_id,
+        &key_digest,
+        &sealed,
+        now,
+    )
+    .await
+    .context("activating the member")?
+    {
+        return Err(TeamError::Conflict(
+            "This invitation has already been accepted.".into(),
+        ));
+    }
+    invitations::finish(&mut *tx, &invitation.id, "accepted", now)
+        .await
+        .context("marking the invitation accepted")?;
+    let record = members::find(&mut *tx, &invitation.account_id, &member_id)
+        .await
+        .context("reading the member")?
+        .context("the accepted member vanished")?;
+    let actor = Actor {
+        user_id: user.user_id.clone(),
+        account_id: invitation.account_id.clone(),
+        account_name: invitation.account_name.clone(),
+        label: format!("{} {} <{}>", user.first_name, user.last_name, user.email),
+        source: Source::Ui,
+    };
+    audit::record(
+        &mut tx,
+        &actor,
+        &record,
+        "invitation.accept",
+        Some("{\"status\":\"invited\"}"),
+        Some(&audit::member_state(&record)),
+        now,
+    )
+    .await?;
+    tx.commit().await.context("committing accept")?;
+    Ok(())
+}

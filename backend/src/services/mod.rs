@@ -1,0 +1,10 @@
+//! Use cases: each opens one transaction, calls `db/`, and commits. Server
+//! functions, REST handlers and the CLI are thin wrappers around these.
+
+pub mod api_auth;
+pub mod audit;
+pub mod auth;
+pub mod identity;
+pub mod invitations;
+pub mod setup;
+pub mod team;

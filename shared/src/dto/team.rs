@@ -1,0 +1,69 @@
+//! What the Team page, the audit log and the REST API show of members,
+//! invitations and audit events.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{MemberStatus, Role};
+
+/// Rows per Team page.
+pub const PAGE_SIZE: u32 = 50;
+
+/// One row of the Team table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberRow {
+    pub id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub role: Role,
+    pub status: MemberStatus,
+    /// The signed-in admin's own row.
+    pub is_you: bool,
+    /// For Invited rows: the pending invitation.
+    pub invitation: Option<InvitationSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationSummary {
+    pub id: String,
+    /// Milliseconds since the Unix epoch.
+    pub expires_at: i64,
+    pub expired: bool,
+    /// The invitation email could not be delivered (after every retry).
+    pub delivery_failed: bool,
+}
+
+/// A page of the Team table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberPage {
+    pub rows: Vec<MemberRow>,
+    /// Rows matching the search and filter, over all pages.
+    pub total: i64,
+    /// 1-based.
+    pub page: u32,
+    pub page_size: u32,
+}
+
+/// One audit event, as the Audit Log page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: String,
+    /// Milliseconds since the Unix epoch.
+    pub at: i64,
+    pub actor: String,
+    pub target: String,
+    /// e.g. `member.promote`, `api_key.reveal`.
+    pub action: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    /// `ui` or `api`.
+    pub source: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    pub total: i64,
+    pub page: u32,
+    pub page_size: u32,
+}
