@@ -1,8 +1,8 @@
-//! The named rate limits (SPEC §6), kept in the database so that every
+//! The named rate limits, kept in the database so that every
 //! server process shares them exactly. Keys are normalised emails or client
 //! addresses; a limit never depends on whether an account exists. (The
 //! per-API-key limit, checked on every API request, is counted in memory
-//! instead: `buffered_limit`.)
+//! instead: `limits::buffered`.)
 
 use std::time::Duration;
 
