@@ -5,8 +5,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::action_error;
-use super::audit_log::format_utc;
 use super::auth_context::Auth;
+use super::dates::format_utc;
 use crate::rpc::invitations::pending_invitations;
 
 #[component]

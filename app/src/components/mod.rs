@@ -1,9 +1,13 @@
 //! One module per screen, plus the pieces they share.
 
+mod admin_only;
 mod audit_log;
+mod auth_card;
 pub mod auth_context;
 mod clipboard;
 mod confirm_dialog;
+mod data_table;
+mod dates;
 mod field;
 mod home;
 mod invitations;
@@ -11,6 +15,8 @@ mod invite;
 mod invite_modal;
 mod modal;
 mod not_found;
+mod pager;
+mod query;
 mod register;
 mod setup;
 mod shell;

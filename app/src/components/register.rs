@@ -1,6 +1,9 @@
-use leptos::prelude::*;
-use leptos_meta::Title;
+//! `/register` and `/check-email`: self-registration, when it is open, and
+//! where it lands.
 
+use leptos::prelude::*;
+
+use super::auth_card::{AuthCard, Gate};
 use super::{NewUserFields, action_error};
 use crate::error::AppError;
 use crate::rpc::identity::{Register, registration_open};
@@ -10,24 +13,14 @@ use crate::rpc::identity::{Register, registration_open};
 pub fn RegisterPage() -> impl IntoView {
     let open = Resource::new(|| (), |_| registration_open());
     view! {
-        <Title text="Register"/>
-        <div class="auth-page">
-            <section class="card" aria-labelledby="register-title">
-                <h1 id="register-title">"Register"</h1>
-                <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-                    {move || Suspend::new(async move {
-                        match open.await {
-                            Ok(true) => view! { <RegisterForm/> }.into_any(),
-                            Ok(false) => view! {
-                                <p>"Registration is by invitation only. Ask an admin of your team to invite you."</p>
-                                <p><a href="/sign-in">"Sign In"</a></p>
-                            }.into_any(),
-                            Err(error) => view! { <p role="alert">{error.to_string()}</p> }.into_any(),
-                        }
-                    })}
-                </Suspense>
-            </section>
-        </div>
+        <AuthCard title="Register" title_id="register-title">
+            <Gate open closed=|| view! {
+                <p>"Registration is by invitation only. Ask an admin of your team to invite you."</p>
+                <p><a href="/sign-in">"Sign In"</a></p>
+            }>
+                <RegisterForm/>
+            </Gate>
+        </AuthCard>
     }
 }
 
@@ -60,14 +53,10 @@ pub fn RegisterForm() -> impl IntoView {
 #[component]
 pub fn CheckEmailPage() -> impl IntoView {
     view! {
-        <Title text="Check your email"/>
-        <div class="auth-page">
-            <section class="card" aria-labelledby="check-title">
-                <h1 id="check-title">"Check your email"</h1>
-                <p>"We sent you a link to verify your email address. Open it to finish registering, then sign in."</p>
-                <p class="muted">"No email after a few minutes? Check your spam folder, or request a new link when you sign in."</p>
-                <p><a href="/sign-in">"Sign In"</a></p>
-            </section>
-        </div>
+        <AuthCard title="Check your email" title_id="check-title">
+            <p>"We sent you a link to verify your email address. Open it to finish registering, then sign in."</p>
+            <p class="muted">"No email after a few minutes? Check your spam folder, or request a new link when you sign in."</p>
+            <p><a href="/sign-in">"Sign In"</a></p>
+        </AuthCard>
     }
 }

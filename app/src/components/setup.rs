@@ -1,6 +1,8 @@
-use leptos::prelude::*;
-use leptos_meta::Title;
+//! `/setup`: the first admin of a fresh installation.
 
+use leptos::prelude::*;
+
+use super::auth_card::{AuthCard, Gate};
 use super::auth_context::Auth;
 use super::{NewUserFields, action_error};
 use crate::rpc::setup::setup_needed;
@@ -10,24 +12,14 @@ use crate::rpc::setup::setup_needed;
 pub fn SetupPage() -> impl IntoView {
     let needed = Resource::new(|| (), |_| setup_needed());
     view! {
-        <Title text="Set up Muster"/>
-        <div class="auth-page">
-            <section class="card" aria-labelledby="setup-title">
-                <h1 id="setup-title">"Set up Muster"</h1>
-                <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-                    {move || Suspend::new(async move {
-                        match needed.await {
-                            Ok(true) => view! { <SetupForm/> }.into_any(),
-                            Ok(false) => view! {
-                                <p>"An admin already exists."</p>
-                                <p><a href="/sign-in">"Sign In"</a></p>
-                            }.into_any(),
-                            Err(error) => view! { <p role="alert">{error.to_string()}</p> }.into_any(),
-                        }
-                    })}
-                </Suspense>
-            </section>
-        </div>
+        <AuthCard title="Set up Muster" title_id="setup-title">
+            <Gate open=needed closed=|| view! {
+                <p>"An admin already exists."</p>
+                <p><a href="/sign-in">"Sign In"</a></p>
+            }>
+                <SetupForm/>
+            </Gate>
+        </AuthCard>
     }
 }
 

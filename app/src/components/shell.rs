@@ -3,20 +3,8 @@ use leptos_router::components::{A, Outlet, Redirect};
 use leptos_router::hooks::use_location;
 
 use super::auth_context::Auth;
+use super::query::encode_path_value;
 use crate::rpc::auth::CurrentUser;
-
-/// Percent-encodes a path for use as a query value.
-fn encode_query_value(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
-}
 
 /// Everything behind sign-in: the left navigation, the user menu, and the
 /// page. Signed-out visitors go to the sign-in page and come back after.
@@ -30,7 +18,7 @@ pub fn SignedInShell() -> impl IntoView {
                 match auth.user.await {
                     Ok(Some(user)) => view! { <Frame user/> }.into_any(),
                     Ok(None) => {
-                        let next = encode_query_value(&location.pathname.get_untracked());
+                        let next = encode_path_value(&location.pathname.get_untracked());
                         view! { <Redirect path=format!("/sign-in?next={next}")/> }.into_any()
                     }
                     Err(error) => view! { <p role="alert">{error.to_string()}</p> }.into_any(),
@@ -76,16 +64,5 @@ fn Frame(user: CurrentUser) -> impl IntoView {
                 </main>
             </div>
         </div>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::encode_query_value;
-
-    #[test]
-    fn encodes_query_characters() {
-        assert_eq!(encode_query_value("/team"), "/team");
-        assert_eq!(encode_query_value("/a b?c&d"), "/a%20b%3Fc%26d");
     }
 }

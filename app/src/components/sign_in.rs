@@ -1,7 +1,9 @@
+//! `/sign-in`: email and password, and "Resend" for an unverified address.
+
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use super::auth_card::AuthCard;
 use super::auth_context::Auth;
 use super::{Field, PasswordField, ResendResult, action_error};
 use crate::error::AppError;
@@ -29,33 +31,29 @@ pub fn SignInPage() -> impl IntoView {
         }
     };
     view! {
-        <Title text="Sign In"/>
-        <div class="auth-page">
-            <section class="card" aria-labelledby="sign-in-title">
-                <h1 id="sign-in-title">"Sign In"</h1>
-                <div on:input=track_email>
-                    <ActionForm action=action>
-                        <input type="hidden" name="next" value=next/>
-                        <Field label="Email Address" name="email" input_type="email" autocomplete="username"
-                            server_error=no_field_error/>
-                        <PasswordField server_error=no_field_error/>
-                        <p class="form-error" role="alert">{move || error.get().map(|e| e.to_string())}</p>
-                        <button type="submit" disabled=move || action.pending().get() aria-busy=move || action.pending().get().to_string()>
-                            "Sign In"
-                        </button>
+        <AuthCard title="Sign In" title_id="sign-in-title">
+            <div on:input=track_email>
+                <ActionForm action=action>
+                    <input type="hidden" name="next" value=next/>
+                    <Field label="Email Address" name="email" input_type="email" autocomplete="username"
+                        server_error=no_field_error/>
+                    <PasswordField server_error=no_field_error/>
+                    <p class="form-error" role="alert">{move || error.get().map(|e| e.to_string())}</p>
+                    <button type="submit" disabled=move || action.pending().get() aria-busy=move || action.pending().get().to_string()>
+                        "Sign In"
+                    </button>
+                </ActionForm>
+            </div>
+            <Show when=move || matches!(error.get(), Some(AppError::EmailNotVerified))>
+                <div class="notice">
+                    <p>"We sent a verification link when you registered. Open it, or get a new one:"</p>
+                    <ActionForm action=resend>
+                        <input type="hidden" name="email" value=move || typed_email.get()/>
+                        <button type="submit" class="secondary" disabled=move || resend.pending().get()>"Resend"</button>
                     </ActionForm>
+                    <ResendResult action=resend/>
                 </div>
-                <Show when=move || matches!(error.get(), Some(AppError::EmailNotVerified))>
-                    <div class="notice">
-                        <p>"We sent a verification link when you registered. Open it, or get a new one:"</p>
-                        <ActionForm action=resend>
-                            <input type="hidden" name="email" value=move || typed_email.get()/>
-                            <button type="submit" class="secondary" disabled=move || resend.pending().get()>"Resend"</button>
-                        </ActionForm>
-                        <ResendResult action=resend/>
-                    </div>
-                </Show>
-            </section>
-        </div>
+            </Show>
+        </AuthCard>
     }
 }

@@ -8,15 +8,45 @@ use super::team::{Actor, TeamError};
 use crate::Core;
 use crate::db::audit::{self, NewEvent};
 use crate::db::members::MemberRecord;
-use shared::dto::team::{AuditEntry, AuditPage, PAGE_SIZE};
+use shared::domain::MemberStatus;
+use shared::dto::team::{AuditEntry, AuditPage, MemberState, PAGE_SIZE};
 
-/// `{"role":"…","status":"…"}` for before/after.
-pub fn member_state(record: &MemberRecord) -> String {
-    format!(
-        "{{\"role\":\"{}\",\"status\":\"{}\"}}",
-        record.role.as_str(),
-        record.status.as_str()
-    )
+/// The role and status `record` has, for an event's before/after.
+pub fn member_state(record: &MemberRecord) -> MemberState {
+    MemberState {
+        role: Some(record.role),
+        status: record.status,
+    }
+}
+
+/// An invitation's state before it is accepted: invited, with no role
+/// recorded (`{"status":"invited"}`, as the log has always held it).
+pub fn invitee_state() -> MemberState {
+    MemberState {
+        role: None,
+        status: MemberStatus::Invited,
+    }
+}
+
+/// A state as the audit table stores it: its JSON text
+/// (`{"role":"user","status":"active"}`).
+fn stored_state(state: Option<&MemberState>) -> anyhow::Result<Option<String>> {
+    state
+        .map(serde_json::to_string)
+        .transpose()
+        .context("encoding an audit state")
+}
+
+/// A stored state read back. Every state this code writes reads back; one
+/// that does not (edited by hand) is logged and shown as no state rather
+/// than failing the whole audit log.
+fn read_state(event_id: &str, text: Option<String>) -> Option<MemberState> {
+    let text = text?;
+    serde_json::from_str(&text)
+        .inspect_err(|error| {
+            tracing::error!(event_id, %error, state = %text, "unreadable audit state");
+        })
+        .ok()
 }
 
 /// Records `action` by `actor` on `target`.
@@ -28,10 +58,11 @@ pub async fn record(
     actor: &Actor,
     target: &MemberRecord,
     action: &str,
-    before: Option<&str>,
-    after: Option<&str>,
+    before: Option<&MemberState>,
+    after: Option<&MemberState>,
     now: i64,
 ) -> anyhow::Result<()> {
+    let (before, after) = (stored_state(before)?, stored_state(after)?);
     audit::insert(
         conn,
         &NewEvent {
@@ -41,8 +72,8 @@ pub async fn record(
             target_member_id: Some(&target.id),
             target_label: &target.label(),
             action,
-            before,
-            after,
+            before: before.as_deref(),
+            after: after.as_deref(),
             source: actor.source.as_str(),
         },
         now,
@@ -52,14 +83,16 @@ pub async fn record(
 }
 
 fn to_entry(event: audit::EventRecord) -> AuditEntry {
+    let before = read_state(&event.id, event.before);
+    let after = read_state(&event.id, event.after);
     AuditEntry {
         id: event.id,
         at: event.created_at,
         actor: event.actor_label,
         target: event.target_label,
         action: event.action,
-        before: event.before,
-        after: event.after,
+        before,
+        after,
         source: event.source,
     }
 }
@@ -112,4 +145,54 @@ pub async fn list(state: &Core, actor: &Actor, page: u32) -> Result<AuditPage, T
         page,
         page_size: PAGE_SIZE,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::domain::Role;
+
+    /// The texts earlier versions stored, which stay readable, and which this
+    /// code still writes byte for byte (the REST API returns them as text).
+    #[test]
+    fn stored_states_read_back_and_are_written_the_same() {
+        for text in [
+            r#"{"role":"user","status":"active"}"#,
+            r#"{"role":"admin","status":"active"}"#,
+            r#"{"role":"user","status":"disabled"}"#,
+            r#"{"role":"user","status":"invited"}"#,
+            r#"{"status":"invited"}"#,
+        ] {
+            let state = read_state("e", Some(text.to_owned())).expect(text);
+            assert_eq!(stored_state(Some(&state)).unwrap().as_deref(), Some(text));
+        }
+        assert_eq!(
+            read_state(
+                "e",
+                Some(r#"{"role":"admin","status":"disabled"}"#.to_owned())
+            ),
+            Some(MemberState {
+                role: Some(Role::Admin),
+                status: MemberStatus::Disabled
+            })
+        );
+        assert_eq!(
+            read_state("e", Some(r#"{"status":"invited"}"#.to_owned())),
+            Some(invitee_state())
+        );
+        assert_eq!(stored_state(None).unwrap(), None);
+        assert_eq!(read_state("e", None), None);
+    }
+
+    #[test]
+    fn states_this_code_cannot_represent_read_as_none() {
+        for text in [
+            "plain",
+            "{}",
+            r#"{"role":"owner","status":"active"}"#,
+            r#"{"role":"user","status":"active","extra":1}"#,
+        ] {
+            assert_eq!(read_state("e", Some(text.to_owned())), None, "{text}");
+        }
+    }
 }

@@ -227,7 +227,7 @@ pub async fn accept(
         &actor,
         &record,
         "invitation.accept",
-        Some("{\"status\":\"invited\"}"),
+        Some(&audit::invitee_state()),
         Some(&audit::member_state(&record)),
         now,
     )

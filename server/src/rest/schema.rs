@@ -1,8 +1,8 @@
 //! The REST API's wire types (snake_case JSON, ids as strings, times as
 //! RFC 3339 UTC).
 
-use app::rpc::team::{AuditEntry, MemberRow};
-use serde::{Deserialize, Serialize};
+use app::rpc::team::{AuditEntry, MemberRow, MemberState};
+use serde::{Deserialize, Serialize, Serializer};
 use shared::domain::{MemberStatus, Role};
 use utoipa::{IntoParams, ToSchema};
 
@@ -203,10 +203,27 @@ pub struct AuditEvent {
     pub target: String,
     /// e.g. `member.promote`, `api_key.reveal`.
     pub action: String,
-    pub before: Option<String>,
-    pub after: Option<String>,
+    // The states go out as the JSON text the audit table stores
+    // (`"{\"role\":\"user\",\"status\":\"active\"}"`), as they always
+    // have: a string, not an object. (Plain comments: a doc comment here
+    // would become part of the OpenAPI document.)
+    #[serde(serialize_with = "json_text")]
+    #[schema(value_type = Option<String>)]
+    pub before: Option<MemberState>,
+    #[serde(serialize_with = "json_text")]
+    #[schema(value_type = Option<String>)]
+    pub after: Option<MemberState>,
     /// `ui` or `api`.
     pub source: String,
+}
+
+/// Serializes a state as a string holding its JSON, or `null`.
+fn json_text<S: Serializer>(state: &Option<MemberState>, serializer: S) -> Result<S::Ok, S::Error> {
+    match state {
+        Some(state) => serializer
+            .serialize_str(&serde_json::to_string(state).map_err(serde::ser::Error::custom)?),
+        None => serializer.serialize_none(),
+    }
 }
 
 impl From<AuditEntry> for AuditEvent {
@@ -232,12 +249,48 @@ pub struct AuditEventList {
 
 #[cfg(test)]
 mod tests {
-    use super::rfc3339;
+    use super::{AuditEntry, AuditEvent, MemberState, rfc3339};
+    use shared::domain::{MemberStatus, Role};
 
     #[test]
     fn formats_utc_times() {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339(951_782_400_000), "2000-02-29T00:00:00Z");
         assert_eq!(rfc3339(1_795_694_400_123), "2026-11-26T12:00:00Z");
+    }
+
+    #[test]
+    fn audit_states_are_json_text() {
+        let entry = AuditEntry {
+            id: "e1".into(),
+            at: 0,
+            actor: "Ada Lovelace <ada@example.com>".into(),
+            target: "Grace Hopper <grace@example.com>".into(),
+            action: "invitation.accept".into(),
+            before: Some(MemberState {
+                role: None,
+                status: MemberStatus::Invited,
+            }),
+            after: Some(MemberState {
+                role: Some(Role::User),
+                status: MemberStatus::Active,
+            }),
+            source: "ui".into(),
+        };
+        assert_eq!(
+            serde_json::to_string(&AuditEvent::from(entry.clone())).unwrap(),
+            r#"{"id":"e1","at":"1970-01-01T00:00:00Z","actor":"Ada Lovelace <ada@example.com>","target":"Grace Hopper <grace@example.com>","action":"invitation.accept","before":"{\"status\":\"invited\"}","after":"{\"role\":\"user\",\"status\":\"active\"}","source":"ui"}"#
+        );
+        let unchanged = AuditEntry {
+            action: "api_key.reveal".into(),
+            before: None,
+            after: None,
+            ..entry
+        };
+        let json = serde_json::to_value(AuditEvent::from(unchanged)).unwrap();
+        assert!(
+            json["before"].is_null() && json["after"].is_null(),
+            "{json}"
+        );
     }
 }

@@ -7,8 +7,8 @@ use app::rpc::invitations::{
 };
 use app::rpc::team::{
     ActivateMember, CancelInvite, DemoteMember, InviteLink, InviteMember, ListAuditEvents,
-    ListMembers, MemberPage, MemberRow, PromoteMember, RefreshApiKey, ResendInvite, RevealApiKey,
-    RevokeMember,
+    ListMembers, MemberPage, MemberRow, MemberState, PromoteMember, RefreshApiKey, ResendInvite,
+    RevealApiKey, RevokeMember,
 };
 use backend::services::api_auth;
 use reqwest::StatusCode;
@@ -602,12 +602,31 @@ async fn actions_apply_only_in_their_states(engine: Engine) {
         ]
     );
     assert_eq!(
-        page.entries[1].before.as_deref(),
-        Some("{\"role\":\"user\",\"status\":\"active\"}")
+        (page.entries[1].before, page.entries[1].after),
+        (
+            Some(MemberState {
+                role: Some(Role::User),
+                status: MemberStatus::Active
+            }),
+            Some(MemberState {
+                role: Some(Role::User),
+                status: MemberStatus::Disabled
+            })
+        )
     );
+    // Stored as the JSON text the log has always held.
+    let stored: (Option<String>, Option<String>) = sqlx::query_as(
+        "SELECT before_state, after_state FROM audit_events WHERE action = 'member.revoke'",
+    )
+    .fetch_one(&app.state.db.pool)
+    .await
+    .unwrap();
     assert_eq!(
-        page.entries[1].after.as_deref(),
-        Some("{\"role\":\"user\",\"status\":\"disabled\"}")
+        (stored.0.as_deref(), stored.1.as_deref()),
+        (
+            Some("{\"role\":\"user\",\"status\":\"active\"}"),
+            Some("{\"role\":\"user\",\"status\":\"disabled\"}")
+        )
     );
 }
 

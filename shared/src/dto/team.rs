@@ -54,10 +54,25 @@ pub struct AuditEntry {
     pub target: String,
     /// e.g. `member.promote`, `api_key.reveal`.
     pub action: String,
-    pub before: Option<String>,
-    pub after: Option<String>,
+    /// The target's state before the action, for actions that change it.
+    pub before: Option<MemberState>,
+    /// The target's state after the action, for actions that change it.
+    pub after: Option<MemberState>,
     /// `ui` or `api`.
     pub source: String,
+}
+
+/// A member's role and status, as an audit event records them before and
+/// after a change. Serialized as the audit table stores it, with the fields
+/// in this order: `{"role":"user","status":"active"}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemberState {
+    /// `None` only where the role was not recorded: the state of an
+    /// invitation before it is accepted is just `{"status":"invited"}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+    pub status: MemberStatus,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

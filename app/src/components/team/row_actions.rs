@@ -1,0 +1,228 @@
+//! What a Team row's buttons are: which a row in a given state offers, their
+//! labels and ids, which ones ask first (and the words they ask with), where
+//! focus goes after each, and the server call each makes.
+
+use crate::error::AppError;
+use crate::rpc::team::{
+    MemberRow, activate_member, cancel_invite, demote_member, invite_link, promote_member,
+    refresh_api_key, resend_invite, reveal_api_key, revoke_member,
+};
+use shared::domain::{MemberAction, MemberStatus, Role};
+
+/// What a row button does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum RowAction {
+    CopyApiKey,
+    Refresh,
+    Change(MemberAction),
+    ResendInvite,
+    CancelInvite,
+    CopyInviteLink,
+}
+
+impl RowAction {
+    pub(super) fn label(self) -> &'static str {
+        match self {
+            Self::CopyApiKey => "Copy API Key",
+            Self::Refresh => "Refresh",
+            Self::Change(action) => action.label(),
+            Self::ResendInvite => "Resend Invite",
+            Self::CancelInvite => "Cancel Invite",
+            Self::CopyInviteLink => "Copy Invite Link",
+        }
+    }
+
+    /// The buttons a row in this state shows, in order.
+    pub(super) fn for_row(role: Role, status: MemberStatus) -> Vec<Self> {
+        let changes = MemberAction::ALL
+            .into_iter()
+            .filter(|action| action.applies_to(role, status))
+            .map(Self::Change);
+        match status {
+            MemberStatus::Active => [Self::CopyApiKey, Self::Refresh]
+                .into_iter()
+                .chain(changes)
+                .collect(),
+            MemberStatus::Disabled => changes.collect(),
+            MemberStatus::Invited => {
+                vec![Self::ResendInvite, Self::CancelInvite, Self::CopyInviteLink]
+            }
+        }
+    }
+
+    /// Whether the action asks for confirmation first (it cannot be undone
+    /// with one click).
+    pub(super) fn needs_confirmation(self) -> bool {
+        matches!(
+            self,
+            Self::Refresh | Self::CancelInvite | Self::Change(MemberAction::Revoke)
+        )
+    }
+
+    /// Whether its button is styled as dangerous.
+    pub(super) fn is_destructive(self) -> bool {
+        self.needs_confirmation() && self != Self::Refresh
+    }
+
+    /// The button that takes the focus once this action changed the row.
+    pub(super) fn focus_after(self) -> Self {
+        match self {
+            Self::Change(MemberAction::Promote) => Self::Change(MemberAction::Demote),
+            Self::Change(MemberAction::Demote) => Self::Change(MemberAction::Promote),
+            Self::Change(MemberAction::Revoke) => Self::Change(MemberAction::Activate),
+            Self::Change(MemberAction::Activate) => Self::Change(MemberAction::Revoke),
+            other => other,
+        }
+    }
+
+    /// What the row says once the action succeeded, if anything.
+    pub(super) fn done_notice(self) -> Option<&'static str> {
+        match self {
+            Self::Refresh => Some("New API key created."),
+            Self::ResendInvite => Some("Invitation sent again."),
+            _ => None,
+        }
+    }
+
+    /// The id of this action's button in the row of `member_id`.
+    pub(super) fn button_id(self, member_id: &str) -> String {
+        format!(
+            "{}-{member_id}",
+            self.label().to_ascii_lowercase().replace(' ', "-")
+        )
+    }
+}
+
+/// The confirmation's title, description and dismiss button for `action`
+/// on the member `name` <`email`>.
+pub(super) fn confirmation(
+    action: RowAction,
+    name: &str,
+    email: &str,
+) -> (String, String, &'static str) {
+    match action {
+        RowAction::Refresh => (
+            format!("Refresh the API key of {name}?"),
+            format!(
+                "{name} gets a new API key. The current key stops working immediately, so anything using it must be updated."
+            ),
+            "Cancel",
+        ),
+        RowAction::CancelInvite => (
+            format!("Cancel the invitation of {name}?"),
+            format!(
+                "The invitation sent to {email} stops working. You can invite them again later."
+            ),
+            "Keep Invite",
+        ),
+        _ => (
+            format!("Revoke {name}?"),
+            format!(
+                "{name} is signed out everywhere and their API key stops working until they are activated again."
+            ),
+            "Cancel",
+        ),
+    }
+}
+
+/// What a row action gave back.
+pub(super) enum ActionOutcome {
+    /// The row as it is now.
+    Row(MemberRow),
+    /// The row is gone.
+    Removed,
+    /// A value for the clipboard.
+    Value(String),
+}
+
+/// Makes `action`'s server call for the member `member_id`.
+///
+/// # Errors
+/// The server's refusal or failure, to show in the row.
+pub(super) async fn perform_row_action(
+    action: RowAction,
+    member_id: String,
+) -> Result<ActionOutcome, AppError> {
+    Ok(match action {
+        RowAction::CopyApiKey => ActionOutcome::Value(reveal_api_key(member_id).await?),
+        RowAction::CopyInviteLink => ActionOutcome::Value(invite_link(member_id).await?),
+        RowAction::Refresh => ActionOutcome::Row(refresh_api_key(member_id).await?),
+        RowAction::ResendInvite => ActionOutcome::Row(resend_invite(member_id).await?),
+        RowAction::CancelInvite => {
+            cancel_invite(member_id).await?;
+            ActionOutcome::Removed
+        }
+        RowAction::Change(MemberAction::Promote) => {
+            ActionOutcome::Row(promote_member(member_id).await?)
+        }
+        RowAction::Change(MemberAction::Demote) => {
+            ActionOutcome::Row(demote_member(member_id).await?)
+        }
+        RowAction::Change(MemberAction::Revoke) => {
+            ActionOutcome::Row(revoke_member(member_id).await?)
+        }
+        RowAction::Change(MemberAction::Activate) => {
+            ActionOutcome::Row(activate_member(member_id).await?)
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_offer_only_the_buttons_their_state_allows() {
+        let labels = |role, status| -> Vec<&str> {
+            RowAction::for_row(role, status)
+                .into_iter()
+                .map(RowAction::label)
+                .collect()
+        };
+        assert_eq!(
+            labels(Role::User, MemberStatus::Active),
+            ["Copy API Key", "Refresh", "Promote", "Revoke"]
+        );
+        assert_eq!(
+            labels(Role::Admin, MemberStatus::Active),
+            ["Copy API Key", "Refresh", "Demote", "Revoke"]
+        );
+        assert_eq!(labels(Role::User, MemberStatus::Disabled), ["Activate"]);
+        assert_eq!(labels(Role::Admin, MemberStatus::Disabled), ["Activate"]);
+        assert_eq!(
+            labels(Role::User, MemberStatus::Invited),
+            ["Resend Invite", "Cancel Invite", "Copy Invite Link"]
+        );
+    }
+
+    #[test]
+    fn confirmations_name_the_action_and_never_offer_two_cancels() {
+        for action in [
+            RowAction::Refresh,
+            RowAction::Change(MemberAction::Revoke),
+            RowAction::CancelInvite,
+        ] {
+            assert!(action.needs_confirmation());
+            let (title, description, dismiss) =
+                confirmation(action, "Grace Hopper", "grace@example.com");
+            assert!(title.contains("Grace Hopper"), "{title}");
+            assert!(!description.is_empty());
+            // Playwright matches names by substring: neither may contain the other.
+            assert!(!action.label().contains(dismiss) && !dismiss.contains(action.label()));
+        }
+        assert_eq!(
+            confirmation(RowAction::CancelInvite, "a", "b").2,
+            "Keep Invite"
+        );
+        assert!(!RowAction::Change(MemberAction::Promote).needs_confirmation());
+    }
+
+    #[test]
+    fn button_ids_come_from_the_labels() {
+        assert_eq!(
+            RowAction::Change(MemberAction::Promote).button_id("m1"),
+            "promote-m1"
+        );
+        assert_eq!(RowAction::CopyApiKey.button_id("m1"), "copy-api-key-m1");
+    }
+}
