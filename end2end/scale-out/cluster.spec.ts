@@ -1,5 +1,5 @@
 import { expect, test, type APIRequestContext, type Browser, type Page } from '@playwright/test';
-import { SetupPage, SignInPage, TeamPage, waitForHydration } from '../fixtures/pages';
+import { RegisterPage, SignInPage, signInAsAdmin, TeamPage, waitForHydration } from '../fixtures/pages';
 import { linkIn, messages, waitForMail } from '../support/mailbox';
 
 // Run by scale-out.config.ts, after tests/team.spec.ts went through the same
@@ -16,13 +16,6 @@ test.describe.configure({ mode: 'serial' });
 const proxyURL = process.env.E2E_PROXY_URL ?? 'http://127.0.0.1:3300';
 const processes = 3;
 
-// The first admin of team.spec.ts (whichever spec runs first creates it).
-const admin = {
-  firstName: 'Ada',
-  lastName: 'Lovelace',
-  email: 'ada@example.com',
-  password: 'violet-otter-harbour-7',
-};
 const stamp = Date.now();
 const invited = "You're invited to join Default";
 const verify = 'Verify your email address';
@@ -61,20 +54,6 @@ async function askEveryProcess(request: APIRequestContext, check: (user: { email
   expect([...seen].sort(), 'every process answered').toEqual([0, 1, 2]);
 }
 
-async function signInAsAdmin(page: Page) {
-  const setup = new SetupPage(page);
-  await setup.open();
-  if (await page.getByRole('button', { name: 'Create Admin' }).isVisible()) {
-    await setup.createAdmin(admin);
-  } else {
-    const signIn = new SignInPage(page);
-    await signIn.open();
-    await signIn.signIn(admin.email, admin.password);
-  }
-  await expect(page.getByRole('heading', { level: 1, name: 'Default' })).toBeVisible();
-  await waitForHydration(page);
-}
-
 /** Registers from the mailed link, verifies, signs in (all through the proxy). */
 async function registerAndVerify(browser: Browser, person: { email: string; password: string }, inviteLink?: string) {
   const context = await browser.newContext();
@@ -82,18 +61,15 @@ async function registerAndVerify(browser: Browser, person: { email: string; pass
   if (inviteLink) {
     await page.goto(inviteLink);
     await expect(page.getByRole('heading', { name: 'You have been invited to join Default' })).toBeVisible();
+    await waitForHydration(page);
+    await page.getByLabel('Password').fill(person.password);
+    await page.getByRole('button', { name: 'Register' }).click();
+    await expect(page.getByRole('heading', { name: 'Check your email' })).toBeVisible();
   } else {
-    await page.goto('/register');
+    const registration = new RegisterPage(page);
+    await registration.open();
+    await registration.register({ firstName: 'Scale', lastName: 'Out', ...person });
   }
-  await waitForHydration(page);
-  if (!inviteLink) {
-    await page.getByLabel('First Name').fill('Scale');
-    await page.getByLabel('Last Name').fill('Out');
-    await page.getByLabel('Email Address').fill(person.email);
-  }
-  await page.getByLabel('Password').fill(person.password);
-  await page.getByRole('button', { name: 'Register' }).click();
-  await expect(page.getByRole('heading', { name: 'Check your email' })).toBeVisible();
   await page.goto(linkIn(await waitForMail(person.email, verify), '/verify-email/'));
   await expect(page.getByRole('heading', { name: 'Email address verified' })).toBeVisible();
   return page;
@@ -179,7 +155,7 @@ test('the sign-in lockout counts failures on every process and holds on every pr
     return answers[before];
   }
 
-  // SPEC §6: 10 failures per account per 15 minutes.
+  // Ten failures for one account within 15 minutes lock it.
   for (let i = 1; i <= 10; i++) {
     const answer = await attempt(`wrong-password-${i}`);
     expect(answer.status, `failure ${i}`).toBe(401);

@@ -1,12 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { SetupPage, SignInPage, waitForHydration } from '../fixtures/pages';
-
-const admin = {
-  firstName: 'Ada',
-  lastName: 'Lovelace',
-  email: 'ada@example.com',
-  password: 'violet-otter-harbour-7',
-};
+import { firstAdmin as admin, SetupPage, SignInPage, waitForHydration } from '../fixtures/pages';
 
 test.describe.configure({ mode: 'serial' });
 

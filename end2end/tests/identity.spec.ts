@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { SignInPage, waitForHydration } from '../fixtures/pages';
+import { RegisterPage, SignInPage, waitForHydration } from '../fixtures/pages';
 import { linkIn, waitForMail } from '../support/mailbox';
 
 const password = 'copper-kettle-lantern-9';
@@ -39,14 +39,9 @@ test('a newcomer registers, verifies the address from the email, signs in and ou
 
 test('an unverified user is told to verify, and Resend sends a new working link', async ({ page }) => {
   const email = `unverified.${Date.now()}@example.com`;
-  await page.goto('/register');
-  await waitForHydration(page);
-  await page.getByLabel('First Name').fill('Alan');
-  await page.getByLabel('Last Name').fill('Turing');
-  await page.getByLabel('Email Address').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Register' }).click();
-  await expect(page.getByRole('heading', { name: 'Check your email' })).toBeVisible();
+  const registration = new RegisterPage(page);
+  await registration.open();
+  await registration.register({ firstName: 'Alan', lastName: 'Turing', email, password });
   await waitForMail(email, 'Verify your email address');
 
   const signIn = new SignInPage(page);

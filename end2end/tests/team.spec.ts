@@ -1,15 +1,13 @@
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import { SetupPage, SignInPage, TeamPage, waitForHydration } from '../fixtures/pages';
+import {
+  firstAdmin as admin,
+  RegisterPage,
+  SignInPage,
+  signInAsAdmin,
+  TeamPage,
+  waitForHydration,
+} from '../fixtures/pages';
 import { linkIn, waitForMail } from '../support/mailbox';
-
-// The same first admin as foundation.spec.ts: whichever spec runs first
-// creates it through /setup, the others sign in.
-const admin = {
-  firstName: 'Ada',
-  lastName: 'Lovelace',
-  email: 'ada@example.com',
-  password: 'violet-otter-harbour-7',
-};
 
 const stamp = Date.now();
 const member = {
@@ -24,21 +22,6 @@ const invited = "You're invited to join Default";
 const verify = 'Verify your email address';
 
 test.describe.configure({ mode: 'serial' });
-
-/** Signs the first admin in (creating it through /setup on a fresh server). */
-async function signInAsAdmin(page: Page) {
-  const setup = new SetupPage(page);
-  await setup.open();
-  if (await page.getByRole('button', { name: 'Create Admin' }).isVisible()) {
-    await setup.createAdmin(admin);
-  } else {
-    const signIn = new SignInPage(page);
-    await signIn.open();
-    await signIn.signIn(admin.email, admin.password);
-  }
-  await expect(page.getByRole('heading', { level: 1, name: 'Default' })).toBeVisible();
-  await waitForHydration(page);
-}
 
 /** Signs the member in, in a browser context of their own. */
 async function signInAsMember(browser: Browser) {
@@ -55,14 +38,14 @@ async function clipboard(page: Page): Promise<string> {
   return page.evaluate(() => navigator.clipboard.readText());
 }
 
-test('seed steps 1–6: an admin invites a teammate, who registers, verifies, signs in and accepts', async ({
+test('an admin invites a teammate, who registers, verifies, signs in and accepts', async ({
   page,
   browser,
 }) => {
   test.setTimeout(120_000);
   await signInAsAdmin(page);
 
-  // Step 1: Team, beneath Administration on the left.
+  // Team, beneath Administration on the left.
   const nav = page.getByRole('navigation', { name: 'Administration' });
   await nav.getByRole('link', { name: 'Team', exact: true }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Team' })).toBeVisible();
@@ -73,7 +56,7 @@ test('seed steps 1–6: an admin invites a teammate, who registers, verifies, si
   const team = new TeamPage(page);
   await expect(team.row(admin.email)).toContainText('Active');
 
-  // Step 2: Invite User opens a modal; focus is inside and stays inside.
+  // Invite User opens a modal; focus is inside and stays inside.
   const opener = page.getByRole('button', { name: 'Invite User', exact: true });
   await opener.click();
   const dialog = team.inviteDialog();
@@ -94,7 +77,7 @@ test('seed steps 1–6: an admin invites a teammate, who registers, verifies, si
   await expect(dialog).toBeHidden();
   await expect(opener).toBeFocused();
 
-  // Step 3: the details, checked field by field.
+  // The details, checked field by field.
   await opener.click();
   await expect(dialog).toBeVisible();
   await dialog.getByRole('button', { name: 'Invite User', exact: true }).click();
@@ -118,7 +101,7 @@ test('seed steps 1–6: an admin invites a teammate, who registers, verifies, si
   await expect(row.getByRole('button')).toHaveText(['Resend Invite', 'Cancel Invite', 'Copy Invite Link']);
   await expect(opener).toBeFocused();
 
-  // Step 4: the invitation email leads to the registration form, prefilled.
+  // The invitation email leads to the registration form, prefilled.
   const invitation = await waitForMail(member.email, invited);
   const link = linkIn(invitation, '/invite/');
   const inviteeContext = await browser.newContext();
@@ -134,13 +117,13 @@ test('seed steps 1–6: an admin invites a teammate, who registers, verifies, si
   await invitee.getByRole('button', { name: 'Register' }).click();
   await expect(invitee.getByRole('heading', { name: 'Check your email' })).toBeVisible();
 
-  // Step 5: the verification email.
+  // The verification email.
   const verification = await waitForMail(member.email, verify);
   await invitee.goto(linkIn(verification, '/verify-email/'));
   await expect(invitee.getByRole('heading', { name: 'Email address verified' })).toBeVisible();
   await invitee.getByRole('link', { name: 'Sign In' }).click();
 
-  // Step 6: sign in, be prompted to accept, accept, land in the account.
+  // Sign in, be prompted to accept, accept, land in the account.
   await waitForHydration(invitee);
   await new SignInPage(invitee).signIn(member.email, member.password);
   // A user with a pending invitation is taken to it after sign-in.
@@ -400,14 +383,9 @@ test('an invitee who already has an account signs in, then accepts', async ({ br
   };
   const context = await browser.newContext();
   const own = await context.newPage();
-  await own.goto('/register');
-  await waitForHydration(own);
-  await own.getByLabel('First Name').fill(existing.firstName);
-  await own.getByLabel('Last Name').fill(existing.lastName);
-  await own.getByLabel('Email Address').fill(existing.email);
-  await own.getByLabel('Password').fill(existing.password);
-  await own.getByRole('button', { name: 'Register' }).click();
-  await expect(own.getByRole('heading', { name: 'Check your email' })).toBeVisible();
+  const registration = new RegisterPage(own);
+  await registration.open();
+  await registration.register(existing);
   await own.goto(linkIn(await waitForMail(existing.email, verify), '/verify-email/'));
   await expect(own.getByRole('heading', { name: 'Email address verified' })).toBeVisible();
 

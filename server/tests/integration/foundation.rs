@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use app::error::AppError;
 use app::rpc::auth::{SignIn, SignOut};
 use app::rpc::setup::{CreateFirstAdmin, SetupNeeded};
 use reqwest::StatusCode;
@@ -11,7 +12,7 @@ use server_fn::ServerFn as _;
 use shared::domain::Role;
 
 use crate::both_engines;
-use crate::helpers::{Engine, PASSWORD, session_cookie, spawn_app};
+use crate::helpers::{Engine, PASSWORD, decode, session_cookie, sign_in, spawn_app};
 
 both_engines!(
     health_check_reports_the_database,
@@ -30,6 +31,16 @@ both_engines!(
     the_default_account_exists_once_across_restarts,
 );
 
+/// The Create Admin input.
+fn admin(first_name: &str, last_name: &str, email: &str, password: &str) -> CreateFirstAdmin {
+    CreateFirstAdmin {
+        first_name: first_name.into(),
+        last_name: last_name.into(),
+        email: email.into(),
+        password: password.into(),
+    }
+}
+
 async fn health_check_reports_the_database(engine: Engine) {
     let app = spawn_app(engine).await;
     let response = app.get("/healthz", None).await;
@@ -40,18 +51,13 @@ async fn health_check_reports_the_database(engine: Engine) {
 
 async fn setup_creates_the_first_admin_once_and_signs_them_in(engine: Engine) {
     let app = spawn_app(engine).await;
-    let needed = app.call(SetupNeeded::PATH, &[], None).await;
-    assert_eq!(needed.text().await.unwrap(), "true");
+    assert_eq!(app.rpc(SetupNeeded {}, None).await, Ok(true));
     let page = app.get("/setup", None).await.text().await.unwrap();
     assert!(page.contains("Create Admin"));
 
-    let form = [
-        ("first_name", "Ada"),
-        ("last_name", "Lovelace"),
-        ("email", "Ada@Example.com"),
-        ("password", PASSWORD),
-    ];
-    let response = app.call(CreateFirstAdmin::PATH, &form, None).await;
+    let response = app
+        .send(&admin("Ada", "Lovelace", "Ada@Example.com", PASSWORD), None)
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()[LOCATION], "/", "the app is sent home");
     let set_cookie = response.headers()["set-cookie"]
@@ -71,69 +77,40 @@ async fn setup_creates_the_first_admin_once_and_signs_them_in(engine: Engine) {
     let page = app.get("/setup", None).await.text().await.unwrap();
     assert!(page.contains("An admin already exists"));
     assert!(!page.contains("Create Admin"));
-    let again = [
-        ("first_name", "Eve"),
-        ("last_name", "Intruder"),
-        ("email", "eve@example.com"),
-        ("password", PASSWORD),
-    ];
-    let refused = app.call(CreateFirstAdmin::PATH, &again, None).await;
-    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    let again = admin("Eve", "Intruder", "eve@example.com", PASSWORD);
+    let refused = app.send(&again, None).await;
     assert!(session_cookie(&refused).is_none());
+    let refused = decode::<CreateFirstAdmin>(refused).await;
+    assert!(matches!(refused, Err(AppError::Conflict(_))), "{refused:?}");
     // And the admin can sign in with the email in another case.
     app.sign_in("ada@example.COM").await;
 }
 
 async fn setup_reports_every_invalid_field(engine: Engine) {
     let app = spawn_app(engine).await;
-    let form = [
-        ("first_name", " "),
-        ("last_name", "Lovelace\r\nBcc: x@y.z"),
-        ("email", "a@x\r\nBcc: y@z"),
-        ("password", "short"),
-    ];
-    let response = app.call(CreateFirstAdmin::PATH, &form, None).await;
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    let body = response.text().await.unwrap();
+    let invalid = admin(" ", "Lovelace\r\nBcc: x@y.z", "a@x\r\nBcc: y@z", "short");
+    let Err(AppError::Validation(errors)) = app.rpc(invalid, None).await else {
+        panic!("not a field error");
+    };
     for field in ["first_name", "last_name", "email", "password"] {
         assert!(
-            body.contains(&format!("\"field\":\"{field}\"")),
-            "{field} missing in {body}"
+            errors.iter().any(|error| error.field == field),
+            "{field} missing in {errors:?}"
         );
     }
-    let needed = app.call(SetupNeeded::PATH, &[], None).await;
-    assert_eq!(needed.text().await.unwrap(), "true");
+    assert_eq!(app.rpc(SetupNeeded {}, None).await, Ok(true));
 }
 
 async fn sign_in_gives_one_answer_for_unknown_email_and_wrong_password(engine: Engine) {
     let app = spawn_app(engine).await;
     app.create_admin("ada@example.com").await;
-    let wrong_password = app
-        .call(
-            SignIn::PATH,
-            &[
-                ("email", "ada@example.com"),
-                ("password", "not-the-password-1"),
-            ],
-            None,
-        )
-        .await;
-    let unknown_email = app
-        .call(
-            SignIn::PATH,
-            &[("email", "nobody@example.com"), ("password", PASSWORD)],
-            None,
-        )
-        .await;
-    let malformed_email = app
-        .call(
-            SignIn::PATH,
-            &[("email", "nobody"), ("password", PASSWORD)],
-            None,
-        )
-        .await;
     let mut answers = Vec::new();
-    for response in [wrong_password, unknown_email, malformed_email] {
+    for (email, password) in [
+        ("ada@example.com", "not-the-password-1"),
+        ("nobody@example.com", PASSWORD),
+        ("nobody", PASSWORD),
+    ] {
+        let response = app.send(&sign_in(email, password), None).await;
         assert!(session_cookie(&response).is_none());
         answers.push((response.status(), response.text().await.unwrap()));
     }
@@ -147,15 +124,13 @@ async fn unverified_users_cannot_sign_in(engine: Engine) {
     app.create_member("grace@example.com", Role::User, false)
         .await;
     let response = app
-        .call(
-            SignIn::PATH,
-            &[("email", "grace@example.com"), ("password", PASSWORD)],
-            None,
-        )
+        .send(&sign_in("grace@example.com", PASSWORD), None)
         .await;
-    assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert!(session_cookie(&response).is_none());
-    assert!(response.text().await.unwrap().contains("EmailNotVerified"));
+    assert_eq!(
+        decode::<SignIn>(response).await,
+        Err(AppError::EmailNotVerified)
+    );
 }
 
 async fn sign_out_ends_the_session_for_good(engine: Engine) {
@@ -164,7 +139,7 @@ async fn sign_out_ends_the_session_for_good(engine: Engine) {
     let token = app.sign_in("ada@example.com").await;
     assert_eq!(app.get("/", Some(&token)).await.status(), StatusCode::OK);
 
-    let response = app.call(SignOut::PATH, &[], Some(&token)).await;
+    let response = app.send(&SignOut {}, Some(&token)).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()[LOCATION], "/sign-in");
     assert!(
@@ -190,11 +165,7 @@ async fn sign_in_replaces_any_session_that_came_with_the_request(engine: Engine)
     app.create_admin("ada@example.com").await;
     let planted = app.sign_in("ada@example.com").await;
     let response = app
-        .call(
-            SignIn::PATH,
-            &[("email", "ada@example.com"), ("password", PASSWORD)],
-            Some(&planted),
-        )
+        .send(&sign_in("ada@example.com", PASSWORD), Some(&planted))
         .await;
     let fresh = session_cookie(&response).unwrap();
     assert_ne!(fresh, planted);
@@ -251,7 +222,7 @@ async fn team_page_is_for_admins_only(engine: Engine) {
 async fn cross_origin_writes_are_refused(engine: Engine) {
     let app = spawn_app(engine).await;
     app.create_admin("ada@example.com").await;
-    let form = [("email", "ada@example.com"), ("password", PASSWORD)];
+    let form = sign_in("ada@example.com", PASSWORD);
     let foreign_origin = app
         .client
         .post(app.url(SignIn::PATH))

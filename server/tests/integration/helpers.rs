@@ -1,7 +1,18 @@
+//! What the integration tests share: the engines and fresh databases, the
+//! in-process app ([`TestApp`]) and any running server seen from outside
+//! ([`Site`]: raw and typed server-function calls, the REST API), users made
+//! straight in the database ([`insert_member`]) or as a visitor would
+//! ([`TestApp::create_user`]), and the whole onboarding flow ([`onboard`],
+//! [`join`]).
+
 use std::path::PathBuf;
 use std::time::Duration;
 
-use app::rpc::team::InviteMember;
+use app::error::AppError;
+use app::rpc::auth::SignIn;
+use app::rpc::identity::{Register, VerifyEmail, VerifyOutcome};
+use app::rpc::invitations::{AcceptInvitation, PendingInvitations, RegisterFromInvitation};
+use app::rpc::team::{InviteMember, MemberRow};
 use app::state::AppState;
 use backend::db::{members, users};
 use backend::email::Mailer;
@@ -9,9 +20,13 @@ use backend::services::setup;
 use backend::settings::Settings;
 use backend::tokens::new_id;
 use leptos::config::LeptosOptions;
-use reqwest::header::{ACCEPT, COOKIE, ORIGIN, SET_COOKIE};
+use reqwest::header::{ACCEPT, COOKIE, HeaderMap, LOCATION, ORIGIN, SET_COOKIE};
+use reqwest::{Method, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
 use server::config::Config;
-use server_fn::ServerFn as _;
+use server_fn::ServerFn;
 use shared::domain::{EmailAddress, MemberStatus, Role};
 
 use crate::smtp_sink::SmtpSink;
@@ -194,23 +209,69 @@ impl Site {
         format!("{}{path}", self.base)
     }
 
-    /// Calls a server function the way the hydrated app does: a form post
-    /// from our own origin.
+    /// A post from our own origin, with the session cookie if any.
+    fn post(&self, path: &str, session: Option<&str>) -> reqwest::RequestBuilder {
+        let request = self
+            .client
+            .post(self.url(path))
+            .header(ORIGIN, &self.origin);
+        match session {
+            Some(token) => request.header(COOKIE, format!("muster_session={token}")),
+            None => request,
+        }
+    }
+
+    /// Posts raw form pairs to a server function: for input no server
+    /// function's input type can say (missing, extra or malformed fields,
+    /// unknown paths) and for loops over several functions' paths. Anything
+    /// else goes through [`Site::rpc`] or [`Site::send`].
     pub async fn call(
         &self,
         path: &str,
         form: &[(&str, &str)],
         session: Option<&str>,
     ) -> reqwest::Response {
-        let mut request = self
-            .client
-            .post(self.url(path))
-            .header(ORIGIN, &self.origin)
-            .form(form);
-        if let Some(token) = session {
-            request = request.header(COOKIE, format!("muster_session={token}"));
-        }
-        request.send().await.unwrap()
+        self.post(path, session).form(form).send().await.unwrap()
+    }
+
+    /// Posts `input` to `F`'s path the way the hydrated app does, and returns
+    /// the raw response (for its redirect, cookies or exact body).
+    ///
+    /// server_fn's default input codec, `PostUrl`, sends the input struct as
+    /// an `application/x-www-form-urlencoded` body (written with serde_qs on
+    /// the client, read with serde_qs on the server). Our inputs are flat
+    /// structs of strings, numbers and options, for which reqwest's `form`
+    /// (serde_urlencoded) writes the same body: `key=value` pairs in field
+    /// order, a `None` left out.
+    pub async fn send<F>(&self, input: &F, session: Option<&str>) -> reqwest::Response
+    where
+        F: ServerFn + Serialize,
+    {
+        self.post(F::PATH, session)
+            .form(input)
+            .send()
+            .await
+            .unwrap_or_else(|error| panic!("{}: {error}", F::PATH))
+    }
+
+    /// Calls server function `F` and decodes its answer: on 200 the output
+    /// (JSON); otherwise the [`AppError`] in the body (server_fn encodes it
+    /// as JSON, marked with the `serverfnerror` header), which must have come
+    /// with the HTTP status that error maps to. So `Ok` means 200, and
+    /// `Err(e)` means status `e.status_code()`.
+    pub async fn rpc<F>(&self, input: F, session: Option<&str>) -> Result<F::Output, AppError>
+    where
+        F: ServerFn<Error = AppError> + Serialize,
+        F::Output: DeserializeOwned,
+    {
+        decode::<F>(self.send(&input, session).await).await
+    }
+
+    /// Signs in through the server function; returns the session token.
+    pub async fn sign_in_with(&self, email: &str, password: &str) -> String {
+        let response = self.send(&sign_in(email, password), None).await;
+        assert_eq!(response.status(), StatusCode::OK, "signing in {email}");
+        session_cookie(&response).expect("sign-in sets the session cookie")
     }
 
     /// The Invite Member server function: first name, last name, email.
@@ -218,13 +279,13 @@ impl Site {
         &self,
         session: &str,
         [first, last, email]: [&str; 3],
-    ) -> reqwest::Response {
-        self.call(
-            InviteMember::PATH,
-            &[("first_name", first), ("last_name", last), ("email", email)],
-            Some(session),
-        )
-        .await
+    ) -> Result<MemberRow, AppError> {
+        let input = InviteMember {
+            first_name: first.into(),
+            last_name: last.into(),
+            email: email.into(),
+        };
+        self.rpc(input, Some(session)).await
     }
 
     pub async fn get(&self, path: &str, session: Option<&str>) -> reqwest::Response {
@@ -237,6 +298,96 @@ impl Site {
             .send()
             .await
             .unwrap_or_else(|error| panic!("GET {path}: {error}"))
+    }
+
+    /// GETs an HTML page that must answer 200; returns its text.
+    pub async fn page(&self, path: &str, session: Option<&str>) -> String {
+        let response = self.get(path, session).await;
+        assert_eq!(response.status(), StatusCode::OK, "GET {path}");
+        response.text().await.unwrap()
+    }
+
+    /// The REST API, called with `key` as the bearer token (or none).
+    pub fn rest<'a>(&'a self, key: Option<&'a str>) -> Rest<'a> {
+        Rest { site: self, key }
+    }
+}
+
+/// REST calls with one API key (or none): see [`Site::rest`].
+pub struct Rest<'a> {
+    site: &'a Site,
+    key: Option<&'a str>,
+}
+
+/// A REST answer: the status, the body as JSON (`Null` when empty, a JSON
+/// string when it is not JSON) and the headers.
+pub type RestAnswer = (StatusCode, Value, HeaderMap);
+
+impl Rest<'_> {
+    /// `method` on `path` (from `/api/v1`), with `body` as JSON if given.
+    pub async fn send(&self, method: Method, path: &str, body: Option<Value>) -> RestAnswer {
+        let mut request = self.site.client.request(method, self.site.url(path));
+        if let Some(key) = self.key {
+            request = request.bearer_auth(key);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap();
+        let value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        (status, value, headers)
+    }
+
+    pub async fn get(&self, path: &str) -> RestAnswer {
+        self.send(Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Option<Value>) -> RestAnswer {
+        self.send(Method::POST, path, body).await
+    }
+
+    pub async fn delete(&self, path: &str) -> RestAnswer {
+        self.send(Method::DELETE, path, None).await
+    }
+}
+
+/// A server function's answer, decoded as [`Site::rpc`] describes.
+pub async fn decode<F>(response: reqwest::Response) -> Result<F::Output, AppError>
+where
+    F: ServerFn<Error = AppError>,
+    F::Output: DeserializeOwned,
+{
+    let status = response.status();
+    let body = response.text().await.unwrap();
+    if status == StatusCode::OK {
+        Ok(serde_json::from_str(&body)
+            .unwrap_or_else(|error| panic!("{}: {status} {body}: {error}", F::PATH)))
+    } else {
+        let error: AppError = serde_json::from_str(&body)
+            .unwrap_or_else(|_| panic!("{}: {status} is not an AppError: {body}", F::PATH));
+        assert_eq!(
+            status.as_u16(),
+            error.status_code(),
+            "{}: the status of {error:?}",
+            F::PATH
+        );
+        Err(error)
+    }
+}
+
+/// The Sign In input: `email` and `password`, no `next` page.
+pub fn sign_in(email: &str, password: &str) -> SignIn {
+    SignIn {
+        email: email.into(),
+        password: password.into(),
+        next: None,
     }
 }
 
@@ -258,23 +409,49 @@ impl TestApp {
     }
 
     /// A user with an Active `role` membership in the Default account.
-    pub async fn create_member(&self, email: &str, role: Role, verified: bool) -> String {
-        insert_member(&self.state, email, role, verified)
-            .await
-            .user_id
+    pub async fn create_member(&self, email: &str, role: Role, verified: bool) -> InsertedMember {
+        insert_member(&self.state, email, role, verified).await
     }
 
-    /// Signs in through the server function; returns the session token.
-    pub async fn sign_in(&self, email: &str) -> String {
-        let response = self
-            .call(
-                &sign_in_path(),
-                &[("email", email), ("password", PASSWORD), ("next", "")],
-                None,
-            )
+    /// A verified user who is a member of no account, made as a visitor
+    /// would: Register (as Grace Hopper, with [`PASSWORD`]), then the
+    /// emailed link.
+    pub async fn create_user(&self, email: &str) {
+        let before = self.sink.with_link(email, "verify-email").len();
+        let registration = Register {
+            first_name: "Grace".into(),
+            last_name: "Hopper".into(),
+            email: email.into(),
+            password: PASSWORD.into(),
+        };
+        assert_eq!(self.rpc(registration, None).await, Ok(()));
+        let token = self
+            .sink
+            .wait_for_token(email, "verify-email", before + 1)
             .await;
-        assert!(response.status().is_success(), "{}", response.status());
-        session_cookie(&response).expect("sign-in sets the session cookie")
+        assert_eq!(
+            self.rpc(VerifyEmail { token }, None).await,
+            Ok(VerifyOutcome::Verified)
+        );
+    }
+
+    /// The id of `user_id`'s membership.
+    pub async fn member_id(&self, user_id: &str) -> String {
+        sqlx::query_scalar("SELECT id FROM members WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_one(&self.state.db.pool)
+            .await
+            .unwrap()
+    }
+
+    /// Signs in with [`PASSWORD`]; returns the session token.
+    pub async fn sign_in(&self, email: &str) -> String {
+        self.sign_in_with(email, PASSWORD).await
+    }
+
+    /// [`onboard`] on this app alone, with [`PASSWORD`].
+    pub async fn onboard(&self, admin: &str, email: &str) -> (MemberRow, Joined) {
+        onboard(&[&self.site], &self.sink, admin, email, PASSWORD).await
     }
 }
 
@@ -294,13 +471,8 @@ pub async fn whole_invitations(db: &sqlx::AnyPool) -> std::collections::HashSet<
     .collect()
 }
 
-pub fn sign_in_path() -> String {
-    app::rpc::auth::SignIn::PATH.to_owned()
-}
-
 /// What [`insert_member`] made.
 pub struct InsertedMember {
-    pub user_id: String,
     pub member_id: String,
     pub api_key: String,
 }
@@ -351,9 +523,110 @@ pub async fn insert_member(
     members::set_api_key(&state.db.pool, &member_id, &key_digest, &sealed, now)
         .await
         .unwrap();
-    InsertedMember {
-        user_id,
-        member_id,
-        api_key,
+    InsertedMember { member_id, api_key }
+}
+
+/// What [`join`] did: the tokens it was mailed and the session it ended with.
+pub struct Joined {
+    pub invite_token: String,
+    pub verify_token: String,
+    pub session: String,
+}
+
+/// The whole onboarding flow: `admin` invites Grace Hopper at `email`, who
+/// then [`join`]s with `password`. Returns the invited row and what `join`
+/// did. Each request goes to the next of `sites` in turn.
+pub async fn onboard(
+    sites: &[&Site],
+    sink: &SmtpSink,
+    admin: &str,
+    email: &str,
+    password: &str,
+) -> (MemberRow, Joined) {
+    let before = sink.with_link(email, "invite").len();
+    let row = sites[0]
+        .invite(admin, ["Grace", "Hopper", email])
+        .await
+        .expect("the invitation is made");
+    assert_eq!((row.status, row.role), (MemberStatus::Invited, Role::User));
+    let invite_token = sink.wait_for_token(email, "invite", before + 1).await;
+    // The next request goes to the next site.
+    let rest: Vec<&Site> = sites
+        .iter()
+        .cycle()
+        .skip(1)
+        .take(sites.len())
+        .copied()
+        .collect();
+    let joined = join(&rest, sink, email, password, invite_token).await;
+    (row, joined)
+}
+
+/// The invited person's side, from the invitation mailed to `email`:
+/// the link shows the registration form; they register from it as Grace
+/// Hopper with `password` (and are sent to check their email), verify from
+/// the mail, sign in (and are sent to the invitation), see their one pending
+/// invitation, to Default, on `/invitations`, and accept it (and are sent
+/// home). Requests go round `sites`, starting with the first.
+pub async fn join(
+    sites: &[&Site],
+    sink: &SmtpSink,
+    email: &str,
+    password: &str,
+    invite_token: String,
+) -> Joined {
+    let mut turn = 0;
+    let mut next = || {
+        let site = sites[turn % sites.len()];
+        turn += 1;
+        site
+    };
+    let landing = next().page(&format!("/invite/{invite_token}"), None).await;
+    assert!(landing.contains("Register"), "{landing}");
+
+    let before = sink.with_link(email, "verify-email").len();
+    let registration = RegisterFromInvitation {
+        token: invite_token.clone(),
+        first_name: "Grace".into(),
+        last_name: "Hopper".into(),
+        password: password.into(),
+    };
+    let registered = next().send(&registration, None).await;
+    assert_eq!(registered.status(), StatusCode::OK);
+    assert_eq!(registered.headers()[LOCATION], "/check-email");
+    let verify_token = sink.wait_for_token(email, "verify-email", before + 1).await;
+    let verified = next()
+        .page(&format!("/verify-email/{verify_token}"), None)
+        .await;
+    assert!(verified.contains("Email address verified"), "{verified}");
+
+    let signed_in = next().send(&sign_in(email, password), None).await;
+    assert_eq!(
+        signed_in.headers()[LOCATION],
+        "/invitations",
+        "sign-in leads to the pending invitation"
+    );
+    let session = session_cookie(&signed_in).expect("sign-in sets the session cookie");
+    let pending = next()
+        .rpc(PendingInvitations {}, Some(&session))
+        .await
+        .unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].account_name, "Default");
+    let page = next().page("/invitations", Some(&session)).await;
+    assert!(
+        page.contains("You have been invited to join Default"),
+        "{page}"
+    );
+    let accept = AcceptInvitation {
+        invitation_id: pending[0].id.clone(),
+    };
+    let accepted = next().send(&accept, Some(&session)).await;
+    assert_eq!(accepted.status(), StatusCode::OK);
+    assert_eq!(accepted.headers()[LOCATION], "/");
+    Joined {
+        invite_token,
+        verify_token,
+        session,
     }
 }

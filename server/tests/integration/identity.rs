@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use app::rpc::auth::SignIn;
+use app::error::AppError;
 use app::rpc::identity::{Register, ResendVerification, VerifyEmail};
 use backend::email::Mailer;
 use backend::limits::rate::SIGN_IN_PER_ADDRESS;
@@ -13,7 +13,8 @@ use server_fn::ServerFn as _;
 
 use crate::both_engines;
 use crate::helpers::{
-    Engine, PASSWORD, TestApp, fresh_database, session_cookie, spawn_app, spawn_with, test_config,
+    Engine, PASSWORD, TestApp, fresh_database, session_cookie, sign_in, spawn_app, spawn_with,
+    test_config,
 };
 use crate::smtp_sink::{ReceivedMail, SmtpSink};
 
@@ -32,19 +33,26 @@ both_engines!(
     sign_in_rehashes_passwords_stored_with_older_parameters,
 );
 
-async fn register(app: &TestApp, email: &str) -> reqwest::Response {
-    app.call(
-        Register::PATH,
-        &[
-            ("first_name", "Grace"),
-            ("last_name", "Hopper"),
-            ("email", email),
-            ("password", PASSWORD),
-        ],
-        None,
-    )
-    .await
+/// Grace Hopper's registration with [`PASSWORD`] at `email`.
+fn registration(first_name: &str, email: &str) -> Register {
+    Register {
+        first_name: first_name.into(),
+        last_name: "Hopper".into(),
+        email: email.into(),
+        password: PASSWORD.into(),
+    }
 }
+
+async fn register(app: &TestApp, email: &str) -> reqwest::Response {
+    app.send(&registration("Grace", email), None).await
+}
+
+async fn resend(app: &TestApp, email: &str) -> Result<(), AppError> {
+    let email = email.to_owned();
+    app.rpc(ResendVerification { email }, None).await
+}
+
+const WRONG_PASSWORD: &str = "wrong-password-123";
 
 fn verify_path(app: &TestApp, mail: &ReceivedMail) -> String {
     let link = mail
@@ -72,23 +80,13 @@ async fn registration_sends_a_verification_link_that_verifies_once(engine: Engin
     assert!(message_id.ends_with("@127.0.0.1>"), "{message_id}");
 
     // Not verified yet: sign-in is refused with a clear message.
-    let refused = app
-        .call(
-            SignIn::PATH,
-            &[("email", "grace@example.com"), ("password", PASSWORD)],
-            None,
-        )
-        .await;
-    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let refused = app.rpc(sign_in("grace@example.com", PASSWORD), None).await;
+    assert_eq!(refused, Err(AppError::EmailNotVerified));
 
     let path = verify_path(&app, &mail);
-    let first = app.get(&path, None).await;
-    assert_eq!(first.status(), StatusCode::OK);
     assert!(
-        first
-            .text()
+        app.page(&path, None)
             .await
-            .unwrap()
             .contains("Email address verified")
     );
     let second = app.get(&path, None).await;
@@ -127,10 +125,7 @@ async fn registering_a_taken_address_reveals_nothing_and_notifies_the_owner(engi
 async fn one_verification_token_wins_exactly_once_among_twenty_parallel_uses(engine: Engine) {
     let app = spawn_app(engine).await;
     register(&app, "grace@example.com").await;
-    let mail = app.sink.wait_for(1).await.remove(0);
-    let token = verify_path(&app, &mail)
-        .trim_start_matches("/verify-email/")
-        .to_owned();
+    let token = app.sink.wait_for(1).await[0].token("verify-email");
     let tasks: Vec<_> = (0..20)
         .map(|_| {
             let request = app
@@ -174,33 +169,17 @@ async fn expired_links_say_so_and_a_resend_brings_a_working_one(engine: Engine) 
     let html = expired.text().await.unwrap();
     assert!(html.contains("This link has expired") && html.contains("Resend"));
 
-    let resent = app
-        .call(
-            ResendVerification::PATH,
-            &[("email", "grace@example.com")],
-            None,
-        )
-        .await;
-    assert_eq!(resent.status(), StatusCode::OK);
+    assert_eq!(resend(&app, "grace@example.com").await, Ok(()));
     let second = app.sink.wait_for(2).await.remove(1);
     assert_ne!(verify_path(&app, &first), verify_path(&app, &second));
-    let verified = app.get(&verify_path(&app, &second), None).await;
-    assert!(
-        verified
-            .text()
-            .await
-            .unwrap()
-            .contains("Email address verified")
-    );
+    let verified = app.page(&verify_path(&app, &second), None).await;
+    assert!(verified.contains("Email address verified"));
 }
 
 async fn tampered_tokens_get_a_clear_client_error_page(engine: Engine) {
     let app = spawn_app(engine).await;
     register(&app, "grace@example.com").await;
-    let mail = app.sink.wait_for(1).await.remove(0);
-    let token = verify_path(&app, &mail)
-        .trim_start_matches("/verify-email/")
-        .to_owned();
+    let token = app.sink.wait_for(1).await[0].token("verify-email");
     let mut flipped = token.clone().into_bytes();
     flipped[5] = if flipped[5] == b'A' { b'B' } else { b'A' };
     let tampered = [
@@ -235,12 +214,7 @@ async fn links_use_the_public_url_whatever_the_host_header_says(engine: Engine) 
         .header("host", "evil.example")
         .header("x-forwarded-host", "evil.example")
         .header("origin", &app.origin)
-        .form(&[
-            ("first_name", "Grace"),
-            ("last_name", "Hopper"),
-            ("email", "grace@example.com"),
-            ("password", PASSWORD),
-        ])
+        .form(&registration("Grace", "grace@example.com"))
         .send()
         .await
         .unwrap();
@@ -257,19 +231,11 @@ async fn header_injection_in_names_and_emails_is_rejected(engine: Engine) {
         ("Grace\r\nBcc: y@z.com", "a@x.com"),
         ("Grace", "a@x.com\nBcc:y@z.com"),
     ] {
-        let response = app
-            .call(
-                Register::PATH,
-                &[
-                    ("first_name", first),
-                    ("last_name", "Hopper"),
-                    ("email", email),
-                    ("password", PASSWORD),
-                ],
-                None,
-            )
-            .await;
-        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        let refused = app.rpc(registration(first, email), None).await;
+        assert!(
+            matches!(refused, Err(AppError::Validation(_))),
+            "{first:?} {email:?}: {refused:?}"
+        );
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(app.sink.received().is_empty());
@@ -285,41 +251,21 @@ async fn unverified_users_are_told_and_can_resend_within_limits(engine: Engine) 
     register(&app, "grace@example.com").await;
     app.sink.wait_for(1).await;
     let refused = app
-        .call(
-            SignIn::PATH,
-            &[("email", "grace@example.com"), ("password", PASSWORD)],
-            None,
-        )
+        .send(&sign_in("grace@example.com", PASSWORD), None)
         .await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     assert!(session_cookie(&refused).is_none());
-    // Resend answers the same for an unknown address.
-    let unknown = app
-        .call(
-            ResendVerification::PATH,
-            &[("email", "nobody@example.com")],
-            None,
-        )
-        .await;
-    assert_eq!(unknown.status(), StatusCode::OK);
-    for _ in 0..3 {
-        let response = app
-            .call(
-                ResendVerification::PATH,
-                &[("email", "grace@example.com")],
-                None,
-            )
-            .await;
-        assert_eq!(response.status(), StatusCode::OK);
+    // Resend answers the same for an unknown address; three resends a
+    // while are allowed.
+    for (email, answer) in [
+        ("nobody@example.com", Ok(())),
+        ("grace@example.com", Ok(())),
+        ("grace@example.com", Ok(())),
+        ("grace@example.com", Ok(())),
+        ("grace@example.com", Err(AppError::TooManyRequests)),
+    ] {
+        assert_eq!(resend(&app, email).await, answer, "{email}");
     }
-    let limited = app
-        .call(
-            ResendVerification::PATH,
-            &[("email", "grace@example.com")],
-            None,
-        )
-        .await;
-    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
     let mails = app.sink.wait_for(4).await;
     assert_eq!(mails.len(), 4, "one at registration and three resends");
     // Only the newest link works; it verifies.
@@ -327,11 +273,8 @@ async fn unverified_users_are_told_and_can_resend_within_limits(engine: Engine) 
     let older = app.get(&verify_path(&app, &mails[1]), None).await;
     assert_eq!(older.status(), StatusCode::GONE);
     assert!(
-        app.get(&newest, None)
+        app.page(&newest, None)
             .await
-            .text()
-            .await
-            .unwrap()
             .contains("Email address verified")
     );
 }
@@ -339,48 +282,16 @@ async fn unverified_users_are_told_and_can_resend_within_limits(engine: Engine) 
 async fn ten_failed_sign_ins_lock_the_account_for_fifteen_minutes_only(engine: Engine) {
     let app = spawn_app(engine).await;
     app.create_admin("ada@example.com").await;
-    for _ in 0..10 {
-        let response = app
-            .call(
-                SignIn::PATH,
-                &[
-                    ("email", "ada@example.com"),
-                    ("password", "wrong-password-123"),
-                ],
-                None,
-            )
-            .await;
-        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-    }
-    let locked = app
-        .call(
-            SignIn::PATH,
-            &[("email", "ada@example.com"), ("password", PASSWORD)],
-            None,
-        )
-        .await;
-    assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert!(session_cookie(&locked).is_none());
     // Unknown addresses lock the same way: the limit reveals nothing.
-    for _ in 0..10 {
-        app.call(
-            SignIn::PATH,
-            &[
-                ("email", "ghost@example.com"),
-                ("password", "wrong-password-123"),
-            ],
-            None,
-        )
-        .await;
+    for email in ["ada@example.com", "ghost@example.com"] {
+        for _ in 0..10 {
+            let failed = app.rpc(sign_in(email, WRONG_PASSWORD), None).await;
+            assert_eq!(failed, Err(AppError::InvalidCredentials), "{email}");
+        }
+        let locked = app.send(&sign_in(email, PASSWORD), None).await;
+        assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS, "{email}");
+        assert!(session_cookie(&locked).is_none());
     }
-    let ghost = app
-        .call(
-            SignIn::PATH,
-            &[("email", "ghost@example.com"), ("password", PASSWORD)],
-            None,
-        )
-        .await;
-    assert_eq!(ghost.status(), StatusCode::TOO_MANY_REQUESTS);
 
     app.state.clock.advance(Duration::from_secs(16 * 60));
     app.sign_in("ada@example.com").await;
@@ -391,26 +302,11 @@ async fn sixty_attempts_a_minute_from_one_address_is_the_limit(engine: Engine) {
     app.create_admin("ada@example.com").await;
     for attempt in 0..SIGN_IN_PER_ADDRESS.max {
         let email = format!("user{attempt}@example.com");
-        let response = app
-            .call(
-                SignIn::PATH,
-                &[
-                    ("email", email.as_str()),
-                    ("password", "wrong-password-123"),
-                ],
-                None,
-            )
-            .await;
-        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        let failed = app.rpc(sign_in(&email, WRONG_PASSWORD), None).await;
+        assert_eq!(failed, Err(AppError::InvalidCredentials));
     }
-    let limited = app
-        .call(
-            SignIn::PATH,
-            &[("email", "ada@example.com"), ("password", PASSWORD)],
-            None,
-        )
-        .await;
-    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    let limited = app.rpc(sign_in("ada@example.com", PASSWORD), None).await;
+    assert_eq!(limited, Err(AppError::TooManyRequests));
     app.state.clock.advance(Duration::from_secs(61));
     app.sign_in("ada@example.com").await;
 }

@@ -4,8 +4,6 @@
 use std::time::Duration;
 
 use backend::email::{self, templates, worker};
-use reqwest::StatusCode;
-use server_fn::ServerFn as _;
 
 use crate::both_engines;
 use crate::helpers::{Engine, PASSWORD, fresh_database, spawn_app, spawn_with, test_config};
@@ -61,21 +59,15 @@ async fn mail_queued_during_an_smtp_outage_goes_out_once_when_it_is_back(engine:
     config.settings.outbox_max_attempts = 12;
     let app = spawn_with(config, placeholder).await;
 
-    let response = app
-        .call(
-            app::rpc::identity::Register::PATH,
-            &[
-                ("first_name", "Grace"),
-                ("last_name", "Hopper"),
-                ("email", "grace@example.com"),
-                ("password", PASSWORD),
-            ],
-            None,
-        )
-        .await;
+    let registration = app::rpc::identity::Register {
+        first_name: "Grace".into(),
+        last_name: "Hopper".into(),
+        email: "grace@example.com".into(),
+        password: PASSWORD.into(),
+    };
     assert_eq!(
-        response.status(),
-        StatusCode::OK,
+        app.rpc(registration, None).await,
+        Ok(()),
         "registration succeeds while SMTP is down"
     );
     // Let the worker fail a few times (moving the clock through the backoff).

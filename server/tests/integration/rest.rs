@@ -5,7 +5,6 @@
 use app::rpc::team::RevealApiKey;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use server_fn::ServerFn as _;
 use shared::domain::Role;
 
 use crate::both_engines;
@@ -23,66 +22,27 @@ both_engines!(
     hostile_input_gets_a_4xx_problem_from_every_route,
 );
 
-/// The routes of SPEC §4; `{member}` and `{invitation}` are filled in.
-const ROUTES: &[(&str, &str)] = &[
-    ("GET", "/api/v1/me"),
-    ("GET", "/api/v1/members"),
-    ("GET", "/api/v1/members/{member}"),
-    ("POST", "/api/v1/invitations"),
-    ("GET", "/api/v1/invitations"),
-    ("POST", "/api/v1/invitations/{invitation}/resend"),
-    ("DELETE", "/api/v1/invitations/{invitation}"),
-    ("GET", "/api/v1/members/{member}/api-key"),
-    ("POST", "/api/v1/members/{member}/api-key/refresh"),
-    ("POST", "/api/v1/members/{member}/promote"),
-    ("POST", "/api/v1/members/{member}/demote"),
-    ("POST", "/api/v1/members/{member}/revoke"),
-    ("POST", "/api/v1/members/{member}/activate"),
-    ("GET", "/api/v1/audit-events"),
+/// Every route of the REST API; `{member}` and `{invitation}` are filled in.
+const ROUTES: &[(Method, &str)] = &[
+    (Method::GET, "/api/v1/me"),
+    (Method::GET, "/api/v1/members"),
+    (Method::GET, "/api/v1/members/{member}"),
+    (Method::POST, "/api/v1/invitations"),
+    (Method::GET, "/api/v1/invitations"),
+    (Method::POST, "/api/v1/invitations/{invitation}/resend"),
+    (Method::DELETE, "/api/v1/invitations/{invitation}"),
+    (Method::GET, "/api/v1/members/{member}/api-key"),
+    (Method::POST, "/api/v1/members/{member}/api-key/refresh"),
+    (Method::POST, "/api/v1/members/{member}/promote"),
+    (Method::POST, "/api/v1/members/{member}/demote"),
+    (Method::POST, "/api/v1/members/{member}/revoke"),
+    (Method::POST, "/api/v1/members/{member}/activate"),
+    (Method::GET, "/api/v1/audit-events"),
 ];
 
-async fn api(
-    app: &TestApp,
-    method: &str,
-    path: &str,
-    key: Option<&str>,
-    body: Option<Value>,
-) -> (StatusCode, Value, reqwest::header::HeaderMap) {
-    let method = Method::from_bytes(method.as_bytes()).unwrap();
-    let mut request = app.client.request(method, app.url(path));
-    if let Some(key) = key {
-        request = request.bearer_auth(key);
-    }
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let text = response.text().await.unwrap();
-    let value = if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap_or(Value::String(text))
-    };
-    (status, value, headers)
-}
-
 async fn key_of(app: &TestApp, admin_session: &str, member_id: &str) -> String {
-    let response = app
-        .call(
-            RevealApiKey::PATH,
-            &[("member_id", member_id)],
-            Some(admin_session),
-        )
-        .await;
-    serde_json::from_str(&response.text().await.unwrap()).unwrap()
-}
-
-async fn member_id_of(app: &TestApp, user_id: &str) -> String {
-    sqlx::query_scalar("SELECT id FROM members WHERE user_id = $1")
-        .bind(user_id)
-        .fetch_one(&app.state.db.pool)
+    let member_id = member_id.to_owned();
+    app.rpc(RevealApiKey { member_id }, Some(admin_session))
         .await
         .unwrap()
 }
@@ -99,24 +59,19 @@ struct World {
 async fn world(app: &TestApp) -> World {
     let admin_user = app.create_admin("ada@example.com").await;
     let session = app.sign_in("ada@example.com").await;
-    let admin_member = member_id_of(app, &admin_user).await;
-    let user_member = member_id_of(
-        app,
-        &app.create_member("user@example.com", Role::User, true)
-            .await,
-    )
-    .await;
-    let disabled_member = member_id_of(
-        app,
-        &app.create_member("off@example.com", Role::User, true).await,
-    )
-    .await;
-    let other_member = member_id_of(
-        app,
-        &app.create_member("other@example.com", Role::Admin, true)
-            .await,
-    )
-    .await;
+    let admin_member = app.member_id(&admin_user).await;
+    let user_member = app
+        .create_member("user@example.com", Role::User, true)
+        .await
+        .member_id;
+    let disabled_member = app
+        .create_member("off@example.com", Role::User, true)
+        .await
+        .member_id;
+    let other_member = app
+        .create_member("other@example.com", Role::Admin, true)
+        .await
+        .member_id;
     let world = World {
         admin_key: key_of(app, &session, &admin_member).await,
         user_key: key_of(app, &session, &user_member).await,
@@ -150,14 +105,13 @@ fn invite_body(email: &str) -> Value {
 async fn every_route_answers_each_kind_of_caller_as_specified(engine: Engine) {
     let app = spawn_app(engine).await;
     let w = world(&app).await;
-    let (status, invitation, _) = api(
-        &app,
-        "POST",
-        "/api/v1/invitations",
-        Some(&w.admin_key),
-        Some(invite_body("grace@example.com")),
-    )
-    .await;
+    let (status, invitation, _) = app
+        .rest(Some(&w.admin_key))
+        .post(
+            "/api/v1/invitations",
+            Some(invite_body("grace@example.com")),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{invitation}");
     let invitation_id = invitation["id"].as_str().unwrap().to_owned();
     let fill = |path: &str| {
@@ -166,14 +120,17 @@ async fn every_route_answers_each_kind_of_caller_as_specified(engine: Engine) {
     };
     for (method, template) in ROUTES {
         let path = fill(template);
-        let body = (*method == "POST" && template.ends_with("invitations"))
+        let body = (*method == Method::POST && template.ends_with("invitations"))
             .then(|| invite_body("x@example.com"));
         for (who, key) in [
             ("no key", None),
             ("malformed key", Some("mst_nope")),
             ("disabled key", Some(w.disabled_key.as_str())),
         ] {
-            let (status, problem, headers) = api(&app, method, &path, key, body.clone()).await;
+            let (status, problem, headers) = app
+                .rest(key)
+                .send(method.clone(), &path, body.clone())
+                .await;
             assert_eq!(
                 status,
                 StatusCode::UNAUTHORIZED,
@@ -182,7 +139,10 @@ async fn every_route_answers_each_kind_of_caller_as_specified(engine: Engine) {
             assert_eq!(headers["content-type"], "application/problem+json");
             assert_eq!(problem["code"], "unauthorized");
         }
-        let (status, problem, _) = api(&app, method, &path, Some(&w.user_key), body.clone()).await;
+        let (status, problem, _) = app
+            .rest(Some(&w.user_key))
+            .send(method.clone(), &path, body.clone())
+            .await;
         if *template == "/api/v1/me" {
             assert_eq!(status, StatusCode::OK);
         } else {
@@ -194,8 +154,10 @@ async fn every_route_answers_each_kind_of_caller_as_specified(engine: Engine) {
             assert_eq!(problem["code"], "forbidden");
         }
         if template.contains('{') {
-            let (status, _, _) =
-                api(&app, method, &path, Some(&w.other_admin_key), body.clone()).await;
+            let (status, _, _) = app
+                .rest(Some(&w.other_admin_key))
+                .send(method.clone(), &path, body.clone())
+                .await;
             assert_eq!(
                 status,
                 StatusCode::NOT_FOUND,
@@ -204,27 +166,19 @@ async fn every_route_answers_each_kind_of_caller_as_specified(engine: Engine) {
         }
     }
     // The other account's admin sees only their own account.
-    let (_, members, _) = api(
-        &app,
-        "GET",
-        "/api/v1/members",
-        Some(&w.other_admin_key),
-        None,
-    )
-    .await;
+    let (_, members, _) = app
+        .rest(Some(&w.other_admin_key))
+        .get("/api/v1/members")
+        .await;
     assert_eq!(members["data"].as_array().unwrap().len(), 1);
-    let (_, me, _) = api(&app, "GET", "/api/v1/me", Some(&w.user_key), None).await;
+    let (_, me, _) = app.rest(Some(&w.user_key)).get("/api/v1/me").await;
     assert_eq!(me["member"]["role"], "user");
     assert_eq!(me["account_name"], "Default");
     // Keys in the query string are refused.
-    let (status, problem, _) = api(
-        &app,
-        "GET",
-        &format!("/api/v1/me?api_key={}", w.admin_key),
-        None,
-        None,
-    )
-    .await;
+    let (status, problem, _) = app
+        .rest(None)
+        .get(&format!("/api/v1/me?api_key={}", w.admin_key))
+        .await;
     assert_eq!(
         (status, problem["code"].as_str()),
         (StatusCode::UNAUTHORIZED, Some("key_in_query"))
@@ -234,161 +188,79 @@ async fn every_route_answers_each_kind_of_caller_as_specified(engine: Engine) {
 async fn admin_keys_manage_the_team_end_to_end(engine: Engine) {
     let app = spawn_app(engine).await;
     let w = world(&app).await;
-    let key = Some(w.admin_key.as_str());
+    let admin = app.rest(Some(&w.admin_key));
     let user = &w.user_member;
-    let (status, promoted, _) = api(
-        &app,
-        "POST",
-        &format!("/api/v1/members/{user}/promote"),
-        key,
-        None,
-    )
-    .await;
+    let act = async |action: &str| {
+        let path = format!("/api/v1/members/{user}/{action}");
+        let (status, body, _) = admin.post(&path, None).await;
+        (status, body)
+    };
+    let me = async |key: &str| app.rest(Some(key)).get("/api/v1/me").await.0;
+    for (action, expected, field, value) in [
+        ("promote", StatusCode::OK, "role", "admin"),
+        ("promote", StatusCode::CONFLICT, "code", "invalid_state"),
+        ("demote", StatusCode::OK, "role", "user"),
+        ("revoke", StatusCode::OK, "status", "disabled"),
+    ] {
+        let (status, body) = act(action).await;
+        let answer = (status, body[field].as_str());
+        assert_eq!(answer, (expected, Some(value)), "{action}");
+    }
+    let stopped = me(&w.user_key).await;
     assert_eq!(
-        (status, promoted["role"].as_str()),
-        (StatusCode::OK, Some("admin"))
-    );
-    let (status, again, _) = api(
-        &app,
-        "POST",
-        &format!("/api/v1/members/{user}/promote"),
-        key,
-        None,
-    )
-    .await;
-    assert_eq!(
-        (status, again["code"].as_str()),
-        (StatusCode::CONFLICT, Some("invalid_state"))
-    );
-    let (_, demoted, _) = api(
-        &app,
-        "POST",
-        &format!("/api/v1/members/{user}/demote"),
-        key,
-        None,
-    )
-    .await;
-    assert_eq!(demoted["role"], "user");
-    let (_, revoked, _) = api(
-        &app,
-        "POST",
-        &format!("/api/v1/members/{user}/revoke"),
-        key,
-        None,
-    )
-    .await;
-    assert_eq!(revoked["status"], "disabled");
-    assert_eq!(
-        api(&app, "GET", "/api/v1/me", Some(&w.user_key), None)
-            .await
-            .0,
+        stopped,
         StatusCode::UNAUTHORIZED,
         "revoked: the key stops at once"
     );
-    let (_, activated, _) = api(
-        &app,
-        "POST",
-        &format!("/api/v1/members/{user}/activate"),
-        key,
-        None,
-    )
-    .await;
-    assert_eq!(activated["status"], "active");
+    let (status, activated) = act("activate").await;
     assert_eq!(
-        api(&app, "GET", "/api/v1/me", Some(&w.user_key), None)
-            .await
-            .0,
-        StatusCode::OK,
-        "activated: the same key works"
+        (status, activated["status"].as_str()),
+        (StatusCode::OK, Some("active"))
     );
-    let (_, revealed, _) = api(
-        &app,
-        "GET",
-        &format!("/api/v1/members/{user}/api-key"),
-        key,
-        None,
-    )
-    .await;
+    let works = me(&w.user_key).await;
+    assert_eq!(works, StatusCode::OK, "activated: the same key works");
+    let (_, revealed, _) = admin.get(&format!("/api/v1/members/{user}/api-key")).await;
     assert_eq!(revealed["api_key"], w.user_key.as_str());
-    let (_, refreshed, _) = api(
-        &app,
-        "POST",
-        &format!("/api/v1/members/{user}/api-key/refresh"),
-        key,
-        None,
-    )
-    .await;
+    let (_, refreshed, _) = admin
+        .post(&format!("/api/v1/members/{user}/api-key/refresh"), None)
+        .await;
     let new_key = refreshed["api_key"].as_str().unwrap().to_owned();
     assert_ne!(new_key, w.user_key);
-    assert_eq!(
-        api(&app, "GET", "/api/v1/me", Some(&w.user_key), None)
-            .await
-            .0,
-        StatusCode::UNAUTHORIZED
-    );
-    assert_eq!(
-        api(&app, "GET", "/api/v1/me", Some(&new_key), None).await.0,
-        StatusCode::OK
-    );
+    assert_eq!(me(&w.user_key).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(me(&new_key).await, StatusCode::OK);
     // The last active admin is guarded here too.
-    let (_, me, _) = api(&app, "GET", "/api/v1/me", key, None).await;
+    let (_, me, _) = admin.get("/api/v1/me").await;
     let admin_member = me["member"]["id"].as_str().unwrap();
-    let (status, problem, _) = api(
-        &app,
-        "POST",
-        &format!("/api/v1/members/{admin_member}/demote"),
-        key,
-        None,
-    )
-    .await;
+    let (status, problem, _) = admin
+        .post(&format!("/api/v1/members/{admin_member}/demote"), None)
+        .await;
     assert_eq!(
         (status, problem["code"].as_str()),
         (StatusCode::CONFLICT, Some("last_active_admin"))
     );
     // Invitations: create, list, resend, cancel.
-    let (status, invitation, _) = api(
-        &app,
-        "POST",
-        "/api/v1/invitations",
-        key,
-        Some(invite_body("grace@example.com")),
-    )
-    .await;
+    let (status, invitation, _) = admin
+        .post(
+            "/api/v1/invitations",
+            Some(invite_body("grace@example.com")),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED);
     let id = invitation["id"].as_str().unwrap();
-    let (_, list, _) = api(&app, "GET", "/api/v1/invitations", key, None).await;
+    let (_, list, _) = admin.get("/api/v1/invitations").await;
     assert_eq!(list["data"][0]["email"], "grace@example.com");
     assert!(list["next_cursor"].is_null());
-    let (status, resent, _) = api(
-        &app,
-        "POST",
-        &format!("/api/v1/invitations/{id}/resend"),
-        key,
-        None,
-    )
-    .await;
+    let (status, resent, _) = admin
+        .post(&format!("/api/v1/invitations/{id}/resend"), None)
+        .await;
     assert_eq!((status, resent["id"].as_str()), (StatusCode::OK, Some(id)));
     app.sink.wait_for(2).await;
-    let (status, _, _) = api(
-        &app,
-        "DELETE",
-        &format!("/api/v1/invitations/{id}"),
-        key,
-        None,
-    )
-    .await;
+    let (status, _, _) = admin.delete(&format!("/api/v1/invitations/{id}")).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, _, _) = api(
-        &app,
-        "DELETE",
-        &format!("/api/v1/invitations/{id}"),
-        key,
-        None,
-    )
-    .await;
+    let (status, _, _) = admin.delete(&format!("/api/v1/invitations/{id}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     // Every change was audited with source "api".
-    let (_, events, _) = api(&app, "GET", "/api/v1/audit-events?limit=200", key, None).await;
+    let (_, events, _) = admin.get("/api/v1/audit-events?limit=200").await;
     let api_actions: Vec<&str> = events["data"]
         .as_array()
         .unwrap()
@@ -417,6 +289,7 @@ async fn admin_keys_manage_the_team_end_to_end(engine: Engine) {
 async fn errors_are_problem_documents_and_bad_input_is_a_4xx(engine: Engine) {
     let app = spawn_app(engine).await;
     let w = world(&app).await;
+    let admin = app.rest(Some(&w.admin_key));
     let send = |body: Vec<u8>, content_type: &'static str| {
         app.client
             .post(app.url("/api/v1/invitations"))
@@ -505,14 +378,7 @@ async fn errors_are_problem_documents_and_bad_input_is_a_4xx(engine: Engine) {
             assert!(!problem[field].is_null(), "{field} missing in {problem}");
         }
     }
-    let (status, problem, _) = api(
-        &app,
-        "GET",
-        "/api/v1/members?status=gone",
-        Some(&w.admin_key),
-        None,
-    )
-    .await;
+    let (status, problem, _) = admin.get("/api/v1/members?status=gone").await;
     assert_eq!(
         (status, problem["errors"][0]["field"].as_str()),
         (StatusCode::BAD_REQUEST, Some("status"))
@@ -523,20 +389,13 @@ async fn errors_are_problem_documents_and_bad_input_is_a_4xx(engine: Engine) {
         "/api/v1/members?cursor=forged",
         "/api/v1/members?unknown=1",
     ] {
-        let (status, _, headers) = api(&app, "GET", path, Some(&w.admin_key), None).await;
+        let (status, _, headers) = admin.get(path).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{path}");
         assert_eq!(headers["content-type"], "application/problem+json");
     }
-    let (status, _, _) = api(&app, "GET", "/api/v1/nowhere", Some(&w.admin_key), None).await;
+    let (status, _, _) = admin.get("/api/v1/nowhere").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _, _) = api(
-        &app,
-        "GET",
-        "/api/v1/members/%00%ff",
-        Some(&w.admin_key),
-        None,
-    )
-    .await;
+    let (status, _, _) = admin.get("/api/v1/members/%00%ff").await;
     assert!(status.is_client_error());
 }
 
@@ -571,15 +430,14 @@ async fn a_retried_invitation_with_the_same_idempotency_key_sends_one_email(engi
 async fn members_are_listed_with_filters_and_cursor_pagination(engine: Engine) {
     let app = spawn_app(engine).await;
     let w = world(&app).await;
+    let admin = app.rest(Some(&w.admin_key));
     for n in 0..5 {
-        let (status, _, _) = api(
-            &app,
-            "POST",
-            "/api/v1/invitations",
-            Some(&w.admin_key),
-            Some(invite_body(&format!("p{n}@example.com"))),
-        )
-        .await;
+        let (status, _, _) = admin
+            .post(
+                "/api/v1/invitations",
+                Some(invite_body(&format!("p{n}@example.com"))),
+            )
+            .await;
         assert_eq!(status, StatusCode::CREATED);
     }
     let mut seen = Vec::new();
@@ -589,7 +447,7 @@ async fn members_are_listed_with_filters_and_cursor_pagination(engine: Engine) {
             Some(cursor) => format!("/api/v1/members?status=invited&limit=2&cursor={cursor}"),
             None => "/api/v1/members?status=invited&limit=2".to_owned(),
         };
-        let (status, page, _) = api(&app, "GET", &path, Some(&w.admin_key), None).await;
+        let (status, page, _) = admin.get(&path).await;
         assert_eq!(status, StatusCode::OK);
         for member in page["data"].as_array().unwrap() {
             assert_eq!(member["status"], "invited");
@@ -611,37 +469,21 @@ async fn members_are_listed_with_filters_and_cursor_pagination(engine: Engine) {
             "p0@example.com"
         ]
     );
-    let (_, admins, _) = api(
-        &app,
-        "GET",
-        "/api/v1/members?role=admin",
-        Some(&w.admin_key),
-        None,
-    )
-    .await;
-    assert_eq!(admins["data"].as_array().unwrap().len(), 1);
-    let (_, found, _) = api(
-        &app,
-        "GET",
-        "/api/v1/members?q=USER%40",
-        Some(&w.admin_key),
-        None,
-    )
-    .await;
-    assert_eq!(found["data"][0]["email"], "user@example.com");
-    let (_, none, _) = api(
-        &app,
-        "GET",
-        "/api/v1/members?q=%25",
-        Some(&w.admin_key),
-        None,
-    )
-    .await;
-    assert_eq!(
-        none["data"].as_array().unwrap().len(),
-        0,
-        "LIKE wildcards are literal"
-    );
+    // Filters: by role, by a search in any case, with LIKE wildcards literal.
+    for (query, emails) in [
+        ("role=admin", vec!["ada@example.com"]),
+        ("q=USER%40", vec!["user@example.com"]),
+        ("q=%25", vec![]),
+    ] {
+        let (_, page, _) = admin.get(&format!("/api/v1/members?{query}")).await;
+        let found: Vec<&str> = page["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|member| member["email"].as_str().unwrap())
+            .collect();
+        assert_eq!(found, emails, "{query}");
+    }
 }
 
 async fn each_key_is_rate_limited_with_retry_after(engine: Engine) {
@@ -651,34 +493,20 @@ async fn each_key_is_rate_limited_with_retry_after(engine: Engine) {
     config.settings.api_requests_per_minute = 5;
     let app = spawn_with(config, sink).await;
     let w = world(&app).await;
+    let user = app.rest(Some(&w.user_key));
+    let admin = app.rest(Some(&w.admin_key));
     for _ in 0..5 {
-        assert_eq!(
-            api(&app, "GET", "/api/v1/me", Some(&w.user_key), None)
-                .await
-                .0,
-            StatusCode::OK
-        );
+        assert_eq!(user.get("/api/v1/me").await.0, StatusCode::OK);
     }
-    let (status, problem, headers) = api(&app, "GET", "/api/v1/me", Some(&w.user_key), None).await;
+    let (status, problem, headers) = user.get("/api/v1/me").await;
     assert_eq!(
         (status, problem["code"].as_str()),
         (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited"))
     );
     assert!(headers.contains_key("retry-after"));
-    assert_eq!(
-        api(&app, "GET", "/api/v1/me", Some(&w.admin_key), None)
-            .await
-            .0,
-        StatusCode::OK,
-        "per key"
-    );
+    assert_eq!(admin.get("/api/v1/me").await.0, StatusCode::OK, "per key");
     app.state.clock.advance(std::time::Duration::from_secs(61));
-    assert_eq!(
-        api(&app, "GET", "/api/v1/me", Some(&w.user_key), None)
-            .await
-            .0,
-        StatusCode::OK
-    );
+    assert_eq!(user.get("/api/v1/me").await.0, StatusCode::OK);
 }
 
 async fn the_readme_walkthrough_runs(engine: Engine) {
@@ -743,7 +571,7 @@ fn the_openapi_document_and_the_router_list_the_same_routes() {
         .iter()
         .map(|(method, path)| {
             (
-                (*method).to_owned(),
+                method.as_str().to_owned(),
                 path.replace("{member}", "{id}")
                     .replace("{invitation}", "{id}"),
             )
@@ -882,10 +710,7 @@ async fn hostile_input_gets_a_4xx_problem_from_every_route(engine: Engine) {
             // A fresh connection each time: the server may close one whose
             // body it did not read, which is not what this test is about.
             let request = client
-                .request(
-                    Method::from_bytes(method.as_bytes()).unwrap(),
-                    app.url(&format!("{path}{query}")),
-                )
+                .request(method.clone(), app.url(&format!("{path}{query}")))
                 .bearer_auth(&w.admin_key)
                 .header("content-type", content_type)
                 .body(body.clone());

@@ -3,16 +3,13 @@
 //! The seed flow with each request going to the next app round-robin:
 //! sessions, rate limits, revocation and the outbox hold across them.
 
-use app::rpc::auth::SignIn;
-use app::rpc::invitations::{AcceptInvitation, PendingInvitations, RegisterFromInvitation};
+use app::error::AppError;
 use app::rpc::team::RevokeMember;
 use reqwest::StatusCode;
-use reqwest::header::LOCATION;
-use server_fn::ServerFn as _;
 
 use crate::both_engines;
 use crate::helpers::{
-    Engine, PASSWORD, TestApp, fresh_database, session_cookie, spawn_with, test_config,
+    Engine, PASSWORD, Site, TestApp, fresh_database, onboard, sign_in, spawn_with, test_config,
 };
 use crate::smtp_sink::SmtpSink;
 
@@ -34,111 +31,19 @@ async fn three_processes_serve_the_seed_flow_round_robin(engine: Engine) {
     )
     .await;
     let apps: [&TestApp; 3] = [&a, &b, &c];
+    let sites: [&Site; 3] = [&a.site, &b.site, &c.site];
     let mut turn = 0;
     let mut next = || {
         turn += 1;
         apps[turn % 3]
     };
 
+    // Invite, register, verify, sign in and accept, each request on the
+    // next process.
     a.create_admin("ada@example.com").await;
     let admin = next().sign_in("ada@example.com").await;
-    let invited = next()
-        .invite(&admin, ["Grace", "Hopper", "grace@example.com"])
-        .await;
-    assert_eq!(invited.status(), StatusCode::OK);
-    let row: app::rpc::team::MemberRow =
-        serde_json::from_str(&invited.text().await.unwrap()).unwrap();
-    let mail = a.sink.wait_for(1).await.remove(0);
-    let token = mail
-        .link("/invite/")
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_owned();
-    let registered = next()
-        .call(
-            RegisterFromInvitation::PATH,
-            &[
-                ("token", token.as_str()),
-                ("first_name", "Grace"),
-                ("last_name", "Hopper"),
-                ("password", PASSWORD),
-            ],
-            None,
-        )
-        .await;
-    assert_eq!(registered.status(), StatusCode::OK);
-    let verify = a.sink.wait_for(2).await.remove(1);
-    let link = verify.link("/verify-email/").unwrap();
-    let path = &link[link.find("/verify-email/").unwrap()..];
-    assert!(
-        next()
-            .get(path, None)
-            .await
-            .text()
-            .await
-            .unwrap()
-            .contains("Email address verified")
-    );
-
-    // Failed sign-ins count on every process alike.
-    for _ in 0..10 {
-        let failed = next()
-            .call(
-                SignIn::PATH,
-                &[
-                    ("email", "grace@example.com"),
-                    ("password", "wrong-password-123"),
-                ],
-                None,
-            )
-            .await;
-        assert_eq!(failed.status(), StatusCode::UNAUTHORIZED);
-    }
-    let locked = next()
-        .call(
-            SignIn::PATH,
-            &[("email", "grace@example.com"), ("password", PASSWORD)],
-            None,
-        )
-        .await;
-    assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
-    for app in apps {
-        app.state
-            .clock
-            .advance(std::time::Duration::from_secs(16 * 60));
-    }
-    let signed_in = next()
-        .call(
-            SignIn::PATH,
-            &[
-                ("email", "grace@example.com"),
-                ("password", PASSWORD),
-                ("next", ""),
-            ],
-            None,
-        )
-        .await;
-    assert_eq!(signed_in.headers()[LOCATION], "/invitations");
-    let grace = session_cookie(&signed_in).unwrap();
-    let pending: Vec<app::rpc::invitations::PendingInvitation> = serde_json::from_str(
-        &next()
-            .call(PendingInvitations::PATH, &[], Some(&grace))
-            .await
-            .text()
-            .await
-            .unwrap(),
-    )
-    .unwrap();
-    let accepted = next()
-        .call(
-            AcceptInvitation::PATH,
-            &[("invitation_id", pending[0].id.as_str())],
-            Some(&grace),
-        )
-        .await;
-    assert_eq!(accepted.status(), StatusCode::OK);
+    let (row, joined) = onboard(&sites, &a.sink, &admin, "grace@example.com", PASSWORD).await;
+    let grace = joined.session;
     for app in apps {
         assert_eq!(
             app.get("/", Some(&grace)).await.status(),
@@ -147,18 +52,37 @@ async fn three_processes_serve_the_seed_flow_round_robin(engine: Engine) {
         );
     }
 
+    // Failed sign-ins count on every process alike.
+    let wrong = || sign_in("grace@example.com", "wrong-password-123");
+    for _ in 0..10 {
+        assert_eq!(
+            next().rpc(wrong(), None).await,
+            Err(AppError::InvalidCredentials)
+        );
+    }
+    let right = || sign_in("grace@example.com", PASSWORD);
+    assert_eq!(
+        next().rpc(right(), None).await,
+        Err(AppError::TooManyRequests)
+    );
+    for app in apps {
+        app.state
+            .clock
+            .advance(std::time::Duration::from_secs(16 * 60));
+    }
+    let again = next().sign_in("grace@example.com").await;
+
     // A revocation on one process signs her out on all of them at once.
     let admin = next().sign_in("ada@example.com").await;
-    let revoked = next()
-        .call(
-            RevokeMember::PATH,
-            &[("member_id", row.id.as_str())],
-            Some(&admin),
-        )
-        .await;
-    assert_eq!(revoked.status(), StatusCode::OK);
+    let revoke = RevokeMember { member_id: row.id };
+    next().rpc(revoke, Some(&admin)).await.unwrap();
     for app in apps {
-        assert_eq!(app.get("/", Some(&grace)).await.status(), StatusCode::FOUND);
+        for session in [&grace, &again] {
+            assert_eq!(
+                app.get("/", Some(session)).await.status(),
+                StatusCode::FOUND
+            );
+        }
     }
     // Each mail went out once, whichever worker sent it.
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;

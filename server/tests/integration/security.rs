@@ -2,7 +2,7 @@
 //! server function, markup in names, mass assignment, and the CSP on every
 //! page.
 
-use app::rpc::team::{InviteMember, ListMembers, MemberPage};
+use app::rpc::team::{InviteMember, ListMembers};
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_SECURITY_POLICY;
 use server_fn::ServerFn as _;
@@ -62,18 +62,8 @@ async fn names_with_markup_are_escaped_on_every_page(engine: Engine) {
         ("<script>alert(1)</script>", "X"),
         ("\"><img src=x onerror=alert(2)>", "Y"),
     ] {
-        let response = app
-            .call(
-                InviteMember::PATH,
-                &[
-                    ("first_name", first),
-                    ("last_name", last),
-                    ("email", &format!("{last}@example.com")),
-                ],
-                Some(&session),
-            )
-            .await;
-        assert_eq!(response.status(), StatusCode::OK);
+        let email = format!("{last}@example.com");
+        app.invite(&session, [first, last, &email]).await.unwrap();
     }
     for page in ["/team", "/audit-log"] {
         let html = app.get(page, Some(&session)).await.text().await.unwrap();
@@ -125,18 +115,12 @@ async fn roles_and_statuses_in_request_bodies_are_ignored(engine: Engine) {
         )
         .await;
     if response.status() == StatusCode::OK {
-        let page: MemberPage = serde_json::from_str(
-            &app.call(
-                ListMembers::PATH,
-                &[("q", "mallory"), ("status", ""), ("page", "1")],
-                Some(&session),
-            )
-            .await
-            .text()
-            .await
-            .unwrap(),
-        )
-        .unwrap();
+        let mallory = ListMembers {
+            q: "mallory".into(),
+            status: String::new(),
+            page: 1,
+        };
+        let page = app.rpc(mallory, Some(&session)).await.unwrap();
         assert_eq!(page.rows.len(), 1);
         assert_eq!(page.rows[0].role, shared::domain::Role::User);
         assert_eq!(page.rows[0].status, shared::domain::MemberStatus::Invited);

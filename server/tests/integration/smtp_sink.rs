@@ -33,6 +33,16 @@ impl ReceivedMail {
         Some(link)
     }
 
+    /// The token of the first `/{kind}/{token}` link in the message (`kind`:
+    /// `invite`, `verify-email`).
+    pub fn token(&self, kind: &str) -> String {
+        let prefix = format!("/{kind}/");
+        let link = self
+            .link(&prefix)
+            .unwrap_or_else(|| panic!("a {prefix} link in {}", self.text()));
+        link[prefix.len()..].to_owned()
+    }
+
     pub fn header(&self, name: &str) -> Option<String> {
         let prefix = format!("{}: ", name.to_lowercase());
         self.data
@@ -111,6 +121,27 @@ impl SmtpSink {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         panic!("expected {count} messages, got {}", self.received().len());
+    }
+
+    /// Messages to `to` with a `/{kind}/` link (`invite`, `verify-email`).
+    pub fn with_link(&self, to: &str, kind: &str) -> Vec<ReceivedMail> {
+        let prefix = format!("/{kind}/");
+        self.to(to)
+            .into_iter()
+            .filter(|mail| mail.link(&prefix).is_some())
+            .collect()
+    }
+
+    /// Waits (up to 10 s) for the `nth` (from 1) message to `to` with a
+    /// `/{kind}/` link; returns the token of that link.
+    pub async fn wait_for_token(&self, to: &str, kind: &str, nth: usize) -> String {
+        for _ in 0..200 {
+            if let Some(mail) = self.with_link(to, kind).get(nth - 1) {
+                return mail.token(kind);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no message {nth} to {to} with a /{kind}/ link");
     }
 
     /// Messages sent to `to`.

@@ -2,22 +2,22 @@
 //! accept, every row action with its rules, API keys and the audit log; the
 //! role × action matrix; the last-admin rule under concurrent requests.
 
+use app::error::AppError;
 use app::rpc::invitations::{
-    AcceptInvitation, InvitationLanding, PendingInvitations, RegisterFromInvitation,
+    AcceptInvitation, InvitationLanding, InviteLanding, PendingInvitations,
 };
 use app::rpc::team::{
     ActivateMember, CancelInvite, DemoteMember, InviteLink, InviteMember, ListAuditEvents,
     ListMembers, MemberPage, MemberRow, MemberState, PromoteMember, RefreshApiKey, ResendInvite,
     RevealApiKey, RevokeMember,
 };
-use backend::services::api_auth;
 use reqwest::StatusCode;
-use reqwest::header::LOCATION;
 use server_fn::ServerFn as _;
 use shared::domain::{MemberStatus, Role};
+use shared::validation::FieldError;
 
 use crate::both_engines;
-use crate::helpers::{Engine, PASSWORD, TestApp, spawn_app};
+use crate::helpers::{Engine, PASSWORD, TestApp, join, spawn_app};
 
 both_engines!(
     an_invitation_shows_at_once_as_invited_and_queues_its_email,
@@ -34,123 +34,59 @@ both_engines!(
     expired_cancelled_and_foreign_invitations_cannot_be_accepted,
 );
 
-fn member(response_body: &str) -> MemberRow {
-    serde_json::from_str(response_body)
-        .unwrap_or_else(|_| panic!("not a member row: {response_body}"))
-}
-
 async fn invite(app: &TestApp, admin: &str, first: &str, email: &str) -> MemberRow {
-    let response = app.invite(admin, [first, "Hopper", email]).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    member(&response.text().await.unwrap())
+    app.invite(admin, [first, "Hopper", email]).await.unwrap()
 }
 
 async fn list(app: &TestApp, admin: &str) -> MemberPage {
-    let response = app
-        .call(
-            ListMembers::PATH,
-            &[("q", ""), ("status", ""), ("page", "1")],
-            Some(admin),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    serde_json::from_str(&response.text().await.unwrap()).unwrap()
+    let all = ListMembers {
+        q: String::new(),
+        status: String::new(),
+        page: 1,
+    };
+    app.rpc(all, Some(admin)).await.unwrap()
 }
 
+/// A row action by its path, for loops over several actions.
 async fn act(app: &TestApp, path: &str, session: &str, member_id: &str) -> reqwest::Response {
     app.call(path, &[("member_id", member_id)], Some(session))
         .await
 }
 
-/// Invites, registers, verifies and accepts; returns (member id, session).
-async fn onboard(app: &TestApp, admin: &str, email: &str) -> (String, String) {
-    let row = invite(app, admin, "Grace", email).await;
-    let invitation_mail = app
-        .sink
-        .wait_for(app.sink.received().len().max(1))
+/// Each row action at `paths` is refused (409) on `member_id` in `state`.
+async fn refused_in(app: &TestApp, admin: &str, member_id: &str, state: &str, paths: &[&str]) {
+    for path in paths {
+        assert_eq!(
+            act(app, path, admin, member_id).await.status(),
+            StatusCode::CONFLICT,
+            "{path} on {state}"
+        );
+    }
+}
+
+/// What the REST API answers `key` (`GET /api/v1/me`): 200 while it works.
+async fn key_answer(app: &TestApp, key: &str) -> StatusCode {
+    app.rest(Some(key)).get("/api/v1/me").await.0
+}
+
+async fn landing(app: &TestApp, token: &str) -> Result<InviteLanding, AppError> {
+    let token = token.to_owned();
+    app.rpc(InvitationLanding { token }, None).await
+}
+
+async fn reveal(app: &TestApp, admin: &str, member_id: &str) -> String {
+    let member_id = member_id.to_owned();
+    app.rpc(RevealApiKey { member_id }, Some(admin))
         .await
-        .into_iter()
-        .rev()
-        .find(|mail| mail.recipients.iter().any(|r| r == email))
-        .unwrap();
-    let link = invitation_mail
-        .link(&format!("{}/invite/", app.state.settings.public_url))
-        .unwrap();
-    let token = link.rsplit('/').next().unwrap().to_owned();
-    let before = app.sink.received().len();
-    let response = app
-        .call(
-            RegisterFromInvitation::PATH,
-            &[
-                ("token", token.as_str()),
-                ("first_name", "Grace"),
-                ("last_name", "Hopper"),
-                ("password", PASSWORD),
-            ],
-            None,
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(response.headers()[LOCATION], "/check-email");
-    let verify = app.sink.wait_for(before + 1).await.remove(before);
-    let verify_link = verify
-        .link(&format!("{}/verify-email/", app.state.settings.public_url))
-        .unwrap();
-    let page = app
-        .get(
-            verify_link.trim_start_matches(&app.state.settings.public_url),
-            None,
-        )
-        .await;
-    assert!(
-        page.text()
-            .await
-            .unwrap()
-            .contains("Email address verified")
-    );
-    let signed_in = app
-        .call(
-            app::rpc::auth::SignIn::PATH,
-            &[("email", email), ("password", PASSWORD), ("next", "")],
-            None,
-        )
-        .await;
-    assert_eq!(
-        signed_in.headers()[LOCATION],
-        "/invitations",
-        "sign-in leads to the pending invitation"
-    );
-    let session = crate::helpers::session_cookie(&signed_in).unwrap();
-    let pending = app
-        .call(PendingInvitations::PATH, &[], Some(&session))
-        .await
-        .text()
-        .await
-        .unwrap();
-    let pending: Vec<app::rpc::invitations::PendingInvitation> =
-        serde_json::from_str(&pending).unwrap();
-    assert_eq!(pending.len(), 1);
-    assert_eq!(pending[0].account_name, "Default");
-    let page = app
-        .get("/invitations", Some(&session))
-        .await
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        page.contains("You have been invited to join Default"),
-        "{page}"
-    );
-    let accepted = app
-        .call(
-            AcceptInvitation::PATH,
-            &[("invitation_id", pending[0].id.as_str())],
-            Some(&session),
-        )
-        .await;
-    assert_eq!(accepted.status(), StatusCode::OK);
-    assert_eq!(accepted.headers()[LOCATION], "/");
-    (row.id, session)
+        .unwrap()
+}
+
+/// The field errors of a refused invitation.
+fn field_errors(result: Result<MemberRow, AppError>) -> Vec<FieldError> {
+    match result {
+        Err(AppError::Validation(errors)) => errors,
+        other => panic!("not a field error: {other:?}"),
+    }
 }
 
 async fn an_invitation_shows_at_once_as_invited_and_queues_its_email(engine: Engine) {
@@ -171,14 +107,15 @@ async fn an_invitation_shows_at_once_as_invited_and_queues_its_email(engine: Eng
     );
     assert!(mail.text().contains("Ada Lovelace invited you"));
     let events = app
-        .call(ListAuditEvents::PATH, &[("page", "1")], Some(&admin))
-        .await
-        .text()
+        .rpc(ListAuditEvents { page: 1 }, Some(&admin))
         .await
         .unwrap();
     assert!(
-        events.contains("member.invite") && events.contains("\"source\":\"ui\""),
-        "{events}"
+        events
+            .entries
+            .iter()
+            .any(|e| e.action == "member.invite" && e.source == "ui"),
+        "{events:?}"
     );
 }
 
@@ -204,116 +141,56 @@ async fn the_seed_flow_invite_register_verify_sign_in_accept(engine: Engine) {
             "{html}"
         );
     }
-    let token = path.rsplit('/').next().unwrap();
-    let landing = app
-        .call(InvitationLanding::PATH, &[("token", token)], None)
-        .await
-        .text()
-        .await
-        .unwrap();
-    assert!(landing.contains("\"Register\""), "{landing}");
+    let token = mail.token("invite");
+    assert_eq!(path, format!("/invite/{token}"));
+    assert!(
+        matches!(
+            landing(&app, &token).await,
+            Ok(InviteLanding::Register { .. })
+        ),
+        "a new address registers"
+    );
     let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
         .fetch_one(&app.state.db.pool)
         .await
         .unwrap();
     assert_eq!(users, 1);
 
-    let (member_id, session) = onboard_from_mail(&app, &admin, "grace@example.com", &row.id).await;
-    let home = app.get("/", Some(&session)).await.text().await.unwrap();
+    let joined = join(
+        &[&app.site],
+        &app.sink,
+        "grace@example.com",
+        PASSWORD,
+        token.clone(),
+    )
+    .await;
+    let home = app
+        .get("/", Some(&joined.session))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(home.contains("<h1>Default<!></h1>"));
     let row = list(&app, &admin)
         .await
         .rows
         .into_iter()
-        .find(|r| r.id == member_id)
+        .find(|r| r.id == row.id)
         .unwrap();
     assert_eq!((row.status, row.role), (MemberStatus::Active, Role::User));
-    let key = act(&app, RevealApiKey::PATH, &admin, &member_id)
-        .await
-        .text()
-        .await
-        .unwrap();
-    let key: String = serde_json::from_str(&key).unwrap();
+    let key = reveal(&app, &admin, &row.id).await;
     assert!(key.starts_with("mst_"));
-    let caller = api_auth::authenticate(&app.state, &key)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!((caller.member_id, caller.role), (member_id, Role::User));
+    let (status, me, _) = app.rest(Some(&key)).get("/api/v1/me").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (me["member"]["id"].as_str(), me["member"]["role"].as_str()),
+        (Some(row.id.as_str()), Some("user"))
+    );
     // The invitation is used up.
-    let landing = app
-        .call(InvitationLanding::PATH, &[("token", token)], None)
-        .await
-        .text()
-        .await
-        .unwrap();
-    assert!(landing.contains("AlreadyAccepted"));
-}
-
-/// `onboard` for a member already invited (the mail is in the sink).
-async fn onboard_from_mail(
-    app: &TestApp,
-    _admin: &str,
-    email: &str,
-    member_id: &str,
-) -> (String, String) {
-    let mail = app.sink.to(email).into_iter().last().unwrap();
-    let token = mail
-        .link(&format!("{}/invite/", app.state.settings.public_url))
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_owned();
-    let before = app.sink.received().len();
-    let response = app
-        .call(
-            RegisterFromInvitation::PATH,
-            &[
-                ("token", token.as_str()),
-                ("first_name", "Grace"),
-                ("last_name", "Hopper"),
-                ("password", PASSWORD),
-            ],
-            None,
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let verify = app.sink.wait_for(before + 1).await.remove(before);
-    let verify_link = verify
-        .link(&format!("{}/verify-email/", app.state.settings.public_url))
-        .unwrap();
-    app.get(
-        verify_link.trim_start_matches(&app.state.settings.public_url),
-        None,
-    )
-    .await;
-    let signed_in = app
-        .call(
-            app::rpc::auth::SignIn::PATH,
-            &[("email", email), ("password", PASSWORD), ("next", "")],
-            None,
-        )
-        .await;
-    assert_eq!(signed_in.headers()[LOCATION], "/invitations");
-    let session = crate::helpers::session_cookie(&signed_in).unwrap();
-    let pending: Vec<app::rpc::invitations::PendingInvitation> = serde_json::from_str(
-        &app.call(PendingInvitations::PATH, &[], Some(&session))
-            .await
-            .text()
-            .await
-            .unwrap(),
-    )
-    .unwrap();
-    let accepted = app
-        .call(
-            AcceptInvitation::PATH,
-            &[("invitation_id", pending[0].id.as_str())],
-            Some(&session),
-        )
-        .await;
-    assert_eq!(accepted.headers()[LOCATION], "/");
-    (member_id.to_owned(), session)
+    assert_eq!(
+        landing(&app, &token).await,
+        Ok(InviteLanding::AlreadyAccepted)
+    );
 }
 
 async fn an_existing_user_signs_in_and_accepts(engine: Engine) {
@@ -321,52 +198,28 @@ async fn an_existing_user_signs_in_and_accepts(engine: Engine) {
     app.create_admin("ada@example.com").await;
     let admin = app.sign_in("ada@example.com").await;
     // A verified user who is not a member of the account yet.
-    let hash = app.state.passwords.hash(PASSWORD.into()).await.unwrap();
-    backend::db::users::insert(
-        &app.state.db.pool,
-        &backend::db::users::NewUser {
-            id: "u-existing",
-            first_name: "Linus",
-            last_name: "T",
-            email: "linus@example.com",
-            email_normalized: "linus@example.com",
-            password_hash: &hash,
-            email_verified_at: Some(1),
-        },
-        1,
-    )
-    .await
-    .unwrap();
+    app.create_user("linus@example.com").await;
     invite(&app, &admin, "Linus", "LINUS@example.com").await;
-    let mail = app.sink.wait_for(1).await.remove(0);
-    let token = mail
-        .link(&format!("{}/invite/", app.state.settings.public_url))
-        .unwrap();
-    let token = token.rsplit('/').next().unwrap();
-    let landing = app
-        .call(InvitationLanding::PATH, &[("token", token)], None)
-        .await
-        .text()
-        .await
-        .unwrap();
-    assert!(landing.contains("\"SignIn\""), "{landing}");
-    let session = app.sign_in("linus@example.com").await;
-    let pending: Vec<app::rpc::invitations::PendingInvitation> = serde_json::from_str(
-        &app.call(PendingInvitations::PATH, &[], Some(&session))
-            .await
-            .text()
-            .await
-            .unwrap(),
-    )
-    .unwrap();
-    let accepted = app
-        .call(
-            AcceptInvitation::PATH,
-            &[("invitation_id", pending[0].id.as_str())],
-            Some(&session),
-        )
+    let token = app
+        .sink
+        .wait_for_token("linus@example.com", "invite", 1)
         .await;
-    assert_eq!(accepted.status(), StatusCode::OK);
+    assert!(
+        matches!(
+            landing(&app, &token).await,
+            Ok(InviteLanding::SignIn { .. })
+        ),
+        "an existing user signs in"
+    );
+    let session = app.sign_in("linus@example.com").await;
+    let pending = app
+        .rpc(PendingInvitations {}, Some(&session))
+        .await
+        .unwrap();
+    let accept = AcceptInvitation {
+        invitation_id: pending[0].id.clone(),
+    };
+    assert_eq!(app.rpc(accept, Some(&session)).await, Ok(()));
     let home = app.get("/", Some(&session)).await.text().await.unwrap();
     assert!(home.contains("<h1>Default<!></h1>"));
 }
@@ -375,17 +228,27 @@ async fn inviting_a_member_or_an_already_invited_address_is_a_field_error(engine
     let app = spawn_app(engine).await;
     app.create_admin("ada@example.com").await;
     let admin = app.sign_in("ada@example.com").await;
-    let member = app.invite(&admin, ["Ada", "L", "ADA@example.com"]).await;
-    assert_eq!(member.status(), StatusCode::BAD_REQUEST);
-    assert!(member.text().await.unwrap().contains("already a member"));
+    let member = field_errors(app.invite(&admin, ["Ada", "L", "ADA@example.com"]).await);
+    assert!(
+        member
+            .iter()
+            .any(|e| e.message.contains("already a member")),
+        "{member:?}"
+    );
     invite(&app, &admin, "Grace", "grace@example.com").await;
-    let again = app.invite(&admin, ["G", "H", "grace@EXAMPLE.com"]).await;
-    assert_eq!(again.status(), StatusCode::BAD_REQUEST);
-    assert!(again.text().await.unwrap().contains("already been invited"));
-    let invalid = app.invite(&admin, ["", "H", "nope"]).await;
-    assert_eq!(invalid.status(), StatusCode::BAD_REQUEST);
-    let body = invalid.text().await.unwrap();
-    assert!(body.contains("first_name") && body.contains("\"email\""));
+    let again = field_errors(app.invite(&admin, ["G", "H", "grace@EXAMPLE.com"]).await);
+    assert!(
+        again
+            .iter()
+            .any(|e| e.message.contains("already been invited")),
+        "{again:?}"
+    );
+    let invalid = field_errors(app.invite(&admin, ["", "H", "nope"]).await);
+    let fields: Vec<&str> = invalid.iter().map(|e| e.field.as_str()).collect();
+    assert!(
+        fields.contains(&"first_name") && fields.contains(&"email"),
+        "{fields:?}"
+    );
     assert_eq!(list(&app, &admin).await.total, 2);
 }
 
@@ -395,11 +258,7 @@ async fn every_team_function_refuses_signed_out_users_and_non_admins(engine: Eng
     app.create_member("user@example.com", Role::User, true)
         .await;
     let user = app.sign_in("user@example.com").await;
-    let admin_member: String = sqlx::query_scalar("SELECT id FROM members WHERE user_id = $1")
-        .bind(&admin_id)
-        .fetch_one(&app.state.db.pool)
-        .await
-        .unwrap();
+    let admin_member = app.member_id(&admin_id).await;
     let calls: Vec<(&str, Vec<(&str, &str)>)> = vec![
         (
             ListMembers::PATH,
@@ -454,17 +313,12 @@ async fn another_accounts_member_ids_are_not_found(engine: Engine) {
     .execute(&app.state.db.pool)
     .await
     .unwrap();
-    let other_user = app
+    let other = app
         .create_member("other@example.com", Role::User, true)
         .await;
-    sqlx::query("UPDATE members SET account_id = 'acct-2' WHERE user_id = $1")
-        .bind(&other_user)
+    sqlx::query("UPDATE members SET account_id = 'acct-2' WHERE id = $1")
+        .bind(&other.member_id)
         .execute(&app.state.db.pool)
-        .await
-        .unwrap();
-    let other_member: String = sqlx::query_scalar("SELECT id FROM members WHERE user_id = $1")
-        .bind(&other_user)
-        .fetch_one(&app.state.db.pool)
         .await
         .unwrap();
     for path in [
@@ -474,7 +328,7 @@ async fn another_accounts_member_ids_are_not_found(engine: Engine) {
         RefreshApiKey::PATH,
         CancelInvite::PATH,
     ] {
-        let response = act(&app, path, &admin, &other_member).await;
+        let response = act(&app, path, &admin, &other.member_id).await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
     }
     assert!(
@@ -482,7 +336,7 @@ async fn another_accounts_member_ids_are_not_found(engine: Engine) {
             .await
             .rows
             .iter()
-            .all(|row| row.id != other_member)
+            .all(|row| row.id != other.member_id)
     );
 }
 
@@ -490,106 +344,68 @@ async fn actions_apply_only_in_their_states(engine: Engine) {
     let app = spawn_app(engine).await;
     app.create_admin("ada@example.com").await;
     let admin = app.sign_in("ada@example.com").await;
-    let user_id = app
+    let user_member = app
         .create_member("user@example.com", Role::User, true)
-        .await;
-    let user_member: String = sqlx::query_scalar("SELECT id FROM members WHERE user_id = $1")
-        .bind(&user_id)
-        .fetch_one(&app.state.db.pool)
         .await
-        .unwrap();
+        .member_id;
     let invited = invite(&app, &admin, "Grace", "grace@example.com").await;
     // Invited rows: no member actions, no key.
-    for path in [
+    let invited_refuses = [
         PromoteMember::PATH,
         DemoteMember::PATH,
         RevokeMember::PATH,
         ActivateMember::PATH,
         RevealApiKey::PATH,
         RefreshApiKey::PATH,
-    ] {
-        assert_eq!(
-            act(&app, path, &admin, &invited.id).await.status(),
-            StatusCode::CONFLICT,
-            "{path} on Invited"
-        );
-    }
-    // Active User: demote and activate do not apply; promote does.
-    assert_eq!(
-        act(&app, DemoteMember::PATH, &admin, &user_member)
-            .await
-            .status(),
-        StatusCode::CONFLICT
-    );
-    assert_eq!(
-        act(&app, ActivateMember::PATH, &admin, &user_member)
-            .await
-            .status(),
-        StatusCode::CONFLICT
-    );
-    for path in [InviteLink::PATH, ResendInvite::PATH, CancelInvite::PATH] {
-        assert_eq!(
-            act(&app, path, &admin, &user_member).await.status(),
-            StatusCode::CONFLICT,
-            "{path} on Active"
-        );
-    }
-    let promoted = member(
-        &act(&app, PromoteMember::PATH, &admin, &user_member)
-            .await
-            .text()
-            .await
-            .unwrap(),
-    );
+    ];
+    refused_in(&app, &admin, &invited.id, "Invited", &invited_refuses).await;
+    // Active User: demote, activate and the invitation's actions do not
+    // apply; promote does.
+    let active_refuses = [
+        DemoteMember::PATH,
+        ActivateMember::PATH,
+        InviteLink::PATH,
+        ResendInvite::PATH,
+        CancelInvite::PATH,
+    ];
+    refused_in(&app, &admin, &user_member, "Active", &active_refuses).await;
+    let id = || user_member.clone();
+    let promoted = app
+        .rpc(PromoteMember { member_id: id() }, Some(&admin))
+        .await
+        .unwrap();
     assert_eq!(
         (promoted.role, promoted.status),
         (Role::Admin, MemberStatus::Active)
     );
-    let demoted = member(
-        &act(&app, DemoteMember::PATH, &admin, &user_member)
-            .await
-            .text()
-            .await
-            .unwrap(),
-    );
+    let demoted = app
+        .rpc(DemoteMember { member_id: id() }, Some(&admin))
+        .await
+        .unwrap();
     assert_eq!(demoted.role, Role::User);
-    let revoked = member(
-        &act(&app, RevokeMember::PATH, &admin, &user_member)
-            .await
-            .text()
-            .await
-            .unwrap(),
-    );
+    let revoked = app
+        .rpc(RevokeMember { member_id: id() }, Some(&admin))
+        .await
+        .unwrap();
     assert_eq!(revoked.status, MemberStatus::Disabled);
     // Disabled: only Activate.
-    for path in [
+    let disabled_refuses = [
         PromoteMember::PATH,
         DemoteMember::PATH,
         RevokeMember::PATH,
         RevealApiKey::PATH,
         RefreshApiKey::PATH,
-    ] {
-        assert_eq!(
-            act(&app, path, &admin, &user_member).await.status(),
-            StatusCode::CONFLICT,
-            "{path} on Disabled"
-        );
-    }
-    let activated = member(
-        &act(&app, ActivateMember::PATH, &admin, &user_member)
-            .await
-            .text()
-            .await
-            .unwrap(),
-    );
-    assert_eq!(activated.status, MemberStatus::Active);
-    let events = app
-        .call(ListAuditEvents::PATH, &[("page", "1")], Some(&admin))
-        .await
-        .text()
+    ];
+    refused_in(&app, &admin, &user_member, "Disabled", &disabled_refuses).await;
+    let activated = app
+        .rpc(ActivateMember { member_id: id() }, Some(&admin))
         .await
         .unwrap();
-    let page: app::rpc::team::AuditPage = serde_json::from_str(&events).unwrap();
+    assert_eq!(activated.status, MemberStatus::Active);
+    let page = app
+        .rpc(ListAuditEvents { page: 1 }, Some(&admin))
+        .await
+        .unwrap();
     let actions: Vec<&str> = page.entries.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(
         actions,
@@ -636,36 +452,34 @@ async fn the_last_active_admin_can_be_neither_demoted_nor_revoked_even_concurren
     let app = spawn_app(engine).await;
     let ada = app.create_admin("ada@example.com").await;
     let ada_session = app.sign_in("ada@example.com").await;
-    let ada_member: String = sqlx::query_scalar("SELECT id FROM members WHERE user_id = $1")
-        .bind(&ada)
-        .fetch_one(&app.state.db.pool)
-        .await
-        .unwrap();
-    let alone = act(&app, DemoteMember::PATH, &ada_session, &ada_member).await;
-    assert_eq!(alone.status(), StatusCode::CONFLICT);
-    assert!(
-        alone
-            .text()
-            .await
-            .unwrap()
-            .contains("at least one active admin")
-    );
-    assert_eq!(
-        act(&app, RevokeMember::PATH, &ada_session, &ada_member)
-            .await
-            .status(),
-        StatusCode::CONFLICT
-    );
-
-    let bob = app
-        .create_member("bob@example.com", Role::Admin, true)
+    let ada_member = app.member_id(&ada).await;
+    let alone = app
+        .rpc(
+            DemoteMember {
+                member_id: ada_member.clone(),
+            },
+            Some(&ada_session),
+        )
         .await;
-    let bob_session = app.sign_in("bob@example.com").await;
-    let bob_member: String = sqlx::query_scalar("SELECT id FROM members WHERE user_id = $1")
-        .bind(&bob)
-        .fetch_one(&app.state.db.pool)
+    assert!(
+        matches!(&alone, Err(AppError::Conflict(message)) if message.contains("at least one active admin")),
+        "{alone:?}"
+    );
+    let revoked = app
+        .rpc(
+            RevokeMember {
+                member_id: ada_member.clone(),
+            },
+            Some(&ada_session),
+        )
+        .await;
+    assert!(matches!(revoked, Err(AppError::Conflict(_))), "{revoked:?}");
+
+    let bob_member = app
+        .create_member("bob@example.com", Role::Admin, true)
         .await
-        .unwrap();
+        .member_id;
+    let bob_session = app.sign_in("bob@example.com").await;
     // Each demotes the other at the same moment: exactly one wins.
     let first = {
         let request = app
@@ -673,7 +487,9 @@ async fn the_last_active_admin_can_be_neither_demoted_nor_revoked_even_concurren
             .post(app.url(DemoteMember::PATH))
             .header("origin", &app.origin)
             .header("cookie", format!("muster_session={ada_session}"))
-            .form(&[("member_id", bob_member.clone())]);
+            .form(&DemoteMember {
+                member_id: bob_member,
+            });
         tokio::spawn(async move { request.send().await.unwrap().status() })
     };
     let second = {
@@ -682,7 +498,9 @@ async fn the_last_active_admin_can_be_neither_demoted_nor_revoked_even_concurren
             .post(app.url(RevokeMember::PATH))
             .header("origin", &app.origin)
             .header("cookie", format!("muster_session={bob_session}"))
-            .form(&[("member_id", ada_member.clone())]);
+            .form(&RevokeMember {
+                member_id: ada_member,
+            });
         tokio::spawn(async move { request.send().await.unwrap().status() })
     };
     let mut statuses = vec![first.await.unwrap(), second.await.unwrap()];
@@ -713,50 +531,33 @@ async fn revoke_ends_sessions_and_key_use_at_once_and_activate_restores_the_key(
     let app = spawn_app(engine).await;
     app.create_admin("ada@example.com").await;
     let admin = app.sign_in("ada@example.com").await;
-    let (member_id, session) = onboard(&app, &admin, "grace@example.com").await;
-    let key: String = serde_json::from_str(
-        &act(&app, RevealApiKey::PATH, &admin, &member_id)
-            .await
-            .text()
-            .await
-            .unwrap(),
-    )
-    .unwrap();
-    assert!(
-        api_auth::authenticate(&app.state, &key)
-            .await
-            .unwrap()
-            .is_some()
-    );
-    assert_eq!(app.get("/", Some(&session)).await.status(), StatusCode::OK);
-
+    let (row, joined) = app.onboard(&admin, "grace@example.com").await;
+    let member_id = row.id;
+    let key = reveal(&app, &admin, &member_id).await;
+    assert_eq!(key_answer(&app, &key).await, StatusCode::OK);
     assert_eq!(
-        act(&app, RevokeMember::PATH, &admin, &member_id)
-            .await
-            .status(),
+        app.get("/", Some(&joined.session)).await.status(),
         StatusCode::OK
     );
-    let after = app.get("/", Some(&session)).await;
+
+    let revoke = RevokeMember {
+        member_id: member_id.clone(),
+    };
+    app.rpc(revoke, Some(&admin)).await.unwrap();
+    let after = app.get("/", Some(&joined.session)).await;
     assert_eq!(after.status(), StatusCode::FOUND, "signed out at once");
-    assert!(
-        api_auth::authenticate(&app.state, &key)
-            .await
-            .unwrap()
-            .is_none(),
+    assert_eq!(
+        key_answer(&app, &key).await,
+        StatusCode::UNAUTHORIZED,
         "key refused at once"
     );
 
+    app.rpc(ActivateMember { member_id }, Some(&admin))
+        .await
+        .unwrap();
     assert_eq!(
-        act(&app, ActivateMember::PATH, &admin, &member_id)
-            .await
-            .status(),
-        StatusCode::OK
-    );
-    assert!(
-        api_auth::authenticate(&app.state, &key)
-            .await
-            .unwrap()
-            .is_some(),
+        key_answer(&app, &key).await,
+        StatusCode::OK,
         "the same key works again"
     );
     app.sign_in("grace@example.com").await;
@@ -766,43 +567,20 @@ async fn refresh_replaces_the_key_and_reveals_are_audited(engine: Engine) {
     let app = spawn_app(engine).await;
     app.create_admin("ada@example.com").await;
     let admin = app.sign_in("ada@example.com").await;
-    let (member_id, _) = onboard(&app, &admin, "grace@example.com").await;
-    let old: String = serde_json::from_str(
-        &act(&app, RevealApiKey::PATH, &admin, &member_id)
-            .await
-            .text()
-            .await
-            .unwrap(),
-    )
-    .unwrap();
-    assert_eq!(
-        act(&app, RefreshApiKey::PATH, &admin, &member_id)
-            .await
-            .status(),
-        StatusCode::OK
-    );
-    let new: String = serde_json::from_str(
-        &act(&app, RevealApiKey::PATH, &admin, &member_id)
-            .await
-            .text()
-            .await
-            .unwrap(),
-    )
-    .unwrap();
+    let member_id = app.onboard(&admin, "grace@example.com").await.0.id;
+    let old = reveal(&app, &admin, &member_id).await;
+    let refresh = RefreshApiKey {
+        member_id: member_id.clone(),
+    };
+    app.rpc(refresh, Some(&admin)).await.unwrap();
+    let new = reveal(&app, &admin, &member_id).await;
     assert_ne!(old, new);
-    assert!(
-        api_auth::authenticate(&app.state, &old)
-            .await
-            .unwrap()
-            .is_none(),
+    assert_eq!(
+        key_answer(&app, &old).await,
+        StatusCode::UNAUTHORIZED,
         "the old key dies at once"
     );
-    assert!(
-        api_auth::authenticate(&app.state, &new)
-            .await
-            .unwrap()
-            .is_some()
-    );
+    assert_eq!(key_answer(&app, &new).await, StatusCode::OK);
     let stored: Option<String> =
         sqlx::query_scalar("SELECT api_key_sealed FROM members WHERE id = $1")
             .bind(&member_id)
@@ -833,14 +611,15 @@ async fn resend_replaces_the_link_and_cancel_removes_the_row(engine: Engine) {
     let first_link = first
         .link(&format!("{}/invite/", app.state.settings.public_url))
         .unwrap();
-    let copied: String = serde_json::from_str(
-        &act(&app, InviteLink::PATH, &admin, &row.id)
-            .await
-            .text()
-            .await
-            .unwrap(),
-    )
-    .unwrap();
+    let copied = app
+        .rpc(
+            InviteLink {
+                member_id: row.id.clone(),
+            },
+            Some(&admin),
+        )
+        .await
+        .unwrap();
     assert_eq!(
         copied, first_link,
         "Copy Invite Link gives the emailed link"
@@ -857,36 +636,33 @@ async fn resend_replaces_the_link_and_cancel_removes_the_row(engine: Engine) {
         .find(|r| r.id == row.id)
         .unwrap();
     assert!(expired.invitation.unwrap().expired);
-    let resent = member(
-        &act(&app, ResendInvite::PATH, &admin, &row.id)
-            .await
-            .text()
-            .await
-            .unwrap(),
-    );
+    let resent = app
+        .rpc(
+            ResendInvite {
+                member_id: row.id.clone(),
+            },
+            Some(&admin),
+        )
+        .await
+        .unwrap();
     assert!(!resent.invitation.unwrap().expired, "a new expiry");
     let second = app.sink.wait_for(2).await.remove(1);
     let second_link = second
         .link(&format!("{}/invite/", app.state.settings.public_url))
         .unwrap();
     assert_ne!(first_link, second_link);
-    let old_token = first_link.rsplit('/').next().unwrap();
-    let old = app
-        .call(InvitationLanding::PATH, &[("token", old_token)], None)
-        .await
-        .text()
-        .await
-        .unwrap();
-    assert!(old.contains("Invalid"), "the old link stops working: {old}");
-
     assert_eq!(
-        act(&app, CancelInvite::PATH, &admin, &row.id)
-            .await
-            .status(),
-        StatusCode::OK
+        landing(&app, &first.token("invite")).await,
+        Ok(InviteLanding::Invalid),
+        "the old link stops working"
     );
+
+    let cancel = CancelInvite {
+        member_id: row.id.clone(),
+    };
+    app.rpc(cancel, Some(&admin)).await.unwrap();
     assert!(list(&app, &admin).await.rows.iter().all(|r| r.id != row.id));
-    let new_token = second_link.rsplit('/').next().unwrap();
+    let new_token = second.token("invite");
     let cancelled = app.get(&format!("/invite/{new_token}"), None).await;
     assert_eq!(cancelled.status(), StatusCode::NOT_FOUND);
 }
@@ -900,62 +676,33 @@ async fn expired_cancelled_and_foreign_invitations_cannot_be_accepted(engine: En
         .fetch_one(&app.state.db.pool)
         .await
         .unwrap();
+    let accept = |invitation_id: &str| AcceptInvitation {
+        invitation_id: invitation_id.to_owned(),
+    };
     // Someone else (here: the admin) cannot accept Grace's invitation.
-    let foreign = app
-        .call(
-            AcceptInvitation::PATH,
-            &[("invitation_id", invitation_id.as_str())],
-            Some(&admin),
-        )
-        .await;
-    assert_eq!(foreign.status(), StatusCode::FORBIDDEN);
-    let unknown = app
-        .call(
-            AcceptInvitation::PATH,
-            &[("invitation_id", "nope")],
-            Some(&admin),
-        )
-        .await;
-    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
-    let signed_out = app
-        .call(
-            AcceptInvitation::PATH,
-            &[("invitation_id", invitation_id.as_str())],
-            None,
-        )
-        .await;
-    assert_eq!(signed_out.status(), StatusCode::UNAUTHORIZED);
+    for (id, session, refused) in [
+        (
+            invitation_id.as_str(),
+            Some(admin.as_str()),
+            AppError::Forbidden,
+        ),
+        ("nope", Some(admin.as_str()), AppError::NotFound),
+        (invitation_id.as_str(), None, AppError::Unauthenticated),
+    ] {
+        assert_eq!(app.rpc(accept(id), session).await, Err(refused));
+    }
 
     // Grace exists and is verified, but the invitation has expired.
     app.create_member("other@example.com", Role::User, true)
         .await;
-    let hash = app.state.passwords.hash(PASSWORD.into()).await.unwrap();
-    backend::db::users::insert(
-        &app.state.db.pool,
-        &backend::db::users::NewUser {
-            id: "u-grace",
-            first_name: "Grace",
-            last_name: "Hopper",
-            email: "grace@example.com",
-            email_normalized: "grace@example.com",
-            password_hash: &hash,
-            email_verified_at: Some(1),
-        },
-        1,
-    )
-    .await
-    .unwrap();
+    app.create_user("grace@example.com").await;
     app.state
         .clock
         .advance(std::time::Duration::from_secs(8 * 24 * 3600));
     let grace = app.sign_in("grace@example.com").await;
-    let expired = app
-        .call(
-            AcceptInvitation::PATH,
-            &[("invitation_id", invitation_id.as_str())],
-            Some(&grace),
-        )
-        .await;
-    assert_eq!(expired.status(), StatusCode::CONFLICT);
-    assert!(expired.text().await.unwrap().contains("expired"));
+    let expired = app.rpc(accept(&invitation_id), Some(&grace)).await;
+    assert!(
+        matches!(&expired, Err(AppError::Conflict(message)) if message.contains("expired")),
+        "{expired:?}"
+    );
 }
