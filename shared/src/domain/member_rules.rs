@@ -87,9 +87,70 @@ impl MemberAction {
     }
 }
 
+/// A row action that is not a role or status change: it reads or renews a
+/// secret of the row. Each applies to one status only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RowAction {
+    CopyApiKey,
+    RefreshApiKey,
+    ResendInvite,
+    CancelInvite,
+    CopyInviteLink,
+}
+
+impl RowAction {
+    pub const ALL: [Self; 5] = [
+        Self::CopyApiKey,
+        Self::RefreshApiKey,
+        Self::ResendInvite,
+        Self::CancelInvite,
+        Self::CopyInviteLink,
+    ];
+
+    /// The only status a row may have for this action: API keys belong to
+    /// Active members, invitation actions to Invited rows.
+    pub fn required_status(self) -> MemberStatus {
+        match self {
+            Self::CopyApiKey | Self::RefreshApiKey => MemberStatus::Active,
+            Self::ResendInvite | Self::CancelInvite | Self::CopyInviteLink => MemberStatus::Invited,
+        }
+    }
+
+    /// Whether the action is offered for a row with this status.
+    pub fn applies_to(self, status: MemberStatus) -> bool {
+        status == self.required_status()
+    }
+
+    /// # Errors
+    /// `NotApplicable` for a row in another status.
+    pub fn check(self, status: MemberStatus) -> Result<(), RuleViolation> {
+        if self.applies_to(status) {
+            Ok(())
+        } else {
+            Err(RuleViolation::NotApplicable)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn key_actions_need_active_and_invitation_actions_need_invited() {
+        for action in RowAction::ALL {
+            for status in STATUSES {
+                let expected = match action {
+                    RowAction::CopyApiKey | RowAction::RefreshApiKey => {
+                        status == MemberStatus::Active
+                    }
+                    _ => status == MemberStatus::Invited,
+                };
+                assert_eq!(action.applies_to(status), expected, "{action:?} {status:?}");
+                assert_eq!(action.check(status).is_ok(), expected);
+            }
+        }
+    }
 
     const ROLES: [Role; 2] = [Role::User, Role::Admin];
     const STATUSES: [MemberStatus; 3] = [

@@ -3,6 +3,7 @@
 //! same rules the server enforces.
 
 mod email;
+mod invitation;
 mod member_rules;
 mod password;
 mod person_name;
@@ -12,7 +13,8 @@ mod registration;
 mod role;
 
 pub use email::EmailAddress;
-pub use member_rules::{MemberAction, RuleViolation};
+pub use invitation::{InvitationProblem, InvitationState, NewInvitee, actor_label};
+pub use member_rules::{MemberAction, RowAction, RuleViolation};
 pub use password::Password;
 pub use person_name::PersonName;
 pub use registration::Registration;
