@@ -7,7 +7,7 @@ use crate::rpc::team::{
     MemberRow, activate_member, cancel_invite, demote_member, invite_link, promote_member,
     refresh_api_key, resend_invite, reveal_api_key, revoke_member,
 };
-use shared::domain::{MemberAction, MemberStatus, Role};
+use shared::domain::{MemberAction, MemberStatus, Role, RowAction as KeyOrInviteAction};
 
 /// What a row button does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,6 +18,20 @@ pub(super) enum RowAction {
     ResendInvite,
     CancelInvite,
     CopyInviteLink,
+}
+
+/// The domain decides which key and invitation actions a status allows (the
+/// service re-checks the same rule).
+impl From<KeyOrInviteAction> for RowAction {
+    fn from(action: KeyOrInviteAction) -> Self {
+        match action {
+            KeyOrInviteAction::CopyApiKey => Self::CopyApiKey,
+            KeyOrInviteAction::RefreshApiKey => Self::Refresh,
+            KeyOrInviteAction::ResendInvite => Self::ResendInvite,
+            KeyOrInviteAction::CancelInvite => Self::CancelInvite,
+            KeyOrInviteAction::CopyInviteLink => Self::CopyInviteLink,
+        }
+    }
 }
 
 impl RowAction {
@@ -34,20 +48,15 @@ impl RowAction {
 
     /// The buttons a row in this state shows, in order.
     pub(super) fn for_row(role: Role, status: MemberStatus) -> Vec<Self> {
+        let secrets = KeyOrInviteAction::ALL
+            .into_iter()
+            .filter(|action| action.applies_to(status))
+            .map(Self::from);
         let changes = MemberAction::ALL
             .into_iter()
             .filter(|action| action.applies_to(role, status))
             .map(Self::Change);
-        match status {
-            MemberStatus::Active => [Self::CopyApiKey, Self::Refresh]
-                .into_iter()
-                .chain(changes)
-                .collect(),
-            MemberStatus::Disabled => changes.collect(),
-            MemberStatus::Invited => {
-                vec![Self::ResendInvite, Self::CancelInvite, Self::CopyInviteLink]
-            }
-        }
+        secrets.chain(changes).collect()
     }
 
     /// Whether the action asks for confirmation first (it cannot be undone
