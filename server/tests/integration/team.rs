@@ -98,7 +98,7 @@ async fn onboard(app: &TestApp, admin: &str, email: &str) -> (String, String) {
         .unwrap();
     let page = app
         .get(
-            verify_link.trim_start_matches(&app.state.settings.public_url),
+            verify_link.trim_start_matches(app.state.settings.public_url.as_str()),
             None,
         )
         .await;
@@ -192,7 +192,7 @@ async fn the_seed_flow_invite_register_verify_sign_in_accept(engine: Engine) {
         .link(&format!("{}/invite/", app.state.settings.public_url))
         .unwrap();
     let path = link
-        .trim_start_matches(&app.state.settings.public_url)
+        .trim_start_matches(app.state.settings.public_url.as_str())
         .to_owned();
     // Looking at the link changes nothing, however often.
     for _ in 0..2 {
@@ -284,7 +284,7 @@ async fn onboard_from_mail(
         .link(&format!("{}/verify-email/", app.state.settings.public_url))
         .unwrap();
     app.get(
-        verify_link.trim_start_matches(&app.state.settings.public_url),
+        verify_link.trim_start_matches(app.state.settings.public_url.as_str()),
         None,
     )
     .await;
