@@ -185,7 +185,10 @@ async fn sigterm_drains_first_healthz_answers_503_while_pages_are_still_served()
         if health.status() == reqwest::StatusCode::SERVICE_UNAVAILABLE {
             break health.json::<serde_json::Value>().await.unwrap();
         }
-        assert!(signalled.elapsed() < Duration::from_secs(2), "never drained");
+        assert!(
+            signalled.elapsed() < Duration::from_secs(2),
+            "never drained"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     assert_eq!(draining["status"], "draining");
