@@ -44,10 +44,13 @@ pub enum Command {
 
 #[derive(Debug, clap::Args)]
 pub struct CreateAdmin {
+    /// The admin's first name.
     #[arg(long, value_name = "NAME")]
     pub first_name: String,
+    /// The admin's last name.
     #[arg(long, value_name = "NAME")]
     pub last_name: String,
+    /// The admin's email address (they sign in with it).
     #[arg(long)]
     pub email: String,
 }
