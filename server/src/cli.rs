@@ -1,65 +1,136 @@
-//! `server create-admin`: creates an admin of the Default account from the
-//! command line, for scripted installs. The password comes from
-//! `MUSTER_ADMIN_PASSWORD` or, when that is unset, the first line of stdin.
+//! The command line: `server [serve]` (the default), `server create-admin`
+//! for scripted installs, and `server openapi`. Every subcommand reads the
+//! same settings ([`Options`]), from flags or the environment.
 
 use std::io::BufRead as _;
 
 use anyhow::Context as _;
 use backend::services::setup::{self, SetupError};
+use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 use shared::domain::Registration;
 
-use crate::config::Config;
-use crate::startup::prepare_state;
+use crate::config::Options;
+use crate::startup::{Application, prepare_state};
 
-pub const USAGE: &str = "usage:
-  server                      serve the app (configured by environment, see .env.example)
-  server create-admin --first-name NAME --last-name NAME --email EMAIL
-                              create an admin; password from MUSTER_ADMIN_PASSWORD or stdin
-  server openapi              print the REST API's OpenAPI 3.1 document";
+/// Where `create-admin` takes the new admin's password from (else the first
+/// line of stdin). Not a flag: a password on the command line would show in
+/// the process list.
+pub const ADMIN_PASSWORD_ENV: &str = "MUSTER_ADMIN_PASSWORD";
 
-fn flag(args: &[String], name: &str) -> anyhow::Result<String> {
-    args.iter()
-        .position(|arg| arg == name)
-        .and_then(|i| args.get(i + 1))
-        .cloned()
-        .with_context(|| format!("missing {name}\n\n{USAGE}"))
+/// Muster: team administration. Configured by flags or, more usually, by the
+/// environment (see .env.example); a variable set to an empty value counts as
+/// unset.
+#[derive(Debug, Parser)]
+#[command(name = "server", version)]
+pub struct Cli {
+    #[command(flatten)]
+    pub options: Options,
+    /// What to do; without one, serve.
+    #[command(subcommand)]
+    pub command: Option<Command>,
 }
 
-/// Runs `create-admin` with the arguments after the subcommand.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the app (the default).
+    Serve,
+    /// Create an admin of the Default account (verified, active), for
+    /// scripted installs. The password comes from MUSTER_ADMIN_PASSWORD or,
+    /// when that is unset, the first line of stdin.
+    CreateAdmin(CreateAdmin),
+    /// Print the REST API's OpenAPI 3.1 document.
+    Openapi,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CreateAdmin {
+    /// The admin's first name.
+    #[arg(long, value_name = "NAME")]
+    pub first_name: String,
+    /// The admin's last name.
+    #[arg(long, value_name = "NAME")]
+    pub last_name: String,
+    /// The admin's email address (they sign in with it).
+    #[arg(long)]
+    pub email: String,
+}
+
+/// The command line's definition, with every environment variable that is
+/// set to an empty (or blank) value treated as unset, so `SMTP_URL=` in an
+/// env file means "no SMTP" rather than an empty URL.
+pub fn command() -> clap::Command {
+    Cli::command().mut_args(|arg| {
+        let blank = arg
+            .get_env()
+            .and_then(std::env::var_os)
+            .is_some_and(|value| value.to_str().is_some_and(|value| value.trim().is_empty()));
+        if blank { arg.env(None) } else { arg }
+    })
+}
+
+impl Cli {
+    /// Parses the process's arguments and environment; on `--help`,
+    /// `--version` or a wrong flag or value, prints clap's message and exits
+    /// (2 for an error).
+    pub fn from_env_and_args() -> Self {
+        let matches = command().get_matches();
+        Self::from_arg_matches(&matches).unwrap_or_else(|error| error.exit())
+    }
+
+    /// Runs the chosen subcommand.
+    ///
+    /// # Errors
+    /// Whatever the subcommand fails with.
+    pub async fn run(self) -> anyhow::Result<()> {
+        match self.command.unwrap_or(Command::Serve) {
+            Command::Serve => {
+                let app = Application::build(self.options.to_config()?).await?;
+                app.with_shutdown_drain(self.options.shutdown_drain)
+                    .run_until(crate::shutdown_signal())
+                    .await
+            }
+            Command::CreateAdmin(admin) => create_admin(&self.options, admin).await,
+            Command::Openapi => {
+                println!("{}", crate::rest::routes().1.to_pretty_json()?);
+                Ok(())
+            }
+        }
+    }
+}
+
+fn admin_password() -> anyhow::Result<String> {
+    if let Ok(password) = std::env::var(ADMIN_PASSWORD_ENV) {
+        return Ok(password);
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password from stdin")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+/// `create-admin`: validates the admin, then creates it in the Default
+/// account of the configured database (migrating it first).
 ///
 /// # Errors
 /// On invalid input, a taken email, or a database failure.
-pub async fn create_admin(args: &[String]) -> anyhow::Result<()> {
-    let password = match std::env::var("MUSTER_ADMIN_PASSWORD") {
-        Ok(password) => password,
-        Err(_) => {
-            let mut line = String::new();
-            std::io::stdin()
-                .lock()
-                .read_line(&mut line)
-                .context("reading the password from stdin")?;
-            line.trim_end_matches(['\r', '\n']).to_owned()
-        }
-    };
-    let admin = Registration::parse(
-        &flag(args, "--first-name")?,
-        &flag(args, "--last-name")?,
-        &flag(args, "--email")?,
-        &password,
-    )
-    .map_err(|fields| {
-        anyhow::anyhow!(
-            "{}",
-            fields
-                .iter()
-                .map(|f| f.message.as_str())
-                .collect::<Vec<_>>()
-                .join(" ")
-        )
-    })?;
+pub async fn create_admin(options: &Options, args: CreateAdmin) -> anyhow::Result<()> {
+    let password = admin_password()?;
+    let admin = Registration::parse(&args.first_name, &args.last_name, &args.email, &password)
+        .map_err(|fields| {
+            anyhow::anyhow!(
+                "{}",
+                fields
+                    .iter()
+                    .map(|f| f.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            )
+        })?;
     let email = admin.email.clone();
-    let config = Config::from_env()?;
-    let public_url = config.public_url.clone().unwrap_or_default();
+    let config = options.to_config()?;
+    let public_url = config.settings.public_url.clone();
     let state = prepare_state(&config, public_url).await?;
     let result = setup::create_admin(&state, admin, false).await;
     state.db.pool.close().await;

@@ -1,5 +1,14 @@
-//! Configuration from the environment (SPEC §5) and site options from
-//! `Leptos.toml`, the one file that holds them (the build reads it too).
+//! The server's settings, and how they become a [`Config`].
+//!
+//! [`Options`] is the one place a setting is declared: its flag, its
+//! environment variable, its default and its documentation (`server --help`
+//! prints them). A variable set to an empty value counts as unset (see
+//! [`crate::cli::command`]). `.env.example` must list exactly these variables;
+//! a test below holds the two together.
+//!
+//! Site options (output name, site root, pkg folder, address) live in
+//! `Leptos.toml`, which the build reads too; the `LEPTOS_*` variables
+//! override them.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -7,10 +16,284 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use backend::email::Mailer;
-use backend::email::mailer::DEFAULT_SMTP_TIMEOUT;
-use backend::settings::Settings;
+use backend::settings::{PublicUrl, Settings};
+use clap::ArgAction;
+use clap::builder::BoolishValueParser;
 use leptos::config::LeptosOptions;
 use serde::Deserialize;
+
+const DATABASE: &str = "Database and secret";
+const WEB: &str = "Address and public URL";
+const MAIL: &str = "Mail";
+const POLICY: &str = "Policy (keep it the same on every process)";
+const PROCESS: &str = "Process";
+
+/// Every setting of the server, from flags or the environment.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Options {
+    /// The database: `sqlite://PATH` (the file is created on first start) or
+    /// `postgres://USER:PASS@HOST:PORT/NAME`.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/muster.db",
+        hide_env_values = true,
+        global = true,
+        help_heading = DATABASE
+    )]
+    pub database_url: String,
+
+    /// The server secret: 32 random bytes as 64 hex characters. Generated with
+    /// mode 0600 on first start when the file does not exist; processes
+    /// sharing a database must share it.
+    #[arg(
+        long,
+        env = "MUSTER_SECRET_FILE",
+        default_value = "data/secret.key",
+        global = true,
+        help_heading = DATABASE
+    )]
+    pub secret_file: PathBuf,
+
+    /// Base of every link Muster hands out (mail, redirects), and the origin
+    /// cross-origin writes are checked against; cookies get `Secure` when it
+    /// is https. Never taken from a request's Host header. [default:
+    /// http://LEPTOS_SITE_ADDR]
+    #[arg(
+        long,
+        env = "PUBLIC_URL",
+        value_parser = parse_public_url,
+        global = true,
+        help_heading = WEB
+    )]
+    pub public_url: Option<PublicUrl>,
+
+    /// Where the server listens, host:port. [default: site_addr in
+    /// Leptos.toml]
+    #[arg(long, env = "LEPTOS_SITE_ADDR", global = true, help_heading = WEB)]
+    pub site_addr: Option<SocketAddr>,
+
+    /// The site options file. [default: Leptos.toml in the current folder or
+    /// the nearest one above]
+    #[arg(long, env = "LEPTOS_CONFIG", global = true, help_heading = WEB)]
+    pub leptos_config: Option<PathBuf>,
+
+    /// The built site folder (`/pkg` is served from it). [default: site_root
+    /// in Leptos.toml, next to that file]
+    #[arg(long, env = "LEPTOS_SITE_ROOT", global = true, help_heading = WEB)]
+    pub site_root: Option<PathBuf>,
+
+    /// The name of the wasm bundle and stylesheet. [default: output_name in
+    /// Leptos.toml]
+    #[arg(long, env = "LEPTOS_OUTPUT_NAME", global = true, help_heading = WEB)]
+    pub output_name: Option<String>,
+
+    /// The folder under the site root holding the bundle. [default:
+    /// site_pkg_dir in Leptos.toml]
+    #[arg(long, env = "LEPTOS_SITE_PKG_DIR", global = true, help_heading = WEB)]
+    pub site_pkg_dir: Option<String>,
+
+    /// The mail relay: `smtp://HOST:PORT` (plain), `smtp://USER:PASS@HOST:587?tls=required`
+    /// (STARTTLS) or `smtps://USER:PASS@HOST:465` (implicit TLS). Unset: dev
+    /// mail, each message written as an .eml file under MAIL_DIR and its
+    /// link logged.
+    #[arg(
+        long,
+        env = "SMTP_URL",
+        hide_env_values = true,
+        global = true,
+        help_heading = MAIL
+    )]
+    pub smtp_url: Option<String>,
+
+    /// How long, in seconds, one SMTP conversation may take before the
+    /// attempt fails and is retried with backoff; a server that hangs cannot
+    /// stall mail.
+    #[arg(
+        long,
+        env = "SMTP_TIMEOUT_SECS",
+        default_value_t = 30,
+        value_parser = clap::value_parser!(u64).range(1..),
+        global = true,
+        help_heading = MAIL
+    )]
+    pub smtp_timeout_secs: u64,
+
+    /// The sender of every message. [default: Muster <muster@HOST>, HOST
+    /// that of PUBLIC_URL]
+    #[arg(long, env = "MAIL_FROM", global = true, help_heading = MAIL)]
+    pub mail_from: Option<String>,
+
+    /// Where dev mail goes (without SMTP_URL).
+    #[arg(
+        long,
+        env = "MAIL_DIR",
+        default_value = "data/mail",
+        global = true,
+        help_heading = MAIL
+    )]
+    pub mail_dir: PathBuf,
+
+    /// Delivery attempts (with exponential backoff from 5 s, capped at 1 h)
+    /// before a message is marked dead and logged.
+    #[arg(
+        long,
+        env = "OUTBOX_MAX_ATTEMPTS",
+        default_value_t = 12,
+        value_parser = clap::value_parser!(i64).range(1..),
+        global = true,
+        help_heading = MAIL
+    )]
+    pub outbox_max_attempts: i64,
+
+    /// Whether anyone may register without an invitation (true/false,
+    /// yes/no, on/off, 1/0).
+    #[arg(
+        long,
+        env = "ALLOW_SELF_REGISTRATION",
+        action = ArgAction::Set,
+        num_args = 0..=1,
+        default_value_t = false,
+        default_missing_value = "true",
+        value_parser = BoolishValueParser::new(),
+        global = true,
+        help_heading = POLICY
+    )]
+    pub allow_self_registration: bool,
+
+    /// How long an email verification link works (`30s`, `15m`, `24h`, `7d`;
+    /// a bare number is seconds).
+    #[arg(
+        long,
+        env = "VERIFY_TTL",
+        default_value = "24h",
+        value_parser = parse_duration,
+        global = true,
+        help_heading = POLICY
+    )]
+    pub verify_ttl: Duration,
+
+    /// How long an invitation link works.
+    #[arg(
+        long,
+        env = "INVITE_TTL",
+        default_value = "7d",
+        value_parser = parse_duration,
+        global = true,
+        help_heading = POLICY
+    )]
+    pub invite_ttl: Duration,
+
+    /// A session ends after this long without a request.
+    #[arg(
+        long,
+        env = "SESSION_IDLE_TIMEOUT",
+        default_value = "7d",
+        value_parser = parse_duration,
+        global = true,
+        help_heading = POLICY
+    )]
+    pub session_idle_timeout: Duration,
+
+    /// A session ends this long after sign-in, however active.
+    #[arg(
+        long,
+        env = "SESSION_ABSOLUTE_TIMEOUT",
+        default_value = "30d",
+        value_parser = parse_duration,
+        global = true,
+        help_heading = POLICY
+    )]
+    pub session_absolute_timeout: Duration,
+
+    /// Invitations (and resends) per account per hour.
+    #[arg(
+        long,
+        env = "INVITES_PER_HOUR",
+        default_value_t = 100,
+        value_parser = clap::value_parser!(i64).range(0..),
+        global = true,
+        help_heading = POLICY
+    )]
+    pub invites_per_hour: i64,
+
+    /// REST API requests per API key per minute (answered 429 with
+    /// Retry-After beyond it).
+    #[arg(
+        long,
+        env = "API_REQUESTS_PER_MINUTE",
+        default_value_t = 600,
+        value_parser = clap::value_parser!(i64).range(0..),
+        global = true,
+        help_heading = POLICY
+    )]
+    pub api_requests_per_minute: i64,
+
+    /// Behind a reverse proxy, the header it puts the client address in,
+    /// e.g. `x-forwarded-for` (used for rate limits; its last entry is taken,
+    /// so the proxy must append or overwrite it). Unset: the connection's
+    /// address.
+    #[arg(
+        long,
+        env = "TRUSTED_PROXY_HEADER",
+        value_parser = parse_header_name,
+        global = true,
+        help_heading = POLICY
+    )]
+    pub trusted_proxy_header: Option<String>,
+
+    /// After SIGTERM or Ctrl-C, how long the process goes on serving while
+    /// `/healthz` answers 503, so the load balancer takes it out of rotation
+    /// before it stops accepting connections.
+    #[arg(
+        long,
+        env = "SHUTDOWN_DRAIN",
+        default_value = "5s",
+        value_parser = parse_duration,
+        global = true,
+        help_heading = PROCESS
+    )]
+    pub shutdown_drain: Duration,
+
+    /// The log filter (tracing-subscriber EnvFilter syntax).
+    #[arg(
+        long,
+        env = "RUST_LOG",
+        default_value = "info,sqlx=warn",
+        value_parser = parse_log_filter,
+        global = true,
+        help_heading = PROCESS
+    )]
+    pub log: String,
+}
+
+/// Durations like `30s`, `15m`, `24h`, `7d` (humantime's syntax, so `1h 30m`
+/// and `2w` work too; `m` is minutes, `M` months); a bare number is seconds.
+///
+/// # Errors
+/// On anything else.
+pub fn parse_duration(text: &str) -> Result<Duration, humantime::DurationError> {
+    let text = text.trim();
+    match text.parse::<u64>() {
+        Ok(seconds) => Ok(Duration::from_secs(seconds)),
+        Err(_) => humantime::parse_duration(text),
+    }
+}
+
+fn parse_public_url(text: &str) -> Result<PublicUrl, backend::settings::PublicUrlError> {
+    PublicUrl::parse(text)
+}
+
+/// A header name, in lower case (how `http` stores and compares them).
+fn parse_header_name(text: &str) -> Result<String, http::header::InvalidHeaderName> {
+    let name: http::HeaderName = text.trim().parse()?;
+    Ok(name.as_str().to_owned())
+}
+
+fn parse_log_filter(text: &str) -> Result<String, tracing_subscriber::filter::ParseError> {
+    tracing_subscriber::EnvFilter::try_new(text)?;
+    Ok(text.to_owned())
+}
 
 /// The site options in `Leptos.toml`.
 #[derive(Debug, Deserialize)]
@@ -29,7 +312,7 @@ pub struct SiteFile {
 pub struct Config {
     pub database_url: String,
     /// `None`: use `http://{bound address}` (tests on port 0).
-    pub public_url: Option<String>,
+    pub public_url: Option<PublicUrl>,
     pub site_addr: SocketAddr,
     pub leptos_options: LeptosOptions,
     pub secret_file: PathBuf,
@@ -60,128 +343,72 @@ pub fn read_site_file(path: &Path) -> anyhow::Result<SiteFile> {
     toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
 }
 
-fn env_var(name: &str) -> Option<String> {
-    std::env::var(name)
-        .ok()
-        .filter(|value| !value.trim().is_empty())
-}
-
-/// Parses durations like `30s`, `15m`, `24h`, `7d` (a bare number is seconds).
-///
-/// # Errors
-/// On anything else.
-pub fn parse_duration(text: &str) -> anyhow::Result<Duration> {
-    let text = text.trim();
-    let (number, unit) = text.split_at(
-        text.find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(text.len()),
-    );
-    let number: u64 = number
-        .parse()
-        .with_context(|| format!("invalid duration {text:?}"))?;
-    let seconds = match unit {
-        "" | "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        _ => anyhow::bail!("invalid duration unit in {text:?} (use s, m, h or d)"),
-    };
-    Ok(Duration::from_secs(number.saturating_mul(seconds)))
-}
-
-fn env_flag(name: &str) -> anyhow::Result<bool> {
-    match env_var(name).map(|value| value.to_lowercase()).as_deref() {
-        None | Some("0" | "false" | "no" | "off") => Ok(false),
-        Some("1" | "true" | "yes" | "on") => Ok(true),
-        Some(other) => anyhow::bail!("{name} must be true or false, not {other:?}"),
+impl Options {
+    /// What the use cases read, with `public_url` as the public URL.
+    pub fn settings(&self, public_url: PublicUrl) -> Settings {
+        Settings {
+            public_url,
+            session_idle_timeout: self.session_idle_timeout,
+            session_absolute_timeout: self.session_absolute_timeout,
+            verify_ttl: self.verify_ttl,
+            invite_ttl: self.invite_ttl,
+            allow_self_registration: self.allow_self_registration,
+            outbox_max_attempts: self.outbox_max_attempts,
+            invites_per_hour: self.invites_per_hour,
+            api_requests_per_minute: self.api_requests_per_minute,
+            trusted_proxy_header: self.trusted_proxy_header.clone(),
+        }
     }
-}
 
-fn env_duration(name: &str, default: Duration) -> anyhow::Result<Duration> {
-    env_var(name).map_or(Ok(default), |value| {
-        parse_duration(&value).with_context(|| name.to_owned())
-    })
-}
-
-impl Config {
-    /// Reads the environment; every variable has a default that makes a
-    /// plain `server` start work.
+    /// Reads `Leptos.toml` and sets up the mailer: everything the server
+    /// needs to start.
     ///
     /// # Errors
-    /// On a malformed value or an unreadable `Leptos.toml`.
-    pub fn from_env() -> anyhow::Result<Self> {
-        let cwd = std::env::current_dir().context("reading the current folder")?;
-        let site_path = match env_var("LEPTOS_CONFIG") {
-            Some(path) => PathBuf::from(path),
-            None => find_site_file(&cwd)?,
+    /// On an unreadable `Leptos.toml`, or a mail setting the mailer refuses.
+    pub fn to_config(&self) -> anyhow::Result<Config> {
+        let site_path = match &self.leptos_config {
+            Some(path) => path.clone(),
+            None => {
+                find_site_file(&std::env::current_dir().context("reading the current folder")?)?
+            }
         };
         let site = read_site_file(&site_path)?;
         let site_dir = site_path.parent().unwrap_or(Path::new("."));
-        let site_addr: SocketAddr = match env_var("LEPTOS_SITE_ADDR") {
-            Some(addr) => addr.parse().context("LEPTOS_SITE_ADDR must be host:port")?,
-            None => site.site_addr,
-        };
-        let site_root = env_var("LEPTOS_SITE_ROOT")
-            .map_or_else(|| site_dir.join(&site.site_root), PathBuf::from);
+        let site_addr = self.site_addr.unwrap_or(site.site_addr);
+        let site_root = self
+            .site_root
+            .clone()
+            .unwrap_or_else(|| site_dir.join(&site.site_root));
         let leptos_options = LeptosOptions::builder()
-            .output_name(env_var("LEPTOS_OUTPUT_NAME").unwrap_or(site.output_name))
+            .output_name(self.output_name.clone().unwrap_or(site.output_name))
             .site_root(site_root.to_string_lossy().into_owned())
-            .site_pkg_dir(env_var("LEPTOS_SITE_PKG_DIR").unwrap_or(site.site_pkg_dir))
+            .site_pkg_dir(self.site_pkg_dir.clone().unwrap_or(site.site_pkg_dir))
             .site_addr(site_addr)
             .build();
-        let defaults = Settings::default();
-        let public_url = env_var("PUBLIC_URL")
-            .unwrap_or_else(|| format!("http://{site_addr}"))
-            .trim_end_matches('/')
-            .to_owned();
-        let settings = Settings {
-            public_url: public_url.clone(),
-            session_idle_timeout: env_duration(
-                "SESSION_IDLE_TIMEOUT",
-                defaults.session_idle_timeout,
-            )?,
-            session_absolute_timeout: env_duration(
-                "SESSION_ABSOLUTE_TIMEOUT",
-                defaults.session_absolute_timeout,
-            )?,
-            verify_ttl: env_duration("VERIFY_TTL", defaults.verify_ttl)?,
-            invite_ttl: env_duration("INVITE_TTL", defaults.invite_ttl)?,
-            allow_self_registration: env_flag("ALLOW_SELF_REGISTRATION")?,
-            outbox_max_attempts: env_var("OUTBOX_MAX_ATTEMPTS")
-                .map_or(Ok(defaults.outbox_max_attempts), |value| value.parse())
-                .context("OUTBOX_MAX_ATTEMPTS must be a number")?,
-            invites_per_hour: env_var("INVITES_PER_HOUR")
-                .map_or(Ok(defaults.invites_per_hour), |value| value.parse())
-                .context("INVITES_PER_HOUR must be a number")?,
-            api_requests_per_minute: env_var("API_REQUESTS_PER_MINUTE")
-                .map_or(Ok(defaults.api_requests_per_minute), |value| value.parse())
-                .context("API_REQUESTS_PER_MINUTE must be a number")?,
-            trusted_proxy_header: env_var("TRUSTED_PROXY_HEADER")
-                .map(|header| header.to_lowercase()),
+        let public_url = match &self.public_url {
+            Some(url) => url.clone(),
+            None => PublicUrl::parse(&format!("http://{site_addr}"))
+                .context("the listening address does not make a URL")?,
         };
-        let mail_from = env_var("MAIL_FROM")
+        let settings = self.settings(public_url.clone());
+        let mail_from = self
+            .mail_from
+            .clone()
             .unwrap_or_else(|| format!("Muster <muster@{}>", settings.public_host()));
-        let smtp_timeout = env_var("SMTP_TIMEOUT_SECS")
-            .map_or(Ok(DEFAULT_SMTP_TIMEOUT.as_secs()), |value| value.parse())
-            .context("SMTP_TIMEOUT_SECS must be a number of seconds")?;
-        anyhow::ensure!(smtp_timeout > 0, "SMTP_TIMEOUT_SECS must be at least 1");
-        let mailer = match env_var("SMTP_URL") {
-            Some(url) => {
-                Mailer::smtp_with_timeout(&url, &mail_from, Duration::from_secs(smtp_timeout))?
-            }
-            None => Mailer::file(
-                env_var("MAIL_DIR").map_or_else(|| PathBuf::from("data/mail"), PathBuf::from),
+        let mailer = match &self.smtp_url {
+            Some(url) => Mailer::smtp_with_timeout(
+                url,
                 &mail_from,
+                Duration::from_secs(self.smtp_timeout_secs),
             )?,
+            None => Mailer::file(self.mail_dir.clone(), &mail_from)?,
         };
-        Ok(Self {
-            database_url: env_var("DATABASE_URL")
-                .unwrap_or_else(|| "sqlite://data/muster.db".into()),
+        Ok(Config {
+            database_url: self.database_url.clone(),
             public_url: Some(public_url),
             site_addr,
             leptos_options,
-            secret_file: env_var("MUSTER_SECRET_FILE")
-                .map_or_else(|| PathBuf::from("data/secret.key"), PathBuf::from),
+            secret_file: self.secret_file.clone(),
             settings,
             mailer,
         })
@@ -234,16 +461,138 @@ fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
+    use backend::email::mailer::DEFAULT_SMTP_TIMEOUT;
+    use clap::FromArgMatches as _;
+
     use super::*;
+    use crate::cli::{ADMIN_PASSWORD_ENV, Cli, command};
+
+    /// The command without its environment variables, so the developer's
+    /// own environment cannot change what these tests see.
+    fn parse_without_env(args: &[&str]) -> Result<Cli, clap::Error> {
+        let matches = command()
+            .mut_args(|arg| arg.env(None))
+            .try_get_matches_from(args)?;
+        Cli::from_arg_matches(&matches)
+    }
 
     #[test]
     fn durations_parse_with_units() {
         assert_eq!(parse_duration("90").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_duration("30s").unwrap(), Duration::from_secs(30));
         assert_eq!(parse_duration("15m").unwrap(), Duration::from_secs(900));
         assert_eq!(parse_duration("24h").unwrap(), Duration::from_secs(86_400));
         assert_eq!(parse_duration("7d").unwrap(), Duration::from_secs(604_800));
-        assert!(parse_duration("7w").is_err());
+        assert_eq!(
+            parse_duration(" 7d ").unwrap(),
+            Duration::from_secs(604_800)
+        );
+        assert!(parse_duration("7x").is_err());
         assert!(parse_duration("h").is_err());
+        assert!(parse_duration("").is_err());
+    }
+
+    #[test]
+    fn with_nothing_set_the_settings_are_the_backends_defaults() {
+        let cli = parse_without_env(&["server"]).unwrap();
+        assert!(cli.command.is_none(), "no subcommand: serve");
+        let options = cli.options;
+        let defaults = Settings::default();
+        assert_eq!(options.settings(defaults.public_url.clone()), defaults);
+        assert_eq!(
+            Duration::from_secs(options.smtp_timeout_secs),
+            DEFAULT_SMTP_TIMEOUT
+        );
+        assert_eq!(options.shutdown_drain, Duration::from_secs(5));
+        assert_eq!(options.database_url, "sqlite://data/muster.db");
+        assert_eq!(options.secret_file, PathBuf::from("data/secret.key"));
+        assert_eq!(options.mail_dir, PathBuf::from("data/mail"));
+        assert_eq!(options.log, "info,sqlx=warn");
+        assert!(options.public_url.is_none() && options.trusted_proxy_header.is_none());
+    }
+
+    #[test]
+    fn flags_set_what_the_variables_set() {
+        let cli = parse_without_env(&[
+            "server",
+            "--public-url",
+            "https://team.example.com/",
+            "--allow-self-registration",
+            "--session-idle-timeout",
+            "15m",
+            "--trusted-proxy-header",
+            "X-Forwarded-For",
+            "--shutdown-drain",
+            "0",
+        ])
+        .unwrap();
+        let options = cli.options;
+        assert_eq!(
+            options.public_url.as_ref().map(PublicUrl::as_str),
+            Some("https://team.example.com")
+        );
+        assert!(options.allow_self_registration);
+        assert_eq!(options.session_idle_timeout, Duration::from_secs(900));
+        assert_eq!(
+            options.trusted_proxy_header.as_deref(),
+            Some("x-forwarded-for")
+        );
+        assert_eq!(options.shutdown_drain, Duration::ZERO);
+        let off = parse_without_env(&["server", "--allow-self-registration", "off"]).unwrap();
+        assert!(!off.options.allow_self_registration);
+    }
+
+    #[test]
+    fn malformed_values_are_refused_by_the_parser() {
+        for args in [
+            &["server", "--verify-ttl", "soon"][..],
+            &["server", "--public-url", "team.example.com"],
+            &["server", "--smtp-timeout-secs", "0"],
+            &["server", "--allow-self-registration", "maybe"],
+            &["server", "--invites-per-hour", "many"],
+            &["server", "--site-addr", "localhost"],
+            &["server", "--log", "info,[["],
+            &["server", "--no-such-flag"],
+        ] {
+            let error = parse_without_env(args).map(|_| ()).unwrap_err();
+            assert_eq!(error.exit_code(), 2, "{args:?}");
+        }
+    }
+
+    /// The variables `.env.example` names, set or commented out
+    /// (`NAME=value` or `# NAME=value`).
+    fn env_example_variables() -> BTreeSet<String> {
+        include_str!("../../.env.example")
+            .lines()
+            .filter_map(|line| {
+                let line = line.trim_start_matches('#').trim_start();
+                let (name, _) = line.split_once('=')?;
+                let is_name = !name.is_empty()
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+                is_name.then(|| name.to_owned())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_env_example_lists_exactly_the_known_settings() {
+        let command = command();
+        let mut known: BTreeSet<String> = command
+            .get_arguments()
+            .chain(
+                command
+                    .get_subcommands()
+                    .flat_map(|sub| sub.get_arguments()),
+            )
+            .filter_map(|arg| arg.get_env())
+            .map(|name| name.to_string_lossy().into_owned())
+            .collect();
+        known.insert(ADMIN_PASSWORD_ENV.to_owned());
+        assert_eq!(env_example_variables(), known);
     }
 
     #[test]
@@ -252,6 +601,26 @@ mod tests {
         let site = read_site_file(&path).unwrap();
         assert_eq!(site.output_name, "muster");
         assert_eq!(site.site_addr.to_string(), "127.0.0.1:3000");
+    }
+
+    #[test]
+    fn the_public_url_defaults_to_the_listening_address() {
+        let leptos_config = find_site_file(Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let cli = parse_without_env(&[
+            "server",
+            "--leptos-config",
+            leptos_config.to_str().unwrap(),
+            "--site-addr",
+            "127.0.0.1:3999",
+        ])
+        .unwrap();
+        let config = cli.options.to_config().unwrap();
+        assert_eq!(
+            config.public_url.as_ref().map(PublicUrl::as_str),
+            Some("http://127.0.0.1:3999")
+        );
+        assert_eq!(config.settings.public_url.as_str(), "http://127.0.0.1:3999");
+        assert_eq!(config.site_addr.to_string(), "127.0.0.1:3999");
     }
 
     #[test]

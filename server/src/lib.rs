@@ -1,10 +1,13 @@
 //! The Muster server: configuration, HTTP wiring and the command line. The
-//! product's logic lives in the `app` crate's `server` module.
+//! product's logic lives in the `backend` crate, the screens and server
+//! functions in `app`.
 
+pub mod background;
 pub mod cli;
 pub mod config;
 pub mod rest;
 pub mod security;
+pub mod serve;
 pub mod startup;
 
 /// Completes on Ctrl-C or SIGTERM.
@@ -24,8 +27,7 @@ pub async fn shutdown_signal() {
     #[cfg(not(unix))]
     let terminate = std::future::pending::<()>();
     tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+        () = ctrl_c => tracing::info!("Ctrl-C: shutting down"),
+        () = terminate => tracing::info!("SIGTERM: shutting down"),
     }
-    tracing::info!("shutting down: finishing in-flight requests");
 }

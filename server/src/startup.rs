@@ -1,8 +1,11 @@
 //! Building and running the application, so that `main` and the tests start
-//! it the same way (tests on port 0).
+//! it the same way (tests on port 0): the state, the router, and the order
+//! of start and stop. The background tasks are in [`crate::background`], the
+//! accepting and draining of connections in [`crate::serve`].
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -13,36 +16,37 @@ use app::state::AppState;
 use app::{App, shell};
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use backend::clock::{Clock, millis};
-use backend::db::{Db, accounts, sessions};
-use backend::email::worker;
+use backend::clock::Clock;
+use backend::db::{Db, accounts};
 use backend::limits::buffered::BufferedLimit;
 use backend::passwords::Passwords;
-use backend::settings::Settings;
+use backend::settings::{PublicUrl, Settings};
 use backend::state::{Core, ServerSecret};
 use leptos::prelude::provide_context;
 use leptos_axum::{AxumRouteListing, LeptosRoutes as _, generate_route_list};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Notify, watch};
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
 
 use crate::config::{Config, load_or_create_secret};
-use crate::security;
+use crate::{background, security};
 
 pub struct Application {
     listener: TcpListener,
     router: Router,
     state: AppState,
+    draining: Draining,
+    shutdown_drain: Duration,
 }
 
 /// Connects, migrates and makes sure the Default account exists.
 ///
 /// # Errors
 /// When the database cannot be reached or migrated, or the secret read.
-pub async fn prepare_state(config: &Config, public_url: String) -> anyhow::Result<AppState> {
+pub async fn prepare_state(config: &Config, public_url: PublicUrl) -> anyhow::Result<AppState> {
     let db = Db::connect(&config.database_url).await?;
     db.migrate().await?;
     let clock = Clock::default();
@@ -87,17 +91,29 @@ impl Application {
             .await
             .with_context(|| format!("binding {}", config.site_addr))?;
         let local_addr = listener.local_addr().context("reading the bound address")?;
-        let public_url = config
-            .public_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{local_addr}"));
+        let public_url = match config.public_url.clone() {
+            Some(url) => url,
+            None => PublicUrl::parse(&format!("http://{local_addr}"))
+                .context("the bound address does not make a URL")?,
+        };
         let state = prepare_state(&config, public_url).await?;
-        let router = router(state.clone());
+        let draining = Draining::default();
+        let router = router_with(state.clone(), draining.clone());
         Ok(Self {
             listener,
             router,
             state,
+            draining,
+            shutdown_drain: Duration::ZERO,
         })
+    }
+
+    /// How long to go on serving, with `/healthz` answering 503, once the
+    /// shutdown signal came (none by default: the tests stop at once).
+    #[must_use]
+    pub fn with_shutdown_drain(mut self, drain: Duration) -> Self {
+        self.shutdown_drain = drain;
+        self
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -110,9 +126,11 @@ impl Application {
         &self.state
     }
 
-    /// Serves (and runs the outbox worker) until `shutdown` completes; then
-    /// lets in-flight requests and the message in hand finish, and closes
-    /// the pool (see [`serve`] for how requests are drained).
+    /// Serves (and runs the background tasks) until `shutdown` completes;
+    /// then drains: `/healthz` answers 503 while everything else is still
+    /// served for the shutdown drain, so a load balancer stops sending here.
+    /// Then it stops accepting, lets in-flight requests and the message in
+    /// hand finish (see [`crate::serve::serve`]), and closes the pool.
     ///
     /// # Errors
     /// None today; the `Result` leaves room for start-up failures.
@@ -120,231 +138,40 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let cleanup = tokio::spawn(expire_sessions(self.state.clone()));
-        let flusher = tokio::spawn(flush_api_key_counts(self.state.clone()));
-        let (stop_worker, worker_stopped) = watch::channel(false);
-        let worker = tokio::spawn(worker::run(self.state.core.clone(), worker_stopped));
+        let background = background::spawn(&self.state);
         tracing::info!(address = %self.local_addr(), public_url = %self.state.settings.public_url, "listening");
-        serve(self.listener, self.router, shutdown).await;
-        cleanup.abort();
-        flusher.abort();
-        flush_api_key_counts_once(&self.state).await;
-        let _ = stop_worker.send(true);
-        if let Err(error) = worker.await {
-            tracing::error!(%error, "the outbox worker panicked");
-        }
+        let (draining, drain) = (self.draining.clone(), self.shutdown_drain);
+        let stop = async move {
+            shutdown.await;
+            draining.begin();
+            if !drain.is_zero() {
+                tracing::info!(
+                    drain = %humantime::format_duration(drain),
+                    "draining: /healthz answers 503, requests are still served"
+                );
+                tokio::time::sleep(drain).await;
+            }
+            tracing::info!("shutting down: finishing in-flight requests");
+        };
+        crate::serve::serve(self.listener, self.router, stop).await;
+        background.stop(&self.state).await;
         self.state.db.pool.close().await;
         tracing::info!("stopped");
         Ok(())
     }
 }
 
-/// Writes the in-memory API-key counters to the database each second, so
-/// the processes sharing it learn each other's counts.
-async fn flush_api_key_counts(state: AppState) {
-    let mut interval = tokio::time::interval(Duration::from_secs(1));
-    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        interval.tick().await;
-        flush_api_key_counts_once(&state).await;
+/// Whether shutdown has begun, for `/healthz`.
+#[derive(Clone, Debug, Default)]
+struct Draining(Arc<AtomicBool>);
+
+impl Draining {
+    fn begin(&self) {
+        self.0.store(true, Ordering::SeqCst);
     }
-}
 
-async fn flush_api_key_counts_once(state: &AppState) {
-    if let Err(error) = state
-        .api_key_limit
-        .flush(&state.db, state.clock.now_ms())
-        .await
-    {
-        tracing::warn!(
-            error = format!("{error:#}"),
-            "could not flush API-key counters"
-        );
-    }
-}
-
-/// How long shutdown waits for in-flight requests before giving up on them.
-const SHUTDOWN_LIMIT: Duration = Duration::from_secs(30);
-
-/// Serves HTTP/1.1 on `listener` until `shutdown` completes, then stops
-/// without dropping a request a client had reason to think was taken:
-///
-/// 1. no more waiting for new connections;
-/// 2. the connections the kernel already queued (their clients completed
-///    the handshake and are sending) are still taken, and the socket is
-///    closed in the step that finds the queue empty, so later clients are
-///    refused (which they can retry) rather than reset;
-/// 3. every connection finishes the request it has (or its first one, if it
-///    has not sent it yet), then closes; idle keep-alive connections close;
-/// 4. we wait for that, up to [`SHUTDOWN_LIMIT`].
-///
-/// (axum's own `serve` lost both kinds: it closes the socket with
-/// connections still queued, and a connection that has not read its first
-/// request when shutdown begins is closed unanswered, by hyper-util's
-/// HTTP/1-or-2 detection and by hyper's HTTP/1 alike; under load, clients
-/// saw "connection reset" or an incomplete message. `sigterm.rs` tests it.)
-async fn serve(listener: TcpListener, router: Router, shutdown: impl Future<Output = ()>) {
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let mut connections = tokio::task::JoinSet::new();
-    let mut listener = Some(listener);
-    let mut shutdown = std::pin::pin!(shutdown);
-    while let Some(open) = listener.as_ref() {
-        let accepted = tokio::select! {
-            accepted = open.accept() => accepted,
-            () = &mut shutdown => break,
-        };
-        match accepted {
-            Ok((stream, remote)) => {
-                spawn_connection(&mut connections, stream, remote, &router, &stop_rx);
-            }
-            Err(error) => accept_error(&error).await,
-        }
-        while connections.try_join_next().is_some() {}
-    }
-    loop {
-        match accept_queued(&mut listener) {
-            Some(Ok((stream, remote))) => {
-                spawn_connection(&mut connections, stream, remote, &router, &stop_rx);
-            }
-            Some(Err(error)) if listener.is_some() => accept_error(&error).await,
-            Some(Err(error)) => {
-                tracing::warn!(%error, "closing the listener at shutdown");
-                break;
-            }
-            None => break,
-        }
-    }
-    let _ = stop_tx.send(true);
-    let in_flight = connections.len();
-    let finished = tokio::time::timeout(SHUTDOWN_LIMIT, async {
-        while connections.join_next().await.is_some() {}
-    })
-    .await;
-    if finished.is_err() {
-        tracing::warn!(
-            in_flight,
-            left = connections.len(),
-            "connections still open after the shutdown limit; closing them"
-        );
-        connections.abort_all();
-    }
-}
-
-/// One queued connection, asking the kernel itself (the runtime's readiness
-/// flag can lag behind a client that has just been queued); `None` and the
-/// socket closed once the queue is empty.
-fn accept_queued(
-    listener: &mut Option<TcpListener>,
-) -> Option<std::io::Result<(TcpStream, SocketAddr)>> {
-    let std_listener = match listener.take()?.into_std() {
-        Ok(std_listener) => std_listener,
-        Err(error) => return Some(Err(error)),
-    };
-    match std_listener.accept() {
-        // Dropping `std_listener` here closes the socket.
-        Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => None,
-        accepted => {
-            // More may be queued: keep the socket for the next call.
-            match TcpListener::from_std(std_listener) {
-                Ok(open) => *listener = Some(open),
-                Err(error) => return Some(Err(error)),
-            }
-            Some(accepted.and_then(|(stream, remote)| {
-                stream.set_nonblocking(true)?;
-                Ok((TcpStream::from_std(stream)?, remote))
-            }))
-        }
-    }
-}
-
-/// How long a connection that has not sent its first request yet gets to
-/// send it once shutdown has begun.
-const FIRST_REQUEST_GRACE: Duration = Duration::from_secs(5);
-
-/// Serves one HTTP/1.1 connection (with the client's address available as
-/// `ConnectInfo`), shutting it down gracefully once `stop` turns true.
-///
-/// hyper's graceful shutdown closes a connection outright while it has not
-/// read a request yet, even when the request is already on the wire (a
-/// client that connected a moment before shutdown, or one taken from the
-/// queue while draining). So the shutdown is passed on only once the first
-/// request has started (or after [`FIRST_REQUEST_GRACE`] of silence); from
-/// then on hyper finishes the request in hand and closes.
-fn spawn_connection(
-    connections: &mut tokio::task::JoinSet<()>,
-    stream: TcpStream,
-    remote: SocketAddr,
-    router: &Router,
-    stop: &watch::Receiver<bool>,
-) {
-    use tower::ServiceExt as _;
-    let (started_tx, mut started) = watch::channel(false);
-    let started_tx = Arc::new(started_tx);
-    let service =
-        router
-            .clone()
-            .map_request(move |mut request: http::Request<hyper::body::Incoming>| {
-                started_tx.send_replace(true);
-                request.extensions_mut().insert(ConnectInfo(remote));
-                request.map(Body::new)
-            });
-    let service = hyper_util::service::TowerToHyperService::new(service);
-    let mut stop = stop.clone();
-    connections.spawn(async move {
-        let mut builder = hyper::server::conn::http1::Builder::new();
-        // Also bounds how long a silent client can hold a connection open.
-        builder.timer(hyper_util::rt::TokioTimer::new());
-        let connection = builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
-        let mut connection = std::pin::pin!(connection);
-        let time_to_stop = async move {
-            let _ = stop.wait_for(|stop| *stop).await.is_ok();
-            let first_request = async { started.wait_for(|started| *started).await.is_ok() };
-            let _ = tokio::time::timeout(FIRST_REQUEST_GRACE, first_request).await;
-        };
-        let mut time_to_stop = std::pin::pin!(time_to_stop);
-        let mut stopping = false;
-        loop {
-            tokio::select! {
-                served = connection.as_mut() => {
-                    if let Err(error) = served {
-                        tracing::debug!(%error, "connection ended with an error");
-                    }
-                    break;
-                }
-                () = &mut time_to_stop, if !stopping => {
-                    stopping = true;
-                    connection.as_mut().graceful_shutdown();
-                }
-            }
-        }
-    });
-}
-
-/// As axum does: aborted handshakes are nothing; anything else (out of file
-/// descriptors…) is logged and waited out.
-async fn accept_error(error: &std::io::Error) {
-    use std::io::ErrorKind;
-    if matches!(
-        error.kind(),
-        ErrorKind::ConnectionRefused | ErrorKind::ConnectionAborted | ErrorKind::ConnectionReset
-    ) {
-        return;
-    }
-    tracing::error!(%error, "accept error");
-    tokio::time::sleep(Duration::from_secs(1)).await;
-}
-
-/// Deletes expired sessions every few minutes.
-async fn expire_sessions(state: AppState) {
-    let mut interval = tokio::time::interval(Duration::from_secs(300));
-    loop {
-        interval.tick().await;
-        let idle = millis(state.settings.session_idle_timeout);
-        if let Err(error) =
-            sessions::delete_expired(&state.db.pool, state.clock.now_ms(), idle).await
-        {
-            tracing::warn!(%error, "could not delete expired sessions");
-        }
+    fn is_draining(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
     }
 }
 
@@ -368,15 +195,19 @@ async fn server_fn_error_status(response: Response) -> Response {
     Response::from_parts(parts, Body::from(bytes))
 }
 
-async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+/// 200 while the database answers and we are not shutting down; 503 once
+/// shutdown began (the balancer should stop sending here) or while the
+/// database does not answer.
+async fn healthz(State((state, draining)): State<(AppState, Draining)>) -> impl IntoResponse {
     let healthy = state.db.is_healthy().await;
-    let status = if healthy {
+    let draining = draining.is_draining();
+    let status = if healthy && !draining {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
     let body = serde_json::json!({
-        "status": if healthy { "ok" } else { "degraded" },
+        "status": if draining { "draining" } else if healthy { "ok" } else { "degraded" },
         "database": if healthy { "ok" } else { "unreachable" },
     });
     (status, axum::Json(body))
@@ -393,13 +224,20 @@ fn routes() -> Vec<AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
-/// The whole HTTP surface.
+/// The whole HTTP surface (its `/healthz` never reports draining).
 pub fn router(state: AppState) -> Router {
+    router_with(state, Draining::default())
+}
+
+fn router_with(state: AppState, draining: Draining) -> Router {
     let routes = routes();
     let options = state.leptos_options.clone();
     let context_state = state.clone();
     Router::new()
-        .route("/healthz", get(healthz))
+        .route(
+            "/healthz",
+            get(healthz).with_state((state.clone(), draining)),
+        )
         .merge(crate::rest::router())
         .leptos_routes_with_context(
             &state,

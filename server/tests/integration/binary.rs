@@ -33,6 +33,8 @@ pub fn server_command(database_url: &str, dir: &Path, port: u16) -> Command {
         .env("RUST_LOG", "error")
         .env("INVITES_PER_HOUR", "1000000")
         .env("API_REQUESTS_PER_MINUTE", "1000000")
+        // No lame-duck period unless a test asks for one.
+        .env("SHUTDOWN_DRAIN", "0")
         .env_remove("SMTP_URL")
         .stdout(Stdio::null())
         .stderr(Stdio::null());
@@ -93,7 +95,7 @@ pub fn create_admin(database_url: &str, dir: &Path) {
 /// database checks and seeding); close its pool when done.
 pub async fn offline_state(database_url: &str, dir: &Path) -> app::state::AppState {
     let config = test_config(database_url, dir, "smtp://127.0.0.1:9");
-    server::startup::prepare_state(&config, "http://127.0.0.1".into())
+    server::startup::prepare_state(&config, "http://127.0.0.1".parse().unwrap())
         .await
         .unwrap()
 }

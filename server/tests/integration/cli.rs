@@ -1,6 +1,8 @@
-//! `server create-admin`, run as the real binary.
+//! The command line, run as the real binary: `create-admin`, `--help`,
+//! clap's refusals, and what SIGTERM does.
 
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 use crate::binary::{free_port, run_create_admin, server_command, wait_until_up};
 use crate::both_engines;
@@ -79,4 +81,133 @@ async fn create_admin_on_the_command_line_makes_a_verified_admin(engine: Engine)
     let token = app.sign_in("ada@example.com").await;
     let team = app.get("/team", Some(&token)).await;
     assert_eq!(team.status(), reqwest::StatusCode::OK);
+}
+
+/// The binary with `args`, and `env` added to its environment; its output.
+fn run_server(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_server"));
+    command.args(args).env(
+        "LEPTOS_CONFIG",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../Leptos.toml"),
+    );
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command.output().unwrap()
+}
+
+#[test]
+fn help_lists_every_setting_with_its_variable_and_default() {
+    let help = run_server(&["--help"], &[]);
+    assert!(help.status.success());
+    let text = String::from_utf8_lossy(&help.stdout);
+    for expected in [
+        "create-admin",
+        "openapi",
+        "env: DATABASE_URL",
+        "env: PUBLIC_URL",
+        "env: SHUTDOWN_DRAIN",
+        "default: 7d",
+        "default: 5s",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing from\n{text}");
+    }
+    let admin_help = run_server(&["create-admin", "--help"], &[]);
+    assert!(admin_help.status.success());
+    let text = String::from_utf8_lossy(&admin_help.stdout);
+    assert!(
+        text.contains("--first-name") && text.contains("MUSTER_ADMIN_PASSWORD"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_wrong_flag_or_value_is_refused_with_exit_code_2() {
+    for (args, env) in [
+        (&["--no-such-flag"][..], &[][..]),
+        (&["no-such-command"], &[]),
+        (&["create-admin", "--first-name", "Ada"], &[]),
+        (&["openapi"], &[("VERIFY_TTL", "soon")]),
+        (&[], &[("PUBLIC_URL", "team.example.com")]),
+        (&[], &[("ALLOW_SELF_REGISTRATION", "maybe")]),
+        (&[], &[("SMTP_TIMEOUT_SECS", "0")]),
+    ] {
+        let output = run_server(args, env);
+        assert_eq!(output.status.code(), Some(2), "{args:?} {env:?}");
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains("error"),
+            "{args:?} {env:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+#[test]
+fn openapi_prints_the_document_and_blank_variables_count_as_unset() {
+    let output = run_server(&["openapi"], &[("VERIFY_TTL", ""), ("SMTP_URL", " ")]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(document["openapi"].as_str().unwrap().starts_with("3.1"));
+}
+
+/// SIGTERM first drains: `/healthz` answers 503 while pages are still
+/// served, for `SHUTDOWN_DRAIN`; then the process stops and exits 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_drains_first_healthz_answers_503_while_pages_are_still_served() {
+    let (database_url, dir) = fresh_database(Engine::Sqlite).await;
+    let port = free_port();
+    let mut child = server_command(&database_url, &dir, port)
+        .env("SHUTDOWN_DRAIN", "3s")
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    wait_until_up(&client, port).await;
+    let base = format!("http://127.0.0.1:{port}");
+    let before = client.get(format!("{base}/healthz")).send().await.unwrap();
+    assert_eq!(before.status(), reqwest::StatusCode::OK);
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let signalled = Instant::now();
+    // The signal arrives asynchronously: wait for the health check to turn.
+    let draining = loop {
+        let health = client.get(format!("{base}/healthz")).send().await.unwrap();
+        if health.status() == reqwest::StatusCode::SERVICE_UNAVAILABLE {
+            break health.json::<serde_json::Value>().await.unwrap();
+        }
+        assert!(
+            signalled.elapsed() < Duration::from_secs(2),
+            "never drained"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(draining["status"], "draining");
+    assert_eq!(draining["database"], "ok");
+    let page = client.get(format!("{base}/sign-in")).send().await.unwrap();
+    assert_eq!(page.status(), reqwest::StatusCode::OK, "still serving");
+    assert!(page.text().await.unwrap().contains("</html>"));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "still running during the drain"
+    );
+
+    let status = tokio::task::spawn_blocking(move || child.wait().unwrap())
+        .await
+        .unwrap();
+    assert!(status.success(), "exit status {status:?}");
+    let took = signalled.elapsed();
+    assert!(
+        took >= Duration::from_millis(2900),
+        "stopped after {took:?}, before the drain was over"
+    );
 }

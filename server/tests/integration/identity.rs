@@ -58,7 +58,7 @@ fn verify_path(app: &TestApp, mail: &ReceivedMail) -> String {
     let link = mail
         .link(&format!("{}/verify-email/", app.state.settings.public_url))
         .expect("the mail links to /verify-email/ on the public URL");
-    link.trim_start_matches(&app.state.settings.public_url)
+    link.trim_start_matches(app.state.settings.public_url.as_str())
         .to_owned()
 }
 

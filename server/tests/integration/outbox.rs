@@ -101,7 +101,7 @@ async fn a_message_leased_by_a_crashed_worker_is_sent_after_the_lease_runs_out(e
     let config = test_config(&database_url, &dir, &sink.url());
     // A first process queues a message and claims it, then "crashes"
     // before sending (it never marks the row).
-    let crashed = server::startup::prepare_state(&config, "http://127.0.0.1:9".into())
+    let crashed = server::startup::prepare_state(&config, "http://127.0.0.1:9".parse().unwrap())
         .await
         .unwrap();
     queue_one(&crashed, "grace@example.com").await;

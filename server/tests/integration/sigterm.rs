@@ -2,7 +2,8 @@
 //! server-rendered `/team` with a session) and write (`POST
 //! /api/v1/invitations`) against the real binary, each request on a fresh
 //! connection (so an idle keep-alive connection closing cannot be mistaken
-//! for a lost request), and the server gets SIGTERM in the middle.
+//! for a lost request), and the server gets SIGTERM in the middle (it drains
+//! for a second, still serving everyone, then stops).
 //!
 //! Every request the server took must get a complete 2xx answer; only a
 //! refused connection (shutdown had begun) is acceptable besides. The
@@ -50,6 +51,8 @@ async fn sigterm_under_load_answers_every_accepted_request_and_exits_cleanly(eng
     let log = std::fs::File::create(&log_path).unwrap();
     let mut child = server_command(&database_url, &dir, port)
         .env("RUST_LOG", "info,sqlx=warn")
+        // The clients go on during the drain too; each must still be served.
+        .env("SHUTDOWN_DRAIN", "1s")
         .stdout(log.try_clone().unwrap())
         .stderr(log)
         .spawn()

@@ -129,7 +129,7 @@ async fn the_seed_flow_invite_register_verify_sign_in_accept(engine: Engine) {
         .link(&format!("{}/invite/", app.state.settings.public_url))
         .unwrap();
     let path = link
-        .trim_start_matches(&app.state.settings.public_url)
+        .trim_start_matches(app.state.settings.public_url.as_str())
         .to_owned();
     // Looking at the link changes nothing, however often.
     for _ in 0..2 {

@@ -1,0 +1,85 @@
+//! The tasks every server process runs beside serving: the outbox worker
+//! (sends queued mail), the API-key counter flusher (shares the in-memory
+//! per-key counts with the other processes through the database) and the
+//! expired-session sweep. Started together and stopped together, so the
+//! start-up code only says when.
+
+use std::time::Duration;
+
+use app::state::AppState;
+use backend::clock::millis;
+use backend::db::sessions;
+use backend::email::worker;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// The running background tasks.
+pub struct Background {
+    sweep: JoinHandle<()>,
+    flusher: JoinHandle<()>,
+    stop_worker: watch::Sender<bool>,
+    worker: JoinHandle<()>,
+}
+
+/// Starts the background tasks over `state`.
+pub fn spawn(state: &AppState) -> Background {
+    let (stop_worker, worker_stopped) = watch::channel(false);
+    Background {
+        sweep: tokio::spawn(expire_sessions(state.clone())),
+        flusher: tokio::spawn(flush_api_key_counts(state.clone())),
+        stop_worker,
+        worker: tokio::spawn(worker::run(state.core.clone(), worker_stopped)),
+    }
+}
+
+impl Background {
+    /// Stops the sweep, flushes the API-key counters one last time, and
+    /// waits for the worker to finish the message in hand.
+    pub async fn stop(self, state: &AppState) {
+        self.sweep.abort();
+        self.flusher.abort();
+        flush_api_key_counts_once(state).await;
+        let _ = self.stop_worker.send(true);
+        if let Err(error) = self.worker.await {
+            tracing::error!(%error, "the outbox worker panicked");
+        }
+    }
+}
+
+/// Writes the in-memory API-key counters to the database each second, so
+/// the processes sharing it learn each other's counts.
+async fn flush_api_key_counts(state: AppState) {
+    let mut interval = tokio::time::interval(Duration::from_secs(1));
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        flush_api_key_counts_once(&state).await;
+    }
+}
+
+async fn flush_api_key_counts_once(state: &AppState) {
+    if let Err(error) = state
+        .api_key_limit
+        .flush(&state.db, state.clock.now_ms())
+        .await
+    {
+        tracing::warn!(
+            error = format!("{error:#}"),
+            "could not flush API-key counters"
+        );
+    }
+}
+
+/// Deletes expired sessions every few minutes.
+async fn expire_sessions(state: AppState) {
+    let mut interval = tokio::time::interval(Duration::from_secs(300));
+    loop {
+        interval.tick().await;
+        let idle = millis(state.settings.session_idle_timeout);
+        if let Err(error) =
+            sessions::delete_expired(&state.db.pool, state.clock.now_ms(), idle).await
+        {
+            tracing::warn!(%error, "could not delete expired sessions");
+        }
+    }
+}
