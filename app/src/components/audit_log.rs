@@ -107,7 +107,7 @@ fn AuditLog() -> impl IntoView {
                                     <tr><td colspan="6" class="empty">"Nothing has happened yet."</td></tr>
                                 })}
                             </DataTable>
-                            <Pager path="/audit-log" page=page.page page_size=page.page_size total=page.total/>
+                            <Pager path="/audit-log" page=page.page page_size=page.page_size total=move || page.total/>
                         }
                         .into_any()
                     }

@@ -18,6 +18,7 @@ mod not_found;
 mod pager;
 mod query;
 mod register;
+mod resend_result;
 mod setup;
 mod shell;
 mod sign_in;
@@ -31,11 +32,12 @@ pub use invitations::{InvitationsPage, PendingInvitations};
 pub use invite::InvitePage;
 pub use not_found::NotFound;
 pub use register::{CheckEmailPage, RegisterForm, RegisterPage};
+pub use resend_result::ResendResult;
 pub use setup::SetupPage;
 pub use shell::SignedInShell;
 pub use sign_in::SignInPage;
 pub use team::TeamPage;
-pub use verify_email::{ResendResult, VerifyEmailPage};
+pub use verify_email::VerifyEmailPage;
 
 use leptos::prelude::*;
 

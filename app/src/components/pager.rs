@@ -14,16 +14,21 @@ pub fn page_count(total: i64, page_size: u32) -> i64 {
     ((total.max(0) + size - 1) / size).max(1)
 }
 
-/// The pager for page `page` of `total` rows, `page_size` to a page, at
+/// The pager for page `page` of `total()` rows, `page_size` to a page, at
 /// `path`. `keep` are the other query values a page link keeps (a search, a
-/// filter); empty ones are left out. `total` may change while the page is
-/// shown (a row added or removed in place), and the page count follows it.
+/// filter); empty ones are left out.
+///
+/// `total` may read a signal: the Team page adds and removes rows in place,
+/// and the page count follows. It is a closure over the caller's own signal
+/// rather than a `Signal` made from it, because such a `Signal` would belong
+/// to the `Suspend` that renders the pager and be disposed when the next page
+/// loads, while the old pager is still on screen and still reacting.
 #[component]
 pub fn Pager(
     path: &'static str,
     page: u32,
     page_size: u32,
-    #[prop(into)] total: Signal<i64>,
+    total: impl Fn() -> i64 + Copy + Send + Sync + 'static,
     #[prop(optional)] keep: Vec<(&'static str, String)>,
 ) -> impl IntoView {
     let href = move |page: u32| {
@@ -32,7 +37,7 @@ pub fn Pager(
         params.extend(keep.iter().map(|(name, value)| (*name, value.as_str())));
         query::href(path, &params)
     };
-    let pages = move || page_count(total.get(), page_size);
+    let pages = move || page_count(total(), page_size);
     let previous = (page > 1).then(|| href(page - 1));
     let next_href = href(page + 1);
     view! {

@@ -5,7 +5,8 @@ use leptos_router::hooks::use_query_map;
 
 use super::auth_card::AuthCard;
 use super::auth_context::Auth;
-use super::{Field, PasswordField, ResendResult, action_error};
+use super::resend_result::ResendResult;
+use super::{Field, PasswordField, action_error};
 use crate::error::AppError;
 use crate::rpc::identity::ResendVerification;
 

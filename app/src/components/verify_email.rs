@@ -1,7 +1,10 @@
+//! `/verify-email/{token}`: the link in the verification email.
+
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
+use super::resend_result::ResendResult;
 use crate::rpc::identity::{ResendVerification, VerifyOutcome, verify_email};
 
 /// `/verify-email/{token}`: verifies the address (idempotently) and offers
@@ -69,19 +72,5 @@ fn ResendForm() -> impl IntoView {
             <button type="submit" disabled=move || action.pending().get()>"Resend"</button>
         </ActionForm>
         <ResendResult action/>
-    }
-}
-
-/// The answer to a resend: the same words whether or not the address exists.
-#[component]
-pub fn ResendResult(action: ServerAction<ResendVerification>) -> impl IntoView {
-    move || {
-        action.value().get().map(|result| match result {
-            Ok(()) => view! {
-                <p role="status">"If that address is waiting for verification, we have sent a new link. Check your email."</p>
-            }
-            .into_any(),
-            Err(error) => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),
-        })
     }
 }

@@ -100,7 +100,7 @@ fn Team() -> impl IntoView {
                                 path="/team"
                                 page=page.page
                                 page_size=page.page_size
-                                total
+                                total=move || total.get()
                                 keep=vec![("q", q), ("status", status)]
                             />
                         }
