@@ -17,7 +17,9 @@ use crate::email::{self, describe_duration, templates};
 use crate::limits::rate::invites_per_account;
 use crate::tokens::{digest, is_id, new_id, new_token};
 use crate::{api_keys, sealing};
-use shared::domain::{EmailAddress, MemberAction, MemberStatus, PersonName, Role, RuleViolation};
+use shared::domain::{
+    EmailAddress, MemberAction, MemberStatus, PersonName, Role, RowAction, RuleViolation,
+};
 use shared::dto::team::{InvitationSummary, MemberPage, MemberRow, PAGE_SIZE};
 use shared::validation::{FieldError, FieldErrors};
 
@@ -136,12 +138,10 @@ async fn find(
         .ok_or(TeamError::NotFound)
 }
 
-fn require_status(record: &MemberRecord, status: MemberStatus) -> Result<(), TeamError> {
-    if record.status == status {
-        Ok(())
-    } else {
-        Err(TeamError::Rule(RuleViolation::NotApplicable))
-    }
+/// The domain's rule for which status a key or invitation action needs (the
+/// Team page offers the action by the same rule).
+fn require_applicable(record: &MemberRecord, action: RowAction) -> Result<(), TeamError> {
+    action.check(record.status).map_err(TeamError::Rule)
 }
 
 /// Checks and normalises listing filters.
@@ -445,7 +445,7 @@ pub async fn resend_invite(
     let now = state.clock.now_ms();
     let mut tx = begin_as_admin(state, actor).await?;
     let record = find(&mut tx, actor, member_id).await?;
-    require_status(&record, MemberStatus::Invited)?;
+    require_applicable(&record, RowAction::ResendInvite)?;
     let invitation = invitations::pending_for_member(&mut *tx, member_id)
         .await
         .context("reading the invitation")?
@@ -496,7 +496,7 @@ pub async fn cancel_invite(state: &Core, actor: &Actor, member_id: &str) -> Resu
     let now = state.clock.now_ms();
     let mut tx = begin_as_admin(state, actor).await?;
     let record = find(&mut tx, actor, member_id).await?;
-    require_status(&record, MemberStatus::Invited)?;
+    require_applicable(&record, RowAction::CancelInvite)?;
     if let Some(invitation) = invitations::pending_for_member(&mut *tx, member_id)
         .await
         .context("reading the invitation")?
@@ -534,7 +534,7 @@ pub async fn invite_link(
     let now = state.clock.now_ms();
     let mut tx = begin_as_admin(state, actor).await?;
     let record = find(&mut tx, actor, member_id).await?;
-    require_status(&record, MemberStatus::Invited)?;
+    require_applicable(&record, RowAction::CopyInviteLink)?;
     let invitation = invitations::pending_for_member(&mut *tx, member_id)
         .await
         .context("reading the invitation")?
@@ -566,7 +566,7 @@ pub async fn reveal_api_key(
     let now = state.clock.now_ms();
     let mut tx = begin_as_admin(state, actor).await?;
     let record = find(&mut tx, actor, member_id).await?;
-    require_status(&record, MemberStatus::Active)?;
+    require_applicable(&record, RowAction::CopyApiKey)?;
     let sealed = record
         .api_key_sealed
         .as_deref()
@@ -590,7 +590,7 @@ pub async fn refresh_api_key(
     let now = state.clock.now_ms();
     let mut tx = begin_as_admin(state, actor).await?;
     let record = find(&mut tx, actor, member_id).await?;
-    require_status(&record, MemberStatus::Active)?;
+    require_applicable(&record, RowAction::RefreshApiKey)?;
     let (key, key_digest) = api_keys::generate();
     let sealed = sealing::seal(&state.secret, member_id, &key)?;
     members::set_api_key(&mut *tx, member_id, &key_digest, &sealed, now)
