@@ -1,18 +1,27 @@
 #!/usr/bin/env bash
 # Starts the machine's PostgreSQL cluster (if it is not running) and makes
 # sure the test role exists: muster/muster with CREATEDB. Prints the URL the
-# tests create their databases from.
+# tests create their databases from, and nothing else, on standard output:
+# everything the PostgreSQL tools print goes to standard error (after an
+# unclean stop `pg_ctlcluster` says "Removed stale pid file." on stdout,
+# which once became part of the URL in CI).
 set -euo pipefail
+exec 3>&1 1>&2
 cluster="$(pg_lsclusters --no-header | awk 'NR==1 {print $1" "$2}')"
 if [ -z "$cluster" ]; then
   version="$(ls /usr/lib/postgresql | sort -n | tail -1)"
-  pg_createcluster "$version" main >/dev/null
+  pg_createcluster "$version" main 3>&-
   cluster="$version main"
 fi
+# After a kill the old server's children can hold its shared memory for a
+# moment: retry the start a few times before giving up.
 # shellcheck disable=SC2086
-if ! pg_lsclusters --no-header | awk 'NR==1 {print $4}' | grep -q online; then
-  pg_ctlcluster $cluster start
-fi
+for attempt in 1 2 3 4 5 6 7 8 9 10; do
+  pg_lsclusters --no-header | awk 'NR==1 {print $4}' | grep -q online && break
+  pg_ctlcluster $cluster start 3>&- && break
+  [ "$attempt" = 10 ] && exit 1
+  sleep 1
+done
 port="$(pg_lsclusters --no-header | awk 'NR==1 {print $3}')"
 # Up to 10 minutes: after an unclean stop, crash recovery on a busy machine
 # can take minutes ("the database system is starting up").
@@ -26,4 +35,4 @@ runuser -u postgres -- psql -p "$port" -qtAc \
        CREATE ROLE muster LOGIN PASSWORD 'muster' CREATEDB;
      END IF;
    END \$\$;" >/dev/null
-echo "postgres://muster:muster@127.0.0.1:$port/postgres"
+echo "postgres://muster:muster@127.0.0.1:$port/postgres" >&3

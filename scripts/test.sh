@@ -24,7 +24,10 @@ scripts/deny.sh
 
 step "postgresql"
 TEST_POSTGRES_URL="$(scripts/postgres.sh)"
-export TEST_POSTGRES_URL
+case "$TEST_POSTGRES_URL" in
+  postgres://*) export TEST_POSTGRES_URL ;;
+  *) echo "scripts/postgres.sh printed no URL: $TEST_POSTGRES_URL" >&2; exit 1 ;;
+esac
 # Each test makes its own database and folder and leaves them for a look
 # after a failure; the next run clears what earlier runs left.
 psql "$TEST_POSTGRES_URL" -qtAc "SELECT datname FROM pg_database WHERE datname LIKE 'muster\_test\_%'" |
