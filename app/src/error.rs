@@ -1,8 +1,11 @@
 //! `AppError`: the one error type that crosses the wire. The browser sees
 //! these variants only; anything unexpected is logged in full on the server
-//! first and reaches the browser as the opaque `Internal`.
+//! first and reaches the browser as the opaque `Internal`. Its HTTP status
+//! is set where it is serialised for the answer ([`FromServerFnError::ser`]),
+//! through Leptos's `ResponseOptions`.
 
 use serde::{Deserialize, Serialize};
+use server_fn::Encodes;
 use server_fn::codec::JsonEncoding;
 use server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use shared::validation::FieldError;
@@ -78,6 +81,15 @@ impl FromServerFnError for AppError {
             }
             _ => Self::Internal,
         }
+    }
+
+    /// Serialises the error for the answer and, on the server, sets the
+    /// answer's status to [`AppError::status_code`].
+    fn ser(&self) -> server_fn::Bytes {
+        #[cfg(feature = "ssr")]
+        crate::rpc::ctx::set_error_status(self.status_code());
+        <JsonEncoding as Encodes<Self>>::encode(self)
+            .unwrap_or_else(|_| server_fn::Bytes::from_static(br#""Internal""#))
     }
 }
 

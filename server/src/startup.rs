@@ -10,15 +10,13 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use anyhow::Context as _;
-use app::error::AppError;
 use app::rpc::ctx::RequestUser;
 use app::state::AppState;
 use app::{App, shell};
 use axum::Router;
-use axum::body::Body;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use backend::clock::Clock;
 use backend::db::{Db, accounts};
@@ -175,26 +173,6 @@ impl Draining {
     }
 }
 
-/// Server functions answer every error with 500; here each `AppError` gets
-/// its own status (400 for bad input, 401, 403, 409…). Leptos marks those
-/// responses with the `serverfnerror` header.
-async fn server_fn_error_status(response: Response) -> Response {
-    if response.status() != StatusCode::INTERNAL_SERVER_ERROR
-        || !response.headers().contains_key("serverfnerror")
-    {
-        return response;
-    }
-    let (mut parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
-        return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
-    };
-    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
-        parts.status =
-            StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    }
-    Response::from_parts(parts, Body::from(bytes))
-}
-
 /// 200 while the database answers and we are not shutting down; 503 once
 /// shutdown began (the balancer should stop sending here) or while the
 /// database does not answer.
@@ -252,7 +230,6 @@ fn router_with(state: AppState, draining: Draining) -> Router {
             },
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(axum::middleware::map_response(server_fn_error_status))
         .layer(axum::middleware::from_fn_with_state(
             state.settings.clone(),
             security::layer,

@@ -20,17 +20,10 @@ pub async fn sign_in(
     next: Option<String>,
 ) -> Result<(), AppError> {
     use super::ctx;
-    use backend::services::auth::{self, SignInError};
+    use backend::services::auth;
     let state = ctx::state()?;
     let client = ctx::client_address(&state);
-    let token = auth::sign_in(&state, &email, password, &client)
-        .await
-        .map_err(|error| match error {
-            SignInError::InvalidCredentials => AppError::InvalidCredentials,
-            SignInError::EmailNotVerified => AppError::EmailNotVerified,
-            SignInError::RateLimited => AppError::TooManyRequests,
-            SignInError::Unexpected(error) => ctx::internal(error),
-        })?;
+    let token = auth::sign_in(&state, &email, password, &client).await?;
     // A new session id on every sign-in: whatever session came with the
     // request (possibly planted) is ended, never upgraded.
     if let Some(previous) = ctx::session_token() {
@@ -42,9 +35,12 @@ pub async fn sign_in(
     // Someone with a pending invitation is taken to it first.
     let next = next.filter(|next| !next.is_empty());
     let invited = next.is_none()
-        && backend::services::invitations::has_pending(&state, &email.trim().to_lowercase())
-            .await
-            .map_err(ctx::internal)?;
+        && backend::services::invitations::has_pending(
+            &state,
+            &shared::domain::normalize_email(&email),
+        )
+        .await
+        .map_err(ctx::internal)?;
     leptos_axum::redirect(if invited {
         "/invitations"
     } else {

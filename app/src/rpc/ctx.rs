@@ -1,6 +1,5 @@
-//! What server functions share: the state, the session cookie, and logging
-//! unexpected errors. (Statuses are set in one place: the server crate maps
-//! every `AppError` to its status when it answers.)
+//! What server functions share: the state, the session cookie, the status
+//! of an error answer, and logging unexpected errors.
 
 use axum::http::HeaderValue;
 use axum::http::header::{COOKIE, SET_COOKIE};
@@ -103,6 +102,25 @@ pub fn client_address(state: &AppState) -> String {
         .map_or_else(|| "unknown".into(), |info| info.0.ip().to_string())
 }
 
+/// Answers this server function call with `status` (called once, where an
+/// `AppError` is serialised). A plain form post from a page that is not yet
+/// hydrated keeps the redirect back to the page that Leptos answers it with.
+pub fn set_error_status(status: u16) {
+    let Some(response) = use_context::<ResponseOptions>() else {
+        return;
+    };
+    let from_a_form = use_context::<Parts>().is_some_and(|parts| {
+        parts
+            .headers
+            .get(http::header::ACCEPT)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"))
+    });
+    if let (false, Ok(status)) = (from_a_form, http::StatusCode::from_u16(status)) {
+        response.set_status(status);
+    }
+}
+
 /// Logs the whole chain of an unexpected error and answers `Internal`.
 pub fn internal(error: impl Into<anyhow::Error>) -> AppError {
     let error = error.into();
@@ -155,45 +173,15 @@ pub async fn require_user() -> Result<(AppState, CurrentUser), AppError> {
     Ok((state, user))
 }
 
-/// The signed-in Active Admin of the account they work in, or an error.
+/// The signed-in user as an Admin of the account they work in.
 ///
 /// # Errors
 /// `Unauthenticated` without a session, `Forbidden` for non-admins.
 pub async fn require_admin() -> Result<(AppState, backend::services::team::Actor), AppError> {
+    use backend::services::team::{Actor, Source};
     let (state, user) = require_user().await?;
-    let membership = user
-        .membership
-        .as_ref()
-        .filter(|m| m.role == shared::domain::Role::Admin)
-        .ok_or(AppError::Forbidden)?;
-    let actor = backend::services::team::Actor {
-        user_id: user.user_id.clone(),
-        account_id: membership.account_id.clone(),
-        account_name: membership.account_name.clone(),
-        label: format!("{} {} <{}>", user.first_name, user.last_name, user.email),
-        source: backend::services::team::Source::Ui,
-    };
+    let actor = Actor::admin(&user, Source::Ui)?;
     Ok((state, actor))
-}
-
-/// The browser's view of a team-service error.
-pub fn team_error(error: backend::services::team::TeamError) -> AppError {
-    use backend::services::team::TeamError;
-    use shared::domain::RuleViolation;
-    match error {
-        TeamError::NotFound => AppError::NotFound,
-        TeamError::Forbidden => AppError::Forbidden,
-        TeamError::Invalid(fields) => AppError::Validation(fields),
-        TeamError::Rule(RuleViolation::NotApplicable) => AppError::Conflict(
-            "That action does not apply to this member in their current state.".into(),
-        ),
-        TeamError::Rule(RuleViolation::LastActiveAdmin) => AppError::Conflict(
-            "The account must keep at least one active admin. Promote someone else first.".into(),
-        ),
-        TeamError::Conflict(message) => AppError::Conflict(message),
-        TeamError::RateLimited => AppError::TooManyRequests,
-        TeamError::Unexpected(error) => internal(error),
-    }
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ pub async fn register(
     password: String,
 ) -> Result<(), AppError> {
     use super::ctx;
-    use backend::services::identity::{self, IdentityError, Registration};
+    use backend::services::identity::{self, Registration};
 
     let state = ctx::state()?;
     if !state.settings.allow_self_registration {
@@ -29,12 +29,7 @@ pub async fn register(
     }
     let registration = Registration::parse(&first_name, &last_name, &email, &password)?;
     let client = ctx::client_address(&state);
-    identity::register(&state, registration, &client)
-        .await
-        .map_err(|error| match error {
-            IdentityError::RateLimited => AppError::TooManyRequests,
-            IdentityError::Unexpected(error) => ctx::internal(error),
-        })?;
+    identity::register(&state, registration, &client).await?;
     leptos_axum::redirect("/check-email");
     Ok(())
 }
@@ -54,13 +49,10 @@ pub async fn verify_email(token: String) -> Result<VerifyOutcome, AppError> {
 #[server(prefix = "/rpc", endpoint = "resend_verification")]
 pub async fn resend_verification(email: String) -> Result<(), AppError> {
     use super::ctx;
-    use backend::services::identity::{self, IdentityError};
+    use backend::services::identity;
     let state = ctx::state()?;
     let client = ctx::client_address(&state);
     identity::resend_verification(&state, &email, &client)
         .await
-        .map_err(|error| match error {
-            IdentityError::RateLimited => AppError::TooManyRequests,
-            IdentityError::Unexpected(error) => ctx::internal(error),
-        })
+        .map_err(AppError::from)
 }

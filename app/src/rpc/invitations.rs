@@ -34,8 +34,7 @@ pub async fn register_from_invitation(
         password,
         &client,
     )
-    .await
-    .map_err(super::ctx::team_error)?;
+    .await?;
     leptos_axum::redirect("/check-email");
     Ok(())
 }
@@ -54,9 +53,7 @@ pub async fn pending_invitations() -> Result<Vec<PendingInvitation>, AppError> {
 #[server(prefix = "/rpc", endpoint = "invitation/accept")]
 pub async fn accept_invitation(invitation_id: String) -> Result<(), AppError> {
     let (state, user) = super::ctx::require_user().await?;
-    backend::services::invitations::accept(&state, &user, &invitation_id)
-        .await
-        .map_err(super::ctx::team_error)?;
+    backend::services::invitations::accept(&state, &user, &invitation_id).await?;
     leptos_axum::redirect("/");
     Ok(())
 }

@@ -4,6 +4,8 @@
 pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod ctx;
+#[cfg(feature = "ssr")]
+mod errors;
 pub mod identity;
 pub mod invitations;
 pub mod setup;

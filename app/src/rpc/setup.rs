@@ -28,17 +28,7 @@ pub async fn create_first_admin(
 
     let state = ctx::state()?;
     let admin = Registration::parse(&first_name, &last_name, &email, &password)?;
-    let user_id = setup::create_admin(&state, admin, true)
-        .await
-        .map_err(|error| match error {
-            setup::SetupError::AdminExists => {
-                AppError::Conflict("An admin already exists. Please sign in.".into())
-            }
-            setup::SetupError::EmailTaken => {
-                AppError::field("email", "A user with this email address already exists.")
-            }
-            setup::SetupError::Unexpected(error) => ctx::internal(error),
-        })?;
+    let user_id = setup::create_admin(&state, admin, true).await?;
     let token = auth::open_session(&state, &user_id)
         .await
         .map_err(ctx::internal)?;

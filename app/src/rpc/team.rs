@@ -14,7 +14,7 @@ pub async fn list_members(q: String, status: String, page: u32) -> Result<Member
     let (state, admin) = super::ctx::require_admin().await?;
     backend::services::team::list_members(&state, &admin, &q, &status, page)
         .await
-        .map_err(super::ctx::team_error)
+        .map_err(AppError::from)
 }
 
 /// Invites a teammate: an Invited row appears and the invitation email is
@@ -28,7 +28,7 @@ pub async fn invite_member(
     let (state, admin) = super::ctx::require_admin().await?;
     backend::services::team::invite(&state, &admin, &first_name, &last_name, &email)
         .await
-        .map_err(super::ctx::team_error)
+        .map_err(AppError::from)
 }
 
 /// Sends the invitation again with a new link (the old one stops working)
@@ -38,7 +38,7 @@ pub async fn resend_invite(member_id: String) -> Result<MemberRow, AppError> {
     let (state, admin) = super::ctx::require_admin().await?;
     backend::services::team::resend_invite(&state, &admin, &member_id)
         .await
-        .map_err(super::ctx::team_error)
+        .map_err(AppError::from)
 }
 
 /// Cancels a pending invitation; its row disappears.
@@ -47,7 +47,7 @@ pub async fn cancel_invite(member_id: String) -> Result<(), AppError> {
     let (state, admin) = super::ctx::require_admin().await?;
     backend::services::team::cancel_invite(&state, &admin, &member_id)
         .await
-        .map_err(super::ctx::team_error)
+        .map_err(AppError::from)
 }
 
 /// The invitation link of an Invited row, for "Copy Invite Link".
@@ -56,7 +56,7 @@ pub async fn invite_link(member_id: String) -> Result<String, AppError> {
     let (state, admin) = super::ctx::require_admin().await?;
     backend::services::team::invite_link(&state, &admin, &member_id)
         .await
-        .map_err(super::ctx::team_error)
+        .map_err(AppError::from)
 }
 
 /// The member's API key, for "Copy API Key" (Active members only).
@@ -65,7 +65,7 @@ pub async fn reveal_api_key(member_id: String) -> Result<String, AppError> {
     let (state, admin) = super::ctx::require_admin().await?;
     backend::services::team::reveal_api_key(&state, &admin, &member_id)
         .await
-        .map_err(super::ctx::team_error)
+        .map_err(AppError::from)
 }
 
 /// Replaces the member's API key; the old one fails on the next request.
@@ -75,7 +75,7 @@ pub async fn refresh_api_key(member_id: String) -> Result<MemberRow, AppError> {
     backend::services::team::refresh_api_key(&state, &admin, &member_id)
         .await
         .map(|(row, _key)| row)
-        .map_err(super::ctx::team_error)
+        .map_err(AppError::from)
 }
 
 /// User → Admin (Active members only).
@@ -110,7 +110,7 @@ async fn member_action(
     let (state, admin) = super::ctx::require_admin().await?;
     backend::services::team::change_member(&state, &admin, &member_id, action)
         .await
-        .map_err(super::ctx::team_error)
+        .map_err(AppError::from)
 }
 
 /// The account's audit events, newest first.
@@ -119,5 +119,5 @@ pub async fn list_audit_events(page: u32) -> Result<AuditPage, AppError> {
     let (state, admin) = super::ctx::require_admin().await?;
     backend::services::audit::list(&state, &admin, page)
         .await
-        .map_err(super::ctx::team_error)
+        .map_err(AppError::from)
 }

@@ -22,6 +22,13 @@ pub async fn ensure_default<'e>(
     .map(|_| ())
 }
 
+/// The Default account's id, if it exists yet.
+pub async fn default_id<'e>(db: impl Executor<'e, Database = Any>) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT id FROM accounts WHERE is_default = 1")
+        .fetch_optional(db)
+        .await
+}
+
 /// The Default account's id, locking its row for the rest of the
 /// transaction (a no-op update is a portable row lock on both engines).
 pub async fn lock_default<'e>(

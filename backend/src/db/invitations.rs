@@ -1,6 +1,7 @@
 //! Invitations: one pending invitation per (account, email); the token is
 //! stored as a digest (for look-up) and sealed (for "Copy Invite Link").
 
+use shared::domain::InvitationState;
 use sqlx::{Any, Executor, Row as _};
 
 pub struct NewInvitation<'a> {
@@ -175,14 +176,14 @@ pub async fn renew<'e>(
 pub async fn finish<'e>(
     db: impl Executor<'e, Database = Any>,
     id: &str,
-    state: &str,
+    state: InvitationState,
     now_ms: i64,
 ) -> sqlx::Result<bool> {
-    let accepted_at = (state == "accepted").then_some(now_ms);
+    let accepted_at = (state == InvitationState::Accepted).then_some(now_ms);
     let done = sqlx::query(
         "UPDATE invitations SET state = $1, updated_at = $2, accepted_at = $3 WHERE id = $4 AND state = 'pending'",
     )
-    .bind(state)
+    .bind(state.as_str())
     .bind(now_ms)
     .bind(accepted_at)
     .bind(id)

@@ -60,7 +60,7 @@ pub struct MemberRecord {
 impl MemberRecord {
     /// "First Last <email>", for audit events.
     pub fn label(&self) -> String {
-        format!("{} {} <{}>", self.first_name, self.last_name, self.email)
+        shared::domain::actor_label(&self.first_name, &self.last_name, &self.email)
     }
 }
 

@@ -4,6 +4,7 @@
 //! taking an executor.
 
 pub mod accounts;
+pub mod api_keys;
 pub mod audit;
 pub mod idempotency;
 pub mod invitations;

@@ -3,10 +3,11 @@
 //! stops a key on the very next request and Activate restores it.
 
 use anyhow::Context as _;
-use sqlx::Row as _;
 
+use super::team::{Actor, Source, TeamError};
 use crate::Core;
 use crate::api_keys;
+use crate::db::api_keys as keys;
 use crate::tokens::digest;
 use shared::domain::Role;
 
@@ -27,14 +28,26 @@ pub struct ApiCaller {
 }
 
 impl ApiCaller {
-    /// The caller as the actor of team changes made through the API.
-    pub fn actor(&self) -> super::team::Actor {
-        super::team::Actor {
+    /// The caller as an Admin of their account, for the team reads and
+    /// writes.
+    ///
+    /// # Errors
+    /// `Forbidden` for a User's key.
+    pub fn admin(&self) -> Result<Actor, TeamError> {
+        if self.role == Role::Admin {
+            Ok(self.actor())
+        } else {
+            Err(TeamError::Forbidden)
+        }
+    }
+
+    pub(crate) fn actor(&self) -> Actor {
+        Actor {
             user_id: self.user_id.clone(),
             account_id: self.account_id.clone(),
             account_name: self.account_name.clone(),
-            label: format!("{} {} <{}>", self.first_name, self.last_name, self.email),
-            source: super::team::Source::Api,
+            label: shared::domain::actor_label(&self.first_name, &self.last_name, &self.email),
+            source: Source::Api,
         }
     }
 }
@@ -48,39 +61,29 @@ pub async fn authenticate(state: &Core, key: &str) -> anyhow::Result<Option<ApiC
     if !api_keys::is_well_formed(key) {
         return Ok(None);
     }
-    let row = sqlx::query(
-        "SELECT m.id, m.account_id, a.name AS account_name, m.user_id, m.role, m.api_key_last_used_at, \
-                u.first_name, u.last_name, u.email \
-         FROM members m JOIN users u ON u.id = m.user_id JOIN accounts a ON a.id = m.account_id \
-         WHERE m.api_key_digest = $1 AND m.status = 'active'",
-    )
-    .bind(digest(key))
-    .fetch_optional(&state.db.pool)
-    .await
-    .context("looking up the API key")?;
-    let Some(row) = row else {
+    let Some(owner) = keys::active_owner(&state.db.pool, &digest(key))
+        .await
+        .context("looking up the API key")?
+    else {
         return Ok(None);
     };
-    let member_id: String = row.try_get("id")?;
-    let last_used: Option<i64> = row.try_get("api_key_last_used_at")?;
     let now = state.clock.now_ms();
-    if last_used.is_none_or(|at| now - at >= LAST_USED_RESOLUTION_MS) {
-        sqlx::query("UPDATE members SET api_key_last_used_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(&member_id)
-            .execute(&state.db.pool)
+    if owner
+        .last_used_at
+        .is_none_or(|at| now - at >= LAST_USED_RESOLUTION_MS)
+    {
+        keys::record_use(&state.db.pool, &owner.member_id, now)
             .await
             .context("recording API key use")?;
     }
-    let role: String = row.try_get("role")?;
     Ok(Some(ApiCaller {
-        member_id,
-        account_id: row.try_get("account_id")?,
-        account_name: row.try_get("account_name")?,
-        user_id: row.try_get("user_id")?,
-        first_name: row.try_get("first_name")?,
-        last_name: row.try_get("last_name")?,
-        email: row.try_get("email")?,
-        role: Role::parse(&role).map_err(anyhow::Error::msg)?,
+        role: Role::parse(&owner.role).map_err(anyhow::Error::msg)?,
+        member_id: owner.member_id,
+        account_id: owner.account_id,
+        account_name: owner.account_name,
+        user_id: owner.user_id,
+        first_name: owner.first_name,
+        last_name: owner.last_name,
+        email: owner.email,
     }))
 }

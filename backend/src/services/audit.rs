@@ -4,6 +4,7 @@
 use anyhow::Context as _;
 use sqlx::AnyConnection;
 
+use super::paging::Window;
 use super::team::{Actor, TeamError};
 use crate::Core;
 use crate::db::audit::{self, NewEvent};
@@ -97,27 +98,20 @@ fn to_entry(event: audit::EventRecord) -> AuditEntry {
     }
 }
 
-/// Up to `limit` events from `offset`, newest first, and whether more follow.
+/// The events in `window`, newest first, and whether more follow.
 ///
 /// # Errors
 /// On a database failure.
 pub async fn window(
     state: &Core,
     actor: &Actor,
-    limit: u32,
-    offset: u64,
+    window: Window,
 ) -> Result<(Vec<AuditEntry>, bool), TeamError> {
-    let offset = i64::try_from(offset).context("offset out of range")?;
-    let mut events = audit::page(
-        &state.db.pool,
-        &actor.account_id,
-        i64::from(limit) + 1,
-        offset,
-    )
-    .await
-    .context("reading the audit log")?;
-    let more = events.len() > limit as usize;
-    events.truncate(limit as usize);
+    let (limit, offset) = window.query();
+    let events = audit::page(&state.db.pool, &actor.account_id, limit, offset)
+        .await
+        .context("reading the audit log")?;
+    let (events, more) = window.cut(events);
     Ok((events.into_iter().map(to_entry).collect(), more))
 }
 
@@ -126,23 +120,14 @@ pub async fn window(
 /// # Errors
 /// On a database failure.
 pub async fn list(state: &Core, actor: &Actor, page: u32) -> Result<AuditPage, TeamError> {
-    let page = page.max(1);
-    let offset = i64::from(page - 1) * i64::from(PAGE_SIZE);
-    let events = audit::page(
-        &state.db.pool,
-        &actor.account_id,
-        i64::from(PAGE_SIZE),
-        offset,
-    )
-    .await
-    .context("reading the audit log")?;
+    let (entries, _) = self::window(state, actor, Window::page(page)).await?;
     let total = audit::count(&state.db.pool, &actor.account_id)
         .await
         .context("counting the audit log")?;
     Ok(AuditPage {
-        entries: events.into_iter().map(to_entry).collect(),
+        entries,
         total,
-        page,
+        page: page.max(1),
         page_size: PAGE_SIZE,
     })
 }

@@ -50,7 +50,7 @@ pub async fn sign_in(
     // The per-account limit is keyed by what was typed, known or not.
     // (A digest for anything unparseable: it may hold bytes no database keeps.)
     let account_key = parsed.as_ref().map_or_else(
-        || digest(&email.trim().to_lowercase()),
+        || digest(&shared::domain::normalize_email(email)),
         EmailAddress::normalized,
     );
     let failures = SIGN_IN_FAILURES_PER_ACCOUNT

@@ -2,23 +2,70 @@
 //! nothing), registering from it, and accepting after sign-in.
 //!
 //! Decision: registering from an invitation still sends the verification
-//! email (seed-team.md step 5). The invitation link proves the address too,
-//! but keeping one path for every registration means one set of rules.
+//! email. The invitation link proves the address too, but keeping one path
+//! for every registration means one set of rules.
 
 use anyhow::Context as _;
 
 use super::audit;
 use super::identity::{self, IdentityError, Registration};
-use super::team::{Actor, Source, TeamError};
+use super::team::{Actor, Source};
 use crate::Core;
 use crate::db::invitations::{self, InvitationRecord};
 use crate::db::{members, users};
 use crate::tokens::{digest, is_id, is_well_formed};
 use crate::{api_keys, sealing};
-use shared::domain::{EmailAddress, Password, PersonName};
+use shared::domain::{
+    EmailAddress, InvitationProblem, InvitationState, Password, PersonName, actor_label,
+    normalize_email,
+};
 use shared::dto::auth::CurrentUser;
 use shared::dto::invitations::{InviteLanding, PendingInvitation};
-use shared::validation::FieldErrors;
+use shared::validation::{FieldError, FieldErrors};
+
+/// What can go wrong for the invited person. The `Display` text is what
+/// they are told, in the browser and over any other adapter.
+#[derive(Debug, thiserror::Error)]
+pub enum InvitationError {
+    #[error("Not found.")]
+    NotFound,
+    /// Another address's invitation.
+    #[error("You do not have access to this.")]
+    Forbidden,
+    #[error("Please correct the highlighted fields.")]
+    Invalid(Vec<FieldError>),
+    #[error("Too many attempts. Please wait a few minutes and try again.")]
+    RateLimited,
+    /// A link whose token matches no invitation.
+    #[error("This invitation link is not valid.")]
+    InvalidLink,
+    /// Registering from a link that was finished or expired since the page
+    /// loaded.
+    #[error("This invitation link no longer works.")]
+    LinkNoLongerWorks,
+    #[error("This invitation has expired. Ask for a new one.")]
+    Expired,
+    #[error("This invitation has already been accepted.")]
+    AlreadyAccepted,
+    #[error("This invitation was cancelled.")]
+    Cancelled,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<InvitationProblem> for InvitationError {
+    fn from(problem: InvitationProblem) -> Self {
+        match problem {
+            InvitationProblem::Expired => Self::Expired,
+            InvitationProblem::Accepted => Self::AlreadyAccepted,
+            InvitationProblem::Cancelled => Self::Cancelled,
+        }
+    }
+}
+
+fn state_of(invitation: &InvitationRecord) -> anyhow::Result<InvitationState> {
+    InvitationState::parse(&invitation.state).map_err(anyhow::Error::msg)
+}
 
 async fn by_token(state: &Core, token: &str) -> anyhow::Result<Option<InvitationRecord>> {
     if !is_well_formed(token) {
@@ -37,13 +84,11 @@ pub async fn landing(state: &Core, token: &str) -> anyhow::Result<InviteLanding>
     let Some(invitation) = by_token(state, token).await? else {
         return Ok(InviteLanding::Invalid);
     };
-    match invitation.state.as_str() {
-        "accepted" => return Ok(InviteLanding::AlreadyAccepted),
-        "pending" => {}
-        _ => return Ok(InviteLanding::Invalid),
-    }
-    if invitation.expires_at <= state.clock.now_ms() {
-        return Ok(InviteLanding::Expired);
+    match state_of(&invitation)?.check_usable(invitation.expires_at, state.clock.now_ms()) {
+        Ok(()) => {}
+        Err(InvitationProblem::Accepted) => return Ok(InviteLanding::AlreadyAccepted),
+        Err(InvitationProblem::Cancelled) => return Ok(InviteLanding::Invalid),
+        Err(InvitationProblem::Expired) => return Ok(InviteLanding::Expired),
     }
     let existing = users::find_by_email(&state.db.pool, &invitation.email_normalized)
         .await
@@ -65,7 +110,8 @@ pub async fn landing(state: &Core, token: &str) -> anyhow::Result<InviteLanding>
 /// Registers the invited address from a valid invitation link.
 ///
 /// # Errors
-/// `Invalid` for bad fields, `Conflict` for a link that no longer works.
+/// `Invalid` for bad fields, `InvalidLink` / `LinkNoLongerWorks` for a link
+/// that does not work.
 pub async fn register(
     state: &Core,
     token: &str,
@@ -73,24 +119,20 @@ pub async fn register(
     last_name: &str,
     password: String,
     client: &str,
-) -> Result<(), TeamError> {
+) -> Result<(), InvitationError> {
     let Some(invitation) = by_token(state, token).await? else {
-        return Err(TeamError::Conflict(
-            "This invitation link is not valid.".into(),
-        ));
+        return Err(InvitationError::InvalidLink);
     };
-    if invitation.state != "pending" || invitation.expires_at <= state.clock.now_ms() {
-        return Err(TeamError::Conflict(
-            "This invitation link no longer works.".into(),
-        ));
-    }
+    state_of(&invitation)?
+        .check_usable(invitation.expires_at, state.clock.now_ms())
+        .map_err(|_| InvitationError::LinkNoLongerWorks)?;
     let email = EmailAddress::parse(&invitation.email).map_err(anyhow::Error::msg)?;
     let mut errors = FieldErrors::default();
     let first_name = errors.check("first_name", PersonName::parse(first_name, "First name"));
     let last_name = errors.check("last_name", PersonName::parse(last_name, "Last name"));
     let password = errors.check("password", Password::parse(&password, Some(&email)));
     if let Err(fields) = errors.finish() {
-        return Err(TeamError::Invalid(fields));
+        return Err(InvitationError::Invalid(fields));
     }
     let (Some(first_name), Some(last_name), Some(password)) = (first_name, last_name, password)
     else {
@@ -105,8 +147,8 @@ pub async fn register(
     identity::register(state, registration, client)
         .await
         .map_err(|error| match error {
-            IdentityError::RateLimited => TeamError::RateLimited,
-            IdentityError::Unexpected(error) => TeamError::Unexpected(error),
+            IdentityError::RateLimited => InvitationError::RateLimited,
+            IdentityError::Unexpected(error) => InvitationError::Unexpected(error),
         })
 }
 
@@ -120,7 +162,7 @@ pub async fn pending_for(
 ) -> anyhow::Result<Vec<PendingInvitation>> {
     let pending = invitations::pending_for_email(
         &state.db.pool,
-        &user.email.to_lowercase(),
+        &normalize_email(&user.email),
         state.clock.now_ms(),
     )
     .await
@@ -151,46 +193,33 @@ pub async fn has_pending(state: &Core, email_normalized: &str) -> anyhow::Result
 /// becomes an Active User with a fresh API key.
 ///
 /// # Errors
-/// `NotFound`; `Forbidden` for another address's invitation; `Conflict`
-/// for one that is expired, cancelled or already accepted.
+/// `NotFound`; `Forbidden` for another address's invitation; `Expired`,
+/// `Cancelled` or `AlreadyAccepted` for one that cannot be used.
 pub async fn accept(
     state: &Core,
     user: &CurrentUser,
     invitation_id: &str,
-) -> Result<(), TeamError> {
+) -> Result<(), InvitationError> {
     if !is_id(invitation_id) {
-        return Err(TeamError::NotFound);
+        return Err(InvitationError::NotFound);
     }
     let now = state.clock.now_ms();
     let mut tx = state.db.begin_write().await.context("beginning accept")?;
     let invitation = invitations::find_by_id(&mut *tx, invitation_id)
         .await
         .context("reading the invitation")?
-        .ok_or(TeamError::NotFound)?;
-    if invitation.email_normalized != user.email.to_lowercase() {
-        return Err(TeamError::Forbidden);
+        .ok_or(InvitationError::NotFound)?;
+    if invitation.email_normalized != normalize_email(&user.email) {
+        return Err(InvitationError::Forbidden);
     }
     members::lock_account(&mut *tx, &invitation.account_id)
         .await
         .context("locking the account")?;
-    match invitation.state.as_str() {
-        "pending" if invitation.expires_at > now => {}
-        "pending" => {
-            return Err(TeamError::Conflict(
-                "This invitation has expired. Ask for a new one.".into(),
-            ));
-        }
-        "accepted" => {
-            return Err(TeamError::Conflict(
-                "This invitation has already been accepted.".into(),
-            ));
-        }
-        _ => return Err(TeamError::Conflict("This invitation was cancelled.".into())),
-    }
+    state_of(&invitation)?.check_usable(invitation.expires_at, now)?;
     let member_id = invitation
         .member_id
         .clone()
-        .ok_or(TeamError::Conflict("This invitation was cancelled.".into()))?;
+        .ok_or(InvitationError::Cancelled)?;
     let (key, key_digest) = api_keys::generate();
     let sealed = sealing::seal(&state.secret, &member_id, &key)?;
     if !members::activate_invited(
@@ -204,11 +233,9 @@ pub async fn accept(
     .await
     .context("activating the member")?
     {
-        return Err(TeamError::Conflict(
-            "This invitation has already been accepted.".into(),
-        ));
+        return Err(InvitationError::AlreadyAccepted);
     }
-    invitations::finish(&mut *tx, &invitation.id, "accepted", now)
+    invitations::finish(&mut *tx, &invitation.id, InvitationState::Accepted, now)
         .await
         .context("marking the invitation accepted")?;
     let record = members::find(&mut *tx, &invitation.account_id, &member_id)
@@ -219,7 +246,7 @@ pub async fn accept(
         user_id: user.user_id.clone(),
         account_id: invitation.account_id.clone(),
         account_name: invitation.account_name.clone(),
-        label: format!("{} {} <{}>", user.first_name, user.last_name, user.email),
+        label: actor_label(&user.first_name, &user.last_name, &user.email),
         source: Source::Ui,
     };
     audit::record(

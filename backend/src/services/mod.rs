@@ -6,5 +6,6 @@ pub mod audit;
 pub mod auth;
 pub mod identity;
 pub mod invitations;
+pub mod paging;
 pub mod setup;
 pub mod team;

@@ -8,11 +8,13 @@ use crate::tokens::new_id;
 use crate::{Core, api_keys, sealing};
 use shared::domain::{MemberStatus, Registration, Role};
 
+/// Why an admin could not be created; the `Display` text is what the
+/// person is told.
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
-    #[error("an admin already exists")]
+    #[error("An admin already exists. Please sign in.")]
     AdminExists,
-    #[error("a user with this email address already exists")]
+    #[error("A user with this email address already exists.")]
     EmailTaken,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
@@ -23,11 +25,9 @@ pub enum SetupError {
 /// # Errors
 /// On a database failure.
 pub async fn admin_exists(state: &Core) -> anyhow::Result<bool> {
-    let default_id: Option<String> =
-        sqlx::query_scalar("SELECT id FROM accounts WHERE is_default = 1")
-            .fetch_optional(&state.db.pool)
-            .await
-            .context("reading the Default account")?;
+    let default_id = accounts::default_id(&state.db.pool)
+        .await
+        .context("reading the Default account")?;
     let Some(account_id) = default_id else {
         return Ok(false);
     };

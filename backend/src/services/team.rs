@@ -7,7 +7,9 @@
 use anyhow::Context as _;
 use sqlx::{Any, Transaction};
 
+use super::api_auth::ApiCaller;
 use super::audit::{self, member_state};
+use super::paging::Window;
 use crate::Core;
 use crate::clock::millis;
 use crate::db::invitations::{self, NewInvitation};
@@ -18,8 +20,10 @@ use crate::limits::rate::invites_per_account;
 use crate::tokens::{digest, is_id, new_id, new_token};
 use crate::{api_keys, sealing};
 use shared::domain::{
-    EmailAddress, MemberAction, MemberStatus, PersonName, Role, RowAction, RuleViolation,
+    EmailAddress, InvitationState, MemberAction, MemberStatus, PersonName, Role, RowAction,
+    RuleViolation,
 };
+use shared::dto::auth::CurrentUser;
 use shared::dto::team::{InvitationSummary, MemberPage, MemberRow, PAGE_SIZE};
 use shared::validation::{FieldError, FieldErrors};
 
@@ -39,17 +43,50 @@ impl Source {
     }
 }
 
-/// The admin acting, in the account they act in.
+/// Who acts, in the account they act in. Outside this crate an `Actor`
+/// exists only as an Admin ([`Actor::admin`], `ApiCaller::admin`): holding
+/// one is what lets an adapter call the team reads and writes, so the
+/// "Admins only" rule for reads lives here, like the re-check every write
+/// makes inside its transaction.
 #[derive(Debug, Clone)]
 pub struct Actor {
-    pub user_id: String,
-    pub account_id: String,
-    pub account_name: String,
+    pub(crate) user_id: String,
+    pub(crate) account_id: String,
+    pub(crate) account_name: String,
     /// "First Last <email>".
-    pub label: String,
-    pub source: Source,
+    pub(crate) label: String,
+    pub(crate) source: Source,
 }
 
+impl Actor {
+    /// The signed-in user as an Admin of the account they work in.
+    ///
+    /// # Errors
+    /// `Forbidden` unless their (Active) membership there is an Admin's.
+    pub fn admin(user: &CurrentUser, source: Source) -> Result<Self, TeamError> {
+        let membership = user
+            .membership
+            .as_ref()
+            .filter(|membership| membership.role == Role::Admin)
+            .ok_or(TeamError::Forbidden)?;
+        Ok(Self {
+            user_id: user.user_id.clone(),
+            account_id: membership.account_id.clone(),
+            account_name: membership.account_name.clone(),
+            label: shared::domain::actor_label(&user.first_name, &user.last_name, &user.email),
+            source,
+        })
+    }
+
+    /// The account the actor acts in.
+    pub fn account_id(&self) -> &str {
+        &self.account_id
+    }
+}
+
+/// What can go wrong in team administration. Each adapter maps these once
+/// (the browser's `AppError`, REST's problem codes); the text a person reads
+/// for a rule comes from [`RuleViolation::message`].
 #[derive(Debug, thiserror::Error)]
 pub enum TeamError {
     #[error("not found")]
@@ -58,10 +95,8 @@ pub enum TeamError {
     Forbidden,
     #[error("invalid input")]
     Invalid(Vec<FieldError>),
-    #[error("rule violated: {0:?}")]
+    #[error("{}", .0.message())]
     Rule(RuleViolation),
-    #[error("{0}")]
-    Conflict(String),
     #[error("rate limited")]
     RateLimited,
     #[error(transparent)]
@@ -170,8 +205,8 @@ fn filter_inputs<'a>(
     Ok((like_pattern(q), status, role))
 }
 
-/// Up to `limit` members from `offset`, newest first, and whether more
-/// follow (one query: it reads `limit + 1` rows).
+/// The members in `window`, newest first, and whether more follow (one
+/// query).
 ///
 /// # Errors
 /// `Invalid` for an unknown status or role filter.
@@ -181,8 +216,7 @@ pub async fn list_members_window(
     q: &str,
     status: &str,
     role: &str,
-    limit: u32,
-    offset: u64,
+    window: Window,
 ) -> Result<(Vec<MemberRow>, bool), TeamError> {
     let (pattern, status, role) = filter_inputs(q, status, role)?;
     let filter = members::Filter {
@@ -190,19 +224,11 @@ pub async fn list_members_window(
         role,
         pattern: &pattern,
     };
-    let offset =
-        i64::try_from(offset).map_err(|_| field_error("cursor", "The cursor is not valid."))?;
-    let mut records = members::page(
-        &state.db.pool,
-        &actor.account_id,
-        filter,
-        i64::from(limit) + 1,
-        offset,
-    )
-    .await
-    .context("listing members")?;
-    let more = records.len() > limit as usize;
-    records.truncate(limit as usize);
+    let (limit, offset) = window.query();
+    let records = members::page(&state.db.pool, &actor.account_id, filter, limit, offset)
+        .await
+        .context("listing members")?;
+    let (records, more) = window.cut(records);
     let now = state.clock.now_ms();
     Ok((
         records
@@ -213,7 +239,7 @@ pub async fn list_members_window(
     ))
 }
 
-/// One page of the Team table, newest first: two queries (page and count).
+/// One page of the Team table, newest first, with the filtered total.
 ///
 /// # Errors
 /// `Invalid` for an unknown status filter; otherwise database failures.
@@ -224,34 +250,20 @@ pub async fn list_members(
     status: &str,
     page: u32,
 ) -> Result<MemberPage, TeamError> {
+    let (rows, _) = list_members_window(state, actor, q, status, "", Window::page(page)).await?;
     let (pattern, status, role) = filter_inputs(q, status, "")?;
     let filter = members::Filter {
         status,
         role,
         pattern: &pattern,
     };
-    let page = page.max(1);
-    let offset = i64::from(page - 1) * i64::from(PAGE_SIZE);
-    let records = members::page(
-        &state.db.pool,
-        &actor.account_id,
-        filter,
-        i64::from(PAGE_SIZE),
-        offset,
-    )
-    .await
-    .context("listing members")?;
     let total = members::count(&state.db.pool, &actor.account_id, filter)
         .await
         .context("counting members")?;
-    let now = state.clock.now_ms();
     Ok(MemberPage {
-        rows: records
-            .into_iter()
-            .map(|record| to_row(record, actor, now))
-            .collect(),
+        rows,
         total,
-        page,
+        page: page.max(1),
         page_size: PAGE_SIZE,
     })
 }
@@ -275,6 +287,14 @@ pub async fn get_member(
     Ok(to_row(record, actor, state.clock.now_ms()))
 }
 
+/// The caller's own member row (REST's `/me`: any Active member's key).
+///
+/// # Errors
+/// `NotFound` if the membership is gone.
+pub async fn own_member(state: &Core, caller: &ApiCaller) -> Result<MemberRow, TeamError> {
+    get_member(state, &caller.actor(), &caller.member_id).await
+}
+
 /// The Invited member row of a pending invitation of the actor's account.
 ///
 /// # Errors
@@ -291,7 +311,8 @@ pub async fn member_for_invitation(
         .await
         .context("reading the invitation")?
         .filter(|invitation| {
-            invitation.account_id == actor.account_id && invitation.state == "pending"
+            invitation.account_id == actor.account_id
+                && InvitationState::parse(&invitation.state) == Ok(InvitationState::Pending)
         })
         .ok_or(TeamError::NotFound)?;
     invitation.member_id.ok_or(TeamError::NotFound)
@@ -501,7 +522,7 @@ pub async fn cancel_invite(state: &Core, actor: &Actor, member_id: &str) -> Resu
         .await
         .context("reading the invitation")?
     {
-        invitations::finish(&mut *tx, &invitation.id, "cancelled", now)
+        invitations::finish(&mut *tx, &invitation.id, InvitationState::Cancelled, now)
             .await
             .context("cancelling the invitation")?;
     }

@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use backend::services::audit;
 
-use super::extract::{Admin, ApiQuery, decode_cursor, encode_cursor, page_limit};
+use super::extract::{Admin, ApiQuery, encode_cursor, page_window};
 use super::problem::Problem;
 use super::schema::{AuditEvent, AuditEventList, PageQuery};
 
@@ -19,14 +19,13 @@ use super::schema::{AuditEvent, AuditEventList, PageQuery};
     ))]
 pub async fn list(
     State(state): State<AppState>,
-    Admin(caller): Admin,
+    Admin(actor): Admin,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<AuditEventList>, Problem> {
-    let limit = page_limit(query.limit)?;
-    let offset = decode_cursor(query.cursor.as_deref())?;
-    let (entries, more) = audit::window(&state, &caller.actor(), limit, offset).await?;
+    let window = page_window(query.limit, query.cursor.as_deref())?;
+    let (entries, more) = audit::window(&state, &actor, window).await?;
     Ok(Json(AuditEventList {
-        next_cursor: more.then(|| encode_cursor(offset + u64::from(limit))),
+        next_cursor: more.then(|| encode_cursor(window.next_offset())),
         data: entries.into_iter().map(AuditEvent::from).collect(),
     }))
 }

@@ -6,8 +6,9 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use backend::services::api_auth::{self, ApiCaller};
+use backend::services::paging::Window;
+use backend::services::team::Actor;
 use serde::de::DeserializeOwned;
-use shared::domain::Role;
 
 use super::problem::{Problem, internal};
 
@@ -17,8 +18,8 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// Any valid key (Admin or User).
 pub struct Caller(pub ApiCaller);
 
-/// An Admin's key.
-pub struct Admin(pub ApiCaller);
+/// An Admin's key, as the actor the team services require.
+pub struct Admin(pub Actor);
 
 fn bearer(parts: &Parts) -> Option<&str> {
     let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
@@ -77,10 +78,7 @@ impl FromRequestParts<AppState> for Admin {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let Caller(caller) = Caller::from_request_parts(parts, state).await?;
-        if caller.role != Role::Admin {
-            return Err(Problem::forbidden());
-        }
-        Ok(Self(caller))
+        Ok(Self(caller.admin()?))
     }
 }
 
@@ -149,7 +147,7 @@ impl<T: DeserializeOwned> FromRequestParts<AppState> for ApiQuery<T> {
 ///
 /// # Errors
 /// A problem for a limit outside 1–200.
-pub fn page_limit(limit: Option<u32>) -> Result<u32, Problem> {
+fn page_limit(limit: Option<u32>) -> Result<u32, Problem> {
     match limit {
         None => Ok(50),
         Some(limit @ 1..=200) => Ok(limit),
@@ -168,7 +166,7 @@ pub fn encode_cursor(offset: u64) -> String {
 
 /// # Errors
 /// A problem for a cursor we did not hand out.
-pub fn decode_cursor(cursor: Option<&str>) -> Result<u64, Problem> {
+fn decode_cursor(cursor: Option<&str>) -> Result<u64, Problem> {
     use base64::Engine as _;
     let Some(cursor) = cursor else {
         return Ok(0);
@@ -178,6 +176,16 @@ pub fn decode_cursor(cursor: Option<&str>) -> Result<u64, Problem> {
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .and_then(|text| text.strip_prefix("o:").and_then(|n| n.parse().ok()))
+        .ok_or_else(|| Problem::bad_request("invalid_cursor", "`cursor` is not one we handed out."))
+}
+
+/// The window a `limit` and `cursor` ask for.
+///
+/// # Errors
+/// A problem for a bad limit or a cursor we did not hand out.
+pub fn page_window(limit: Option<u32>, cursor: Option<&str>) -> Result<Window, Problem> {
+    let limit = page_limit(limit)?;
+    Window::at(decode_cursor(cursor)?, limit)
         .ok_or_else(|| Problem::bad_request("invalid_cursor", "`cursor` is not one we handed out."))
 }
 
@@ -191,6 +199,8 @@ mod tests {
         assert_eq!(decode_cursor(None).unwrap(), 0);
         assert!(decode_cursor(Some("bm9wZQ")).is_err());
         assert!(decode_cursor(Some("!!")).is_err());
+        let past_any_row = encode_cursor(u64::MAX);
+        assert!(page_window(None, Some(&past_any_row)).is_err());
     }
 
     #[test]

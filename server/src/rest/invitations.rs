@@ -9,7 +9,7 @@ use backend::db::idempotency;
 use backend::services::team::{self, Actor};
 use backend::tokens::digest;
 
-use super::extract::{Admin, ApiJson, ApiQuery, decode_cursor, encode_cursor, page_limit};
+use super::extract::{Admin, ApiJson, ApiQuery, encode_cursor, page_window};
 use super::problem::{Problem, internal};
 use super::schema::{Invitation, InvitationList, Member, NewInvitation, PageQuery};
 
@@ -70,11 +70,10 @@ fn respond(status: StatusCode, body: String) -> Response {
     ))]
 pub async fn create(
     State(state): State<AppState>,
-    Admin(caller): Admin,
+    Admin(actor): Admin,
     headers: HeaderMap,
     ApiJson(new): ApiJson<NewInvitation>,
 ) -> Result<Response, Problem> {
-    let actor = caller.actor();
     let Some(key) = headers.get("idempotency-key") else {
         let (status, body) = invite_once(&state, &actor, &new).await;
         return Ok(respond(status, body));
@@ -94,11 +93,11 @@ pub async fn create(
         new.first_name, new.last_name, new.email
     ));
     let now = state.clock.now_ms();
-    let claimed = idempotency::claim(&state.db.pool, &actor.account_id, key, &request_hash, now)
+    let claimed = idempotency::claim(&state.db.pool, actor.account_id(), key, &request_hash, now)
         .await
         .map_err(|error| internal(&error.into()))?;
     if !claimed {
-        let stored = idempotency::find(&state.db.pool, &actor.account_id, key)
+        let stored = idempotency::find(&state.db.pool, actor.account_id(), key)
             .await
             .map_err(|error| internal(&error.into()))?
             .ok_or_else(|| internal(&anyhow::anyhow!("idempotency key vanished")))?;
@@ -123,11 +122,11 @@ pub async fn create(
     }
     let (status, body) = invite_once(&state, &actor, &new).await;
     let stored = if status.is_server_error() {
-        idempotency::release(&state.db.pool, &actor.account_id, key).await
+        idempotency::release(&state.db.pool, actor.account_id(), key).await
     } else {
         idempotency::complete(
             &state.db.pool,
-            &actor.account_id,
+            actor.account_id(),
             key,
             status.as_u16(),
             &body,
@@ -148,16 +147,13 @@ pub async fn create(
     ))]
 pub async fn list(
     State(state): State<AppState>,
-    Admin(caller): Admin,
+    Admin(actor): Admin,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<InvitationList>, Problem> {
-    let limit = page_limit(query.limit)?;
-    let offset = decode_cursor(query.cursor.as_deref())?;
-    let (rows, more) =
-        team::list_members_window(&state, &caller.actor(), "", "invited", "", limit, offset)
-            .await?;
+    let window = page_window(query.limit, query.cursor.as_deref())?;
+    let (rows, more) = team::list_members_window(&state, &actor, "", "invited", "", window).await?;
     Ok(Json(InvitationList {
-        next_cursor: more.then(|| encode_cursor(offset + u64::from(limit))),
+        next_cursor: more.then(|| encode_cursor(window.next_offset())),
         data: rows
             .into_iter()
             .filter_map(|row| Invitation::from_member(row.into()))
@@ -178,10 +174,9 @@ pub async fn list(
     ))]
 pub async fn resend(
     State(state): State<AppState>,
-    Admin(caller): Admin,
+    Admin(actor): Admin,
     Path(id): Path<String>,
 ) -> Result<Json<Invitation>, Problem> {
-    let actor = caller.actor();
     let member_id = team::member_for_invitation(&state, &actor, &id).await?;
     let row = team::resend_invite(&state, &actor, &member_id).await?;
     Invitation::from_member(row.into())
@@ -200,10 +195,9 @@ pub async fn resend(
     ))]
 pub async fn cancel(
     State(state): State<AppState>,
-    Admin(caller): Admin,
+    Admin(actor): Admin,
     Path(id): Path<String>,
 ) -> Result<StatusCode, Problem> {
-    let actor = caller.actor();
     let member_id = team::member_for_invitation(&state, &actor, &id).await?;
     team::cancel_invite(&state, &actor, &member_id).await?;
     Ok(StatusCode::NO_CONTENT)

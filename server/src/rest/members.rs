@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use backend::services::team;
 use shared::domain::MemberAction;
 
-use super::extract::{Admin, ApiQuery, Caller, decode_cursor, encode_cursor, page_limit};
+use super::extract::{Admin, ApiQuery, Caller, encode_cursor, page_window};
 use super::problem::Problem;
 use super::schema::{ApiKey, Me, Member, MemberList, MemberQuery};
 
@@ -21,8 +21,7 @@ pub async fn me(
     State(state): State<AppState>,
     Caller(caller): Caller,
 ) -> Result<Json<Me>, Problem> {
-    let actor = caller.actor();
-    let member = team::get_member(&state, &actor, &caller.member_id).await?;
+    let member = team::own_member(&state, &caller).await?;
     Ok(Json(Me {
         member: member.into(),
         account_id: caller.account_id,
@@ -40,23 +39,21 @@ pub async fn me(
     ))]
 pub async fn list_members(
     State(state): State<AppState>,
-    Admin(caller): Admin,
+    Admin(actor): Admin,
     ApiQuery(query): ApiQuery<MemberQuery>,
 ) -> Result<Json<MemberList>, Problem> {
-    let limit = page_limit(query.limit)?;
-    let offset = decode_cursor(query.cursor.as_deref())?;
+    let window = page_window(query.limit, query.cursor.as_deref())?;
     let (rows, more) = team::list_members_window(
         &state,
-        &caller.actor(),
+        &actor,
         query.q.as_deref().unwrap_or_default(),
         query.status.as_deref().unwrap_or_default(),
         query.role.as_deref().unwrap_or_default(),
-        limit,
-        offset,
+        window,
     )
     .await?;
     Ok(Json(MemberList {
-        next_cursor: more.then(|| encode_cursor(offset + u64::from(limit))),
+        next_cursor: more.then(|| encode_cursor(window.next_offset())),
         data: rows.into_iter().map(Member::from).collect(),
     }))
 }
@@ -72,12 +69,10 @@ pub async fn list_members(
     ))]
 pub async fn get_member(
     State(state): State<AppState>,
-    Admin(caller): Admin,
+    Admin(actor): Admin,
     Path(id): Path<String>,
 ) -> Result<Json<Member>, Problem> {
-    Ok(Json(
-        team::get_member(&state, &caller.actor(), &id).await?.into(),
-    ))
+    Ok(Json(team::get_member(&state, &actor, &id).await?.into()))
 }
 
 /// The member's API key (Active members; audited as a reveal).
@@ -92,10 +87,10 @@ pub async fn get_member(
     ))]
 pub async fn reveal_api_key(
     State(state): State<AppState>,
-    Admin(caller): Admin,
+    Admin(actor): Admin,
     Path(id): Path<String>,
 ) -> Result<Json<ApiKey>, Problem> {
-    let api_key = team::reveal_api_key(&state, &caller.actor(), &id).await?;
+    let api_key = team::reveal_api_key(&state, &actor, &id).await?;
     Ok(Json(ApiKey { api_key }))
 }
 
@@ -111,23 +106,21 @@ pub async fn reveal_api_key(
     ))]
 pub async fn refresh_api_key(
     State(state): State<AppState>,
-    Admin(caller): Admin,
+    Admin(actor): Admin,
     Path(id): Path<String>,
 ) -> Result<Json<ApiKey>, Problem> {
-    let (_, api_key) = team::refresh_api_key(&state, &caller.actor(), &id).await?;
+    let (_, api_key) = team::refresh_api_key(&state, &actor, &id).await?;
     Ok(Json(ApiKey { api_key }))
 }
 
 async fn change(
     state: &AppState,
-    caller: &backend::services::api_auth::ApiCaller,
+    actor: &backend::services::team::Actor,
     id: &str,
     action: MemberAction,
 ) -> Result<Json<Member>, Problem> {
     Ok(Json(
-        team::change_member(state, &caller.actor(), id, action)
-            .await?
-            .into(),
+        team::change_member(state, actor, id, action).await?.into(),
     ))
 }
 
@@ -143,10 +136,10 @@ async fn change(
     ))]
 pub async fn promote(
     State(state): State<AppState>,
-    Admin(caller): Admin,
+    Admin(actor): Admin,
     Path(id): Path<String>,
 ) -> Result<Json<Member>, Problem> {
-    change(&state, &caller, &id, MemberAction::Promote).await
+    change(&state, &actor, &id, MemberAction::Promote).await
 }
 
 /// Admin → User (Active members; never the last Active Admin).
@@ -161,10 +154,10 @@ pub async fn promote(
     ))]
 pub async fn demote(
     State(state): State<AppState>,
-    Admin(caller): Admin,
+    Admin(actor): Admin,
     Path(id): Path<String>,
 ) -> Result<Json<Member>, Problem> {
-    change(&state, &caller, &id, MemberAction::Demote).await
+    change(&state, &actor, &id, MemberAction::Demote).await
 }
 
 /// Active → Disabled: their sessions end and their key stops working.
@@ -179,10 +172,10 @@ pub async fn demote(
     ))]
 pub async fn revoke(
     State(state): State<AppState>,
-    Admin(caller): Admin,
+    Admin(actor): Admin,
     Path(id): Path<String>,
 ) -> Result<Json<Member>, Problem> {
-    change(&state, &caller, &id, MemberAction::Revoke).await
+    change(&state, &actor, &id, MemberAction::Revoke).await
 }
 
 /// Disabled → Active: the same key works again.
@@ -197,8 +190,8 @@ pub async fn revoke(
     ))]
 pub async fn activate(
     State(state): State<AppState>,
-    Admin(caller): Admin,
+    Admin(actor): Admin,
     Path(id): Path<String>,
 ) -> Result<Json<Member>, Problem> {
-    change(&state, &caller, &id, MemberAction::Activate).await
+    change(&state, &actor, &id, MemberAction::Activate).await
 }

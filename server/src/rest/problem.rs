@@ -21,7 +21,7 @@ pub struct ProblemField {
     "type": "/api/v1/problems/last_active_admin",
     "title": "Conflict",
     "status": 409,
-    "detail": "The account must keep at least one active admin.",
+    "detail": "The account must keep at least one active admin. Promote someone else first.",
     "code": "last_active_admin"
 }))]
 pub struct Problem {
@@ -120,17 +120,13 @@ impl From<TeamError> for Problem {
                     "Some fields are invalid; see `errors`.",
                 )
             },
-            TeamError::Rule(RuleViolation::NotApplicable) => Self::new(
-                StatusCode::CONFLICT,
-                "invalid_state",
-                "That action does not apply to this member in their current state.",
-            ),
-            TeamError::Rule(RuleViolation::LastActiveAdmin) => Self::new(
-                StatusCode::CONFLICT,
-                "last_active_admin",
-                "The account must keep at least one active admin.",
-            ),
-            TeamError::Conflict(detail) => Self::new(StatusCode::CONFLICT, "conflict", detail),
+            TeamError::Rule(rule) => {
+                let code = match rule {
+                    RuleViolation::NotApplicable => "invalid_state",
+                    RuleViolation::LastActiveAdmin => "last_active_admin",
+                };
+                Self::new(StatusCode::CONFLICT, code, rule.message())
+            }
             TeamError::RateLimited => Self {
                 retry_after: Some(60),
                 ..Self::new(

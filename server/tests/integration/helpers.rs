@@ -210,7 +210,7 @@ impl Site {
     }
 
     /// A post from our own origin, with the session cookie if any.
-    fn post(&self, path: &str, session: Option<&str>) -> reqwest::RequestBuilder {
+    pub fn post(&self, path: &str, session: Option<&str>) -> reqwest::RequestBuilder {
         let request = self
             .client
             .post(self.url(path))

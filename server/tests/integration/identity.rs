@@ -19,6 +19,7 @@ use crate::helpers::{
 use crate::smtp_sink::{ReceivedMail, SmtpSink};
 
 both_engines!(
+    a_failed_form_post_before_hydration_goes_back_to_its_page_and_others_get_the_error_status,
     registration_sends_a_verification_link_that_verifies_once,
     registering_a_taken_address_reveals_nothing_and_notifies_the_owner,
     one_verification_token_wins_exactly_once_among_twenty_parallel_uses,
@@ -277,6 +278,34 @@ async fn unverified_users_are_told_and_can_resend_within_limits(engine: Engine) 
             .await
             .contains("Email address verified")
     );
+}
+
+/// The status of an error answer is set where the error is serialised; a
+/// plain HTML form (a page not yet hydrated) keeps the redirect back to the
+/// page that Leptos answers it with, and `fetch` callers get the status.
+async fn a_failed_form_post_before_hydration_goes_back_to_its_page_and_others_get_the_error_status(
+    engine: Engine,
+) {
+    let app = spawn_app(engine).await;
+    app.create_admin("ada@example.com").await;
+    let wrong = sign_in("ada@example.com", WRONG_PASSWORD);
+    let from_a_form = app
+        .post(app::rpc::auth::SignIn::PATH, None)
+        .header(reqwest::header::ACCEPT, "text/html")
+        .header(reqwest::header::REFERER, app.url("/sign-in"))
+        .form(&wrong)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(from_a_form.status(), StatusCode::FOUND);
+    assert!(
+        from_a_form.headers()[LOCATION]
+            .to_str()
+            .unwrap()
+            .contains("/sign-in")
+    );
+    let from_fetch = app.send(&wrong, None).await;
+    assert_eq!(from_fetch.status(), StatusCode::UNAUTHORIZED);
 }
 
 async fn ten_failed_sign_ins_lock_the_account_for_fifteen_minutes_only(engine: Engine) {

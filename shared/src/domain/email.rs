@@ -55,8 +55,15 @@ impl EmailAddress {
 
     /// The form compared for uniqueness: lower case.
     pub fn normalized(&self) -> String {
-        self.0.to_lowercase()
+        normalize(&self.0)
     }
+}
+
+/// The form an address is compared and looked up by (trimmed, lower case),
+/// for input that need not be a valid address (a sign-in attempt, a
+/// stored address read back). The one normalisation in the code base.
+pub fn normalize(input: &str) -> String {
+    input.trim().to_lowercase()
 }
 
 impl std::fmt::Display for EmailAddress {

@@ -24,6 +24,20 @@ pub enum RuleViolation {
     LastActiveAdmin,
 }
 
+impl RuleViolation {
+    /// What the person is told, in the UI and in REST's `detail`.
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::NotApplicable => {
+                "That action does not apply to this member in their current state."
+            }
+            Self::LastActiveAdmin => {
+                "The account must keep at least one active admin. Promote someone else first."
+            }
+        }
+    }
+}
+
 impl MemberAction {
     pub const ALL: [Self; 4] = [Self::Promote, Self::Demote, Self::Revoke, Self::Activate];
 

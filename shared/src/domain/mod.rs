@@ -12,7 +12,7 @@ mod properties;
 mod registration;
 mod role;
 
-pub use email::EmailAddress;
+pub use email::{EmailAddress, normalize as normalize_email};
 pub use invitation::{InvitationProblem, InvitationState, NewInvitee, actor_label};
 pub use member_rules::{MemberAction, RowAction, RuleViolation};
 pub use password::Password;

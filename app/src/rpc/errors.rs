@@ -1,0 +1,72 @@
+//! Each service's errors as the browser sees them: mapped once here, so a
+//! server function only writes `?`. The text comes from the service error's
+//! own `Display` (or the domain rule's message), never written again here.
+
+use backend::services::auth::SignInError;
+use backend::services::identity::IdentityError;
+use backend::services::invitations::InvitationError;
+use backend::services::setup::SetupError;
+use backend::services::team::TeamError;
+
+use super::ctx::internal;
+use crate::error::AppError;
+
+impl From<TeamError> for AppError {
+    fn from(error: TeamError) -> Self {
+        match error {
+            TeamError::NotFound => Self::NotFound,
+            TeamError::Forbidden => Self::Forbidden,
+            TeamError::Invalid(fields) => Self::Validation(fields),
+            TeamError::Rule(rule) => Self::Conflict(rule.message().to_owned()),
+            TeamError::RateLimited => Self::TooManyRequests,
+            TeamError::Unexpected(error) => internal(error),
+        }
+    }
+}
+
+impl From<InvitationError> for AppError {
+    fn from(error: InvitationError) -> Self {
+        match error {
+            InvitationError::NotFound => Self::NotFound,
+            InvitationError::Forbidden => Self::Forbidden,
+            InvitationError::Invalid(fields) => Self::Validation(fields),
+            InvitationError::RateLimited => Self::TooManyRequests,
+            InvitationError::Unexpected(error) => internal(error),
+            conflict @ (InvitationError::InvalidLink
+            | InvitationError::LinkNoLongerWorks
+            | InvitationError::Expired
+            | InvitationError::AlreadyAccepted
+            | InvitationError::Cancelled) => Self::Conflict(conflict.to_string()),
+        }
+    }
+}
+
+impl From<SignInError> for AppError {
+    fn from(error: SignInError) -> Self {
+        match error {
+            SignInError::InvalidCredentials => Self::InvalidCredentials,
+            SignInError::EmailNotVerified => Self::EmailNotVerified,
+            SignInError::RateLimited => Self::TooManyRequests,
+            SignInError::Unexpected(error) => internal(error),
+        }
+    }
+}
+
+impl From<IdentityError> for AppError {
+    fn from(error: IdentityError) -> Self {
+        match error {
+            IdentityError::RateLimited => Self::TooManyRequests,
+            IdentityError::Unexpected(error) => internal(error),
+        }
+    }
+}
+
+impl From<SetupError> for AppError {
+    fn from(error: SetupError) -> Self {
+        match error {
+            SetupError::AdminExists => Self::Conflict(error.to_string()),
+            SetupError::EmailTaken => Self::field("email", error.to_string()),
+            SetupError::Unexpected(error) => internal(error),
+        }
+    }
+}
