@@ -1,4 +1,4 @@
-use sqlx::{Any, Executor, Row as _};
+use sqlx::{Any, Executor};
 
 use crate::tokens::new_id;
 
@@ -34,9 +34,7 @@ pub async fn default_id<'e>(db: impl Executor<'e, Database = Any>) -> sqlx::Resu
 pub async fn lock_default<'e>(
     db: impl Executor<'e, Database = Any>,
 ) -> sqlx::Result<Option<String>> {
-    sqlx::query("UPDATE accounts SET name = name WHERE is_default = 1 RETURNING id")
+    sqlx::query_scalar("UPDATE accounts SET name = name WHERE is_default = 1 RETURNING id")
         .fetch_optional(db)
-        .await?
-        .map(|row| row.try_get("id"))
-        .transpose()
+        .await
 }

@@ -1,6 +1,6 @@
 //! Audit events: written in the transaction of the change they record.
 
-use sqlx::{Any, Executor, Row as _};
+use sqlx::{Any, Executor};
 
 use crate::tokens::new_id;
 
@@ -41,7 +41,7 @@ pub async fn insert<'e>(
     .map(|_| ())
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct EventRecord {
     pub id: String,
     pub created_at: i64,
@@ -49,7 +49,9 @@ pub struct EventRecord {
     pub target_member_id: Option<String>,
     pub target_label: String,
     pub action: String,
+    #[sqlx(rename = "before_state")]
     pub before: Option<String>,
+    #[sqlx(rename = "after_state")]
     pub after: Option<String>,
     pub source: String,
 }
@@ -61,7 +63,7 @@ pub async fn page<'e>(
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<EventRecord>> {
-    let rows = sqlx::query(
+    sqlx::query_as(
         "SELECT id, created_at, actor_label, target_member_id, target_label, action, before_state, after_state, source \
          FROM audit_events WHERE account_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3",
     )
@@ -69,22 +71,7 @@ pub async fn page<'e>(
     .bind(limit)
     .bind(offset)
     .fetch_all(db)
-    .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(EventRecord {
-                id: row.try_get("id")?,
-                created_at: row.try_get("created_at")?,
-                actor_label: row.try_get("actor_label")?,
-                target_member_id: row.try_get("target_member_id")?,
-                target_label: row.try_get("target_label")?,
-                action: row.try_get("action")?,
-                before: row.try_get("before_state")?,
-                after: row.try_get("after_state")?,
-                source: row.try_get("source")?,
-            })
-        })
-        .collect()
+    .await
 }
 
 pub async fn count<'e>(

@@ -2,7 +2,7 @@
 //! stored as a digest (for look-up) and sealed (for "Copy Invite Link").
 
 use shared::domain::InvitationState;
-use sqlx::{Any, Executor, Row as _};
+use sqlx::{Any, Executor};
 
 pub struct NewInvitation<'a> {
     pub id: &'a str,
@@ -50,7 +50,7 @@ pub async fn insert<'e>(
     Ok(done.rows_affected() == 1)
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct InvitationRecord {
     pub id: String,
     pub account_id: String,
@@ -70,35 +70,15 @@ const SELECT: &str = "SELECT i.id, i.account_id, a.name AS account_name, i.membe
      i.first_name, i.last_name, u.first_name || ' ' || u.last_name AS invited_by_label, i.token_sealed, i.state, i.expires_at \
      FROM invitations i JOIN accounts a ON a.id = i.account_id JOIN users u ON u.id = i.invited_by";
 
-fn from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<InvitationRecord> {
-    Ok(InvitationRecord {
-        id: row.try_get("id")?,
-        account_id: row.try_get("account_id")?,
-        account_name: row.try_get("account_name")?,
-        member_id: row.try_get("member_id")?,
-        email: row.try_get("email")?,
-        email_normalized: row.try_get("email_normalized")?,
-        first_name: row.try_get("first_name")?,
-        last_name: row.try_get("last_name")?,
-        invited_by_label: row.try_get("invited_by_label")?,
-        token_sealed: row.try_get("token_sealed")?,
-        state: row.try_get("state")?,
-        expires_at: row.try_get("expires_at")?,
-    })
-}
-
 pub async fn find_by_token<'e>(
     db: impl Executor<'e, Database = Any>,
     token_hash: &str,
 ) -> sqlx::Result<Option<InvitationRecord>> {
     let sql = format!("{SELECT} WHERE i.token_hash = $1");
-    sqlx::query(&sql)
+    sqlx::query_as(&sql)
         .bind(token_hash)
         .fetch_optional(db)
-        .await?
-        .as_ref()
-        .map(from_row)
-        .transpose()
+        .await
 }
 
 pub async fn find_by_id<'e>(
@@ -106,13 +86,7 @@ pub async fn find_by_id<'e>(
     id: &str,
 ) -> sqlx::Result<Option<InvitationRecord>> {
     let sql = format!("{SELECT} WHERE i.id = $1");
-    sqlx::query(&sql)
-        .bind(id)
-        .fetch_optional(db)
-        .await?
-        .as_ref()
-        .map(from_row)
-        .transpose()
+    sqlx::query_as(&sql).bind(id).fetch_optional(db).await
 }
 
 /// The pending invitation of a member row.
@@ -121,13 +95,10 @@ pub async fn pending_for_member<'e>(
     member_id: &str,
 ) -> sqlx::Result<Option<InvitationRecord>> {
     let sql = format!("{SELECT} WHERE i.member_id = $1 AND i.state = 'pending'");
-    sqlx::query(&sql)
+    sqlx::query_as(&sql)
         .bind(member_id)
         .fetch_optional(db)
-        .await?
-        .as_ref()
-        .map(from_row)
-        .transpose()
+        .await
 }
 
 /// Pending, unexpired invitations for an address, oldest first.
@@ -139,12 +110,11 @@ pub async fn pending_for_email<'e>(
     let sql = format!(
         "{SELECT} WHERE i.email_normalized = $1 AND i.state = 'pending' AND i.expires_at > $2 ORDER BY i.created_at"
     );
-    let rows = sqlx::query(&sql)
+    sqlx::query_as(&sql)
         .bind(email_normalized)
         .bind(now_ms)
         .fetch_all(db)
-        .await?;
-    rows.iter().map(from_row).collect()
+        .await
 }
 
 /// Gives a pending invitation a new token, expiry and email.

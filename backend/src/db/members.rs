@@ -1,4 +1,4 @@
-use sqlx::{Any, Executor, Row as _};
+use sqlx::{Any, Executor};
 
 use crate::tokens::new_id;
 use shared::domain::{MemberStatus, Role};
@@ -32,21 +32,22 @@ pub async fn count_active_admins<'e>(
     db: impl Executor<'e, Database = Any>,
     account_id: &str,
 ) -> sqlx::Result<i64> {
-    sqlx::query("SELECT COUNT(*) AS n FROM members WHERE account_id = $1 AND role = 'admin' AND status = 'active'")
+    sqlx::query_scalar("SELECT COUNT(*) AS n FROM members WHERE account_id = $1 AND role = 'admin' AND status = 'active'")
         .bind(account_id)
         .fetch_one(db)
-        .await?
-        .try_get("n")
+        .await
 }
 
 /// A member row with what the Team table shows: the user's name and email,
 /// or (for Invited rows) the invitation's.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MemberRecord {
     pub id: String,
     pub account_id: String,
     pub user_id: Option<String>,
+    #[sqlx(try_from = "String")]
     pub role: Role,
+    #[sqlx(try_from = "String")]
     pub status: MemberStatus,
     pub first_name: String,
     pub last_name: String,
@@ -54,7 +55,8 @@ pub struct MemberRecord {
     pub api_key_sealed: Option<String>,
     pub invitation_id: Option<String>,
     pub invitation_expires_at: Option<i64>,
-    pub invitation_mail_dead: bool,
+    /// When the pending invitation's email was given up on (dead letter).
+    pub invitation_mail_dead_at: Option<i64>,
 }
 
 impl MemberRecord {
@@ -67,7 +69,7 @@ impl MemberRecord {
 const SELECT: &str = "SELECT m.id, m.account_id, m.user_id, m.role, m.status, m.api_key_sealed, \
      COALESCE(u.first_name, i.first_name) AS first_name, COALESCE(u.last_name, i.last_name) AS last_name, \
      COALESCE(u.email, i.email) AS email, i.id AS invitation_id, i.expires_at AS invitation_expires_at, \
-     o.dead_at AS mail_dead_at \
+     o.dead_at AS invitation_mail_dead_at \
      FROM members m \
      LEFT JOIN users u ON u.id = m.user_id \
      LEFT JOIN invitations i ON i.member_id = m.id AND i.state = 'pending' \
@@ -78,27 +80,6 @@ const SELECT: &str = "SELECT m.id, m.account_id, m.user_id, m.role, m.status, m.
 const FILTER: &str = "WHERE m.account_id = $1 AND ($2 = '' OR m.status = $2) AND ($4 = '' OR m.role = $4) AND ($3 = '' \
      OR LOWER(COALESCE(u.first_name, i.first_name) || ' ' || COALESCE(u.last_name, i.last_name)) LIKE $3 ESCAPE '\\' \
      OR LOWER(COALESCE(u.email, i.email)) LIKE $3 ESCAPE '\\')";
-
-fn from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<MemberRecord> {
-    let decode = |e: String| sqlx::Error::Decode(e.into());
-    let role: String = row.try_get("role")?;
-    let status: String = row.try_get("status")?;
-    let dead: Option<i64> = row.try_get("mail_dead_at")?;
-    Ok(MemberRecord {
-        id: row.try_get("id")?,
-        account_id: row.try_get("account_id")?,
-        user_id: row.try_get("user_id")?,
-        role: Role::parse(&role).map_err(decode)?,
-        status: MemberStatus::parse(&status).map_err(decode)?,
-        first_name: row.try_get("first_name")?,
-        last_name: row.try_get("last_name")?,
-        email: row.try_get("email")?,
-        api_key_sealed: row.try_get("api_key_sealed")?,
-        invitation_id: row.try_get("invitation_id")?,
-        invitation_expires_at: row.try_get("invitation_expires_at")?,
-        invitation_mail_dead: dead.is_some(),
-    })
-}
 
 /// A LIKE pattern for a search term, with `%`, `_` and `\` escaped.
 pub fn like_pattern(term: &str) -> String {
@@ -122,14 +103,11 @@ pub async fn find<'e>(
     member_id: &str,
 ) -> sqlx::Result<Option<MemberRecord>> {
     let sql = format!("{SELECT} WHERE m.account_id = $1 AND m.id = $2");
-    sqlx::query(&sql)
+    sqlx::query_as(&sql)
         .bind(account_id)
         .bind(member_id)
         .fetch_optional(db)
-        .await?
-        .as_ref()
-        .map(from_row)
-        .transpose()
+        .await
 }
 
 /// The filters of a member listing.
@@ -152,7 +130,7 @@ pub async fn page<'e>(
     offset: i64,
 ) -> sqlx::Result<Vec<MemberRecord>> {
     let sql = format!("{SELECT} {FILTER} ORDER BY m.created_at DESC, m.id DESC LIMIT $5 OFFSET $6");
-    let rows = sqlx::query(&sql)
+    sqlx::query_as(&sql)
         .bind(account_id)
         .bind(filter.status)
         .bind(filter.pattern)
@@ -160,8 +138,7 @@ pub async fn page<'e>(
         .bind(limit)
         .bind(offset)
         .fetch_all(db)
-        .await?;
-    rows.iter().map(from_row).collect()
+        .await
 }
 
 /// How many members match. Without a search term no join is needed, and the
@@ -181,14 +158,13 @@ pub async fn count<'e>(
              LEFT JOIN invitations i ON i.member_id = m.id AND i.state = 'pending' {FILTER}"
         )
     };
-    sqlx::query(&sql)
+    sqlx::query_scalar(&sql)
         .bind(account_id)
         .bind(filter.status)
         .bind(filter.pattern)
         .bind(filter.role)
         .fetch_one(db)
-        .await?
-        .try_get("n")
+        .await
 }
 
 /// A new Invited row (no user yet: it is linked on accept).

@@ -1,7 +1,7 @@
 //! The outbox table. Rows are written inside the transaction of the change
 //! that causes them; the worker leases one due row at a time.
 
-use sqlx::{Any, Executor, Row as _};
+use sqlx::{Any, Executor};
 
 use super::Engine;
 
@@ -18,7 +18,7 @@ pub struct NewMessage<'a> {
 }
 
 /// A queued message as the worker sees it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct QueuedMessage {
     pub id: String,
     pub message_id: String,
@@ -78,24 +78,11 @@ pub async fn claim_next<'e>(
         Engine::Sqlite => CLAIM_SQLITE,
         Engine::Postgres => CLAIM_POSTGRES,
     };
-    let row = sqlx::query(sql)
+    sqlx::query_as(sql)
         .bind(lease_until)
         .bind(now_ms)
         .fetch_optional(db)
-        .await?;
-    row.map(|row| {
-        Ok(QueuedMessage {
-            id: row.try_get("id")?,
-            message_id: row.try_get("message_id")?,
-            template: row.try_get("template")?,
-            recipient: row.try_get("recipient")?,
-            subject: row.try_get("subject")?,
-            body_text: row.try_get("body_text")?,
-            body_html: row.try_get("body_html")?,
-            attempts: row.try_get("attempts")?,
-        })
-    })
-    .transpose()
+        .await
 }
 
 pub async fn mark_sent<'e>(

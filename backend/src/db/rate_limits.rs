@@ -1,7 +1,7 @@
 //! Fixed-window counters in the database, so every server process shares
 //! them. One upsert per hit (or per batch of hits, see `add`).
 
-use sqlx::{Any, Executor, Row as _};
+use sqlx::{Any, Executor};
 
 /// Counts one hit in `bucket` and returns the hits in the current window
 /// (a window older than `window_ms` starts over).
@@ -23,7 +23,7 @@ pub async fn add<'e>(
     window_ms: i64,
     hits: i64,
 ) -> sqlx::Result<i64> {
-    sqlx::query(
+    sqlx::query_scalar(
         "INSERT INTO rate_limits (bucket, window_start, hits) VALUES ($1, $2, $4) \
          ON CONFLICT (bucket) DO UPDATE SET \
            hits = CASE WHEN rate_limits.window_start <= $3 THEN $4 ELSE rate_limits.hits + $4 END, \
@@ -35,8 +35,7 @@ pub async fn add<'e>(
     .bind(now_ms.saturating_sub(window_ms))
     .bind(hits)
     .fetch_one(db)
-    .await?
-    .try_get("hits")
+    .await
 }
 
 /// The hits in the current window, without counting one.

@@ -1,8 +1,8 @@
-use sqlx::{Any, Executor, Row as _};
+use sqlx::{Any, Executor};
 
 /// What a valid session cookie leads to: the user, and their Active
 /// membership (if any) in the account they work in.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionRecord {
     pub user_id: String,
     pub first_name: String,
@@ -41,7 +41,7 @@ pub async fn find<'e>(
     db: impl Executor<'e, Database = Any>,
     token_hash: &str,
 ) -> sqlx::Result<Option<SessionRecord>> {
-    let row = sqlx::query(
+    sqlx::query_as(
         "SELECT s.user_id, s.last_seen_at, s.expires_at, u.first_name, u.last_name, u.email, \
                 a.id AS account_id, a.name AS account_name, m.role \
          FROM sessions s \
@@ -54,21 +54,7 @@ pub async fn find<'e>(
     )
     .bind(token_hash)
     .fetch_optional(db)
-    .await?;
-    row.map(|row| {
-        Ok(SessionRecord {
-            user_id: row.try_get("user_id")?,
-            first_name: row.try_get("first_name")?,
-            last_name: row.try_get("last_name")?,
-            email: row.try_get("email")?,
-            last_seen_at: row.try_get("last_seen_at")?,
-            expires_at: row.try_get("expires_at")?,
-            account_id: row.try_get("account_id")?,
-            account_name: row.try_get("account_name")?,
-            role: row.try_get("role")?,
-        })
-    })
-    .transpose()
+    .await
 }
 
 pub async fn touch<'e>(

@@ -1,7 +1,7 @@
-use sqlx::{Any, Executor, Row as _};
+use sqlx::{Any, Executor};
 
 /// A user as stored, with the password hash.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct UserRecord {
     pub id: String,
     pub first_name: String,
@@ -9,17 +9,6 @@ pub struct UserRecord {
     pub email: String,
     pub password_hash: String,
     pub email_verified_at: Option<i64>,
-}
-
-fn user_from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<UserRecord> {
-    Ok(UserRecord {
-        id: row.try_get("id")?,
-        first_name: row.try_get("first_name")?,
-        last_name: row.try_get("last_name")?,
-        email: row.try_get("email")?,
-        password_hash: row.try_get("password_hash")?,
-        email_verified_at: row.try_get("email_verified_at")?,
-    })
 }
 
 pub struct NewUser<'a> {
@@ -74,14 +63,13 @@ pub async fn find_by_email<'e>(
     db: impl Executor<'e, Database = Any>,
     email_normalized: &str,
 ) -> sqlx::Result<Option<UserRecord>> {
-    let row = sqlx::query(
+    sqlx::query_as(
         "SELECT id, first_name, last_name, email, password_hash, email_verified_at \
          FROM users WHERE email_normalized = $1",
     )
     .bind(email_normalized)
     .fetch_optional(db)
-    .await?;
-    row.as_ref().map(user_from_row).transpose()
+    .await
 }
 
 pub async fn update_password_hash<'e>(
@@ -103,13 +91,12 @@ pub async fn find_by_id<'e>(
     db: impl Executor<'e, Database = Any>,
     user_id: &str,
 ) -> sqlx::Result<Option<UserRecord>> {
-    let row = sqlx::query(
+    sqlx::query_as(
         "SELECT id, first_name, last_name, email, password_hash, email_verified_at FROM users WHERE id = $1",
     )
     .bind(user_id)
     .fetch_optional(db)
-    .await?;
-    row.as_ref().map(user_from_row).transpose()
+    .await
 }
 
 /// Marks the address verified (keeps the first time it was).

@@ -1,6 +1,6 @@
 //! Email verification tokens: stored as digests, used once.
 
-use sqlx::{Any, Executor, Row as _};
+use sqlx::{Any, Executor};
 
 pub async fn insert<'e>(
     db: impl Executor<'e, Database = Any>,
@@ -28,16 +28,14 @@ pub async fn consume<'e>(
     token_hash: &str,
     now_ms: i64,
 ) -> sqlx::Result<Option<String>> {
-    sqlx::query(
+    sqlx::query_scalar(
         "UPDATE email_verifications SET used_at = $1 \
          WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING user_id",
     )
     .bind(now_ms)
     .bind(token_hash)
     .fetch_optional(db)
-    .await?
-    .map(|row| row.try_get("user_id"))
-    .transpose()
+    .await
 }
 
 /// A token's user and whether that user is verified, whatever the token's state.
@@ -45,18 +43,14 @@ pub async fn find_user<'e>(
     db: impl Executor<'e, Database = Any>,
     token_hash: &str,
 ) -> sqlx::Result<Option<(String, bool)>> {
-    let row = sqlx::query(
+    let row: Option<(String, Option<i64>)> = sqlx::query_as(
         "SELECT v.user_id, u.email_verified_at FROM email_verifications v \
          JOIN users u ON u.id = v.user_id WHERE v.token_hash = $1",
     )
     .bind(token_hash)
     .fetch_optional(db)
     .await?;
-    row.map(|row| {
-        let verified_at: Option<i64> = row.try_get("email_verified_at")?;
-        Ok((row.try_get("user_id")?, verified_at.is_some()))
-    })
-    .transpose()
+    Ok(row.map(|(user_id, verified_at)| (user_id, verified_at.is_some())))
 }
 
 /// Ends every unused token of a user (a resend replaces them).

@@ -1,33 +1,37 @@
-//! The mailer backends: `Smtp` (lettre, from `SMTP_URL`), `File` (dev mail:
-//! `.eml` files under `data/mail/`, each message's link logged so a newcomer
-//! can click it) and `Memory` (tests).
+//! The mailer: one [`Mailer`] over three lettre transports.
+//!
+//! - `Smtp`: lettre's `AsyncSmtpTransport`, from `SMTP_URL`.
+//! - `File` (dev mail): lettre's `AsyncFileTransport`, one `<uuid>.eml` per
+//!   message in `MAIL_DIR`.
+//! - `Stub` (tests that do not test SMTP itself): lettre's
+//!   `AsyncStubTransport`, which keeps each message as sent.
+//!
+//! What is ours, and why: building the multipart message from an outbox row
+//! (the sender, the stored Message-ID); a deadline over the whole SMTP
+//! conversation (lettre's timeout covers only the TCP connect on tokio, so a
+//! server that accepts and then never answers would hold the worker); for
+//! dev mail, creating the folder (lettre expects it to exist) and logging the
+//! message's link so a newcomer can click it.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::file::AsyncFileTransport;
+use lettre::transport::stub::AsyncStubTransport;
 use lettre::{AsyncSmtpTransport, AsyncTransport as _, Message, Tokio1Executor};
 
 use crate::db::outbox::QueuedMessage;
 
-/// A message as the `Memory` backend keeps it.
-#[derive(Debug, Clone)]
-pub struct SentEmail {
-    pub message_id: String,
-    pub to: String,
-    pub subject: String,
-    pub text: String,
-    pub html: String,
-}
-
 #[derive(Clone)]
-pub enum Backend {
+enum Backend {
     /// The transport and the deadline for one whole conversation.
     Smtp(AsyncSmtpTransport<Tokio1Executor>, Duration),
-    File(PathBuf),
-    Memory(Arc<Mutex<Vec<SentEmail>>>),
+    /// The transport and its folder (created before each write).
+    File(Arc<AsyncFileTransport<Tokio1Executor>>, PathBuf),
+    Stub(AsyncStubTransport),
 }
 
 #[derive(Clone)]
@@ -40,8 +44,8 @@ impl std::fmt::Debug for Mailer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let backend = match self.backend {
             Backend::Smtp(..) => "smtp",
-            Backend::File(_) => "file",
-            Backend::Memory(_) => "memory",
+            Backend::File(..) => "file",
+            Backend::Stub(_) => "stub",
         };
         f.debug_struct("Mailer")
             .field("from", &self.from.to_string())
@@ -82,27 +86,32 @@ impl Mailer {
         })
     }
 
-    /// Dev mail: messages written as `.eml` files into `dir`.
+    /// Dev mail: each message written as `<uuid>.eml` into `dir` (created
+    /// when missing).
     ///
     /// # Errors
     /// When the sender address is invalid.
     pub fn file(dir: PathBuf, from: &str) -> anyhow::Result<Self> {
         Ok(Self {
             from: from.parse().context("MAIL_FROM is not a valid mailbox")?,
-            backend: Backend::File(dir),
+            backend: Backend::File(Arc::new(AsyncFileTransport::new(&dir)), dir),
         })
     }
 
-    /// Keeps messages in memory; returns the mailer and its mailbox.
-    pub fn memory() -> (Self, Arc<Mutex<Vec<SentEmail>>>) {
-        let sent = Arc::new(Mutex::new(Vec::new()));
+    /// Keeps every message in memory (tests that do not test SMTP itself);
+    /// returns the mailer and the transport to read the messages from
+    /// ([`AsyncStubTransport::messages`]: each envelope and the message as
+    /// sent).
+    ///
+    /// # Errors
+    /// When the sender address is invalid.
+    pub fn stub(from: &str) -> anyhow::Result<(Self, AsyncStubTransport)> {
+        let transport = AsyncStubTransport::new_ok();
         let mailer = Self {
-            from: "Muster <muster@localhost>"
-                .parse()
-                .expect("a valid constant mailbox"),
-            backend: Backend::Memory(sent.clone()),
+            from: from.parse().context("MAIL_FROM is not a valid mailbox")?,
+            backend: Backend::Stub(transport.clone()),
         };
-        (mailer, sent)
+        Ok((mailer, transport))
     }
 
     fn build(&self, message: &QueuedMessage) -> anyhow::Result<Message> {
@@ -126,9 +135,9 @@ impl Mailer {
     /// # Errors
     /// When the message cannot be built or the backend refuses it.
     pub async fn send(&self, message: &QueuedMessage) -> anyhow::Result<()> {
+        let email = self.build(message)?;
         match &self.backend {
             Backend::Smtp(transport, timeout) => {
-                let email = self.build(message)?;
                 tokio::time::timeout(*timeout, transport.send(email))
                     .await
                     .map_err(|_| {
@@ -139,15 +148,15 @@ impl Mailer {
                     })?
                     .context("SMTP delivery failed")?;
             }
-            Backend::File(dir) => {
-                let email = self.build(message)?;
+            Backend::File(transport, dir) => {
                 tokio::fs::create_dir_all(dir)
                     .await
                     .context("creating the mail folder")?;
-                let path = dir.join(format!("{}-{}.eml", message.template, message.id));
-                tokio::fs::write(&path, email.formatted())
+                let id = transport
+                    .send(email)
                     .await
                     .context("writing the mail file")?;
+                let path = dir.join(format!("{id}.eml"));
                 let link = message
                     .body_text
                     .split_whitespace()
@@ -155,17 +164,11 @@ impl Mailer {
                     .unwrap_or("(no link)");
                 tracing::info!(to = %message.recipient, subject = %message.subject, file = %path.display(), "dev mail: {link}");
             }
-            Backend::Memory(sent) => {
-                self.build(message)?;
-                sent.lock()
-                    .map_err(|_| anyhow::anyhow!("memory mailbox poisoned"))?
-                    .push(SentEmail {
-                        message_id: message.message_id.clone(),
-                        to: message.recipient.clone(),
-                        subject: message.subject.clone(),
-                        text: message.body_text.clone(),
-                        html: message.body_html.clone(),
-                    });
+            Backend::Stub(transport) => {
+                transport
+                    .send(email)
+                    .await
+                    .context("the stub transport refused the message")?;
             }
         }
         Ok(())

@@ -69,7 +69,7 @@ pub async fn queue_verification(
             ("link", &link),
             ("ttl", &ttl),
         ],
-    );
+    )?;
     email::enqueue(conn, &state.settings, &message, now)
         .await
         .context("queueing the verification email")?;
@@ -144,7 +144,7 @@ pub async fn register(
                         ("email", &existing.email),
                         ("link", &link),
                     ],
-                );
+                )?;
                 email::enqueue(&mut tx, &state.settings, &message, now)
                     .await
                     .context("queueing the account-exists notice")?;

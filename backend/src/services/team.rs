@@ -120,7 +120,7 @@ fn to_row(record: MemberRecord, actor: &Actor, now: i64) -> MemberRow {
             id,
             expires_at,
             expired: expires_at <= now,
-            delivery_failed: record.invitation_mail_dead,
+            delivery_failed: record.invitation_mail_dead_at.is_some(),
         }),
         _ => None,
     };
@@ -343,7 +343,7 @@ async fn queue_invitation_mail(
             ("link", &link),
             ("ttl", &ttl),
         ],
-    );
+    )?;
     let outbox_id = email::enqueue(tx, &state.settings, &message, now)
         .await
         .context("queueing the invitation email")?;

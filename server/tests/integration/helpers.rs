@@ -29,6 +29,7 @@ use server::config::Config;
 use server_fn::ServerFn;
 use shared::domain::{EmailAddress, MemberStatus, Role};
 
+use crate::mailbox::Mailbox;
 use crate::smtp_sink::SmtpSink;
 use server::startup::Application;
 use sqlx::{Connection as _, Executor as _};
@@ -101,18 +102,36 @@ pub struct Site {
     pub client: reqwest::Client,
 }
 
-/// An in-process server with its state and mail sink; the HTTP side is its
-/// [`Site`].
+/// An in-process server with its state and the mail it sent; the HTTP side
+/// is its [`Site`].
 pub struct TestApp {
     pub site: Site,
     pub state: AppState,
     pub database_url: String,
-    pub sink: SmtpSink,
+    pub mail: Mailbox,
 }
 
+/// The sender of the test apps' mail.
+pub const MAIL_FROM: &str = "Muster <muster@example.com>";
+
 /// A configuration like production's, with self-registration on and mail
-/// going to `smtp_url`.
+/// going over SMTP to `smtp_url`.
 pub fn test_config(database_url: &str, dir: &std::path::Path, smtp_url: &str) -> Config {
+    config_with(
+        database_url,
+        dir,
+        Mailer::smtp(smtp_url, MAIL_FROM).unwrap(),
+    )
+}
+
+/// [`test_config`] with mail kept by lettre's stub transport; returns the
+/// configuration and its mailbox.
+pub fn stub_config(database_url: &str, dir: &std::path::Path) -> (Config, Mailbox) {
+    let (mailer, stub) = Mailer::stub(MAIL_FROM).unwrap();
+    (config_with(database_url, dir, mailer), Mailbox::Stub(stub))
+}
+
+fn config_with(database_url: &str, dir: &std::path::Path, mailer: Mailer) -> Config {
     let settings = Settings {
         session_idle_timeout: Duration::from_secs(3600),
         session_absolute_timeout: Duration::from_secs(24 * 3600),
@@ -130,22 +149,32 @@ pub fn test_config(database_url: &str, dir: &std::path::Path, smtp_url: &str) ->
             .build(),
         secret_file: dir.join("secret.key"),
         settings,
-        mailer: Mailer::smtp(smtp_url, "Muster <muster@example.com>").unwrap(),
+        mailer,
     }
 }
 
+/// An app on a fresh database, its mail kept by the stub transport.
 pub async fn spawn_app(engine: Engine) -> TestApp {
     let (database_url, dir) = fresh_database(engine).await;
     spawn_app_on(&database_url, &dir).await
 }
 
-pub async fn spawn_app_on(database_url: &str, dir: &std::path::Path) -> TestApp {
+/// An app on a fresh database sending its mail over SMTP to a fresh
+/// [`SmtpSink`] (for the tests of delivery itself).
+pub async fn spawn_app_smtp(engine: Engine) -> TestApp {
+    let (database_url, dir) = fresh_database(engine).await;
     let sink = SmtpSink::start(0).await;
-    let config = test_config(database_url, dir, &sink.url());
-    spawn_with(config, sink).await
+    let config = test_config(&database_url, &dir, &sink.url());
+    spawn_with(config, Mailbox::Smtp(sink)).await
 }
 
-pub async fn spawn_with(config: Config, sink: SmtpSink) -> TestApp {
+pub async fn spawn_app_on(database_url: &str, dir: &std::path::Path) -> TestApp {
+    let (config, mail) = stub_config(database_url, dir);
+    spawn_with(config, mail).await
+}
+
+/// Starts `config`; `mail` is where its mailer delivers.
+pub async fn spawn_with(config: Config, mail: Mailbox) -> TestApp {
     let database_url = config.database_url.clone();
     let app = Application::build(config).await.expect("app builds");
     let base = format!("http://{}", app.local_addr());
@@ -155,17 +184,16 @@ pub async fn spawn_with(config: Config, sink: SmtpSink) -> TestApp {
         site: Site::new(base),
         state,
         database_url,
-        sink,
+        mail,
     }
 }
 
 /// An app whose invitation and API-key limits a test driver never meets.
 pub async fn spawn_unlimited(database_url: &str, dir: &std::path::Path) -> TestApp {
-    let sink = SmtpSink::start(0).await;
-    let mut config = test_config(database_url, dir, &sink.url());
+    let (mut config, mail) = stub_config(database_url, dir);
     config.settings.invites_per_hour = 1_000_000_000;
     config.settings.api_requests_per_minute = 1_000_000_000;
-    spawn_with(config, sink).await
+    spawn_with(config, mail).await
 }
 
 /// SQLite's `integrity_check` is `ok` (PostgreSQL has no such check).
@@ -417,7 +445,7 @@ impl TestApp {
     /// would: Register (as Grace Hopper, with [`PASSWORD`]), then the
     /// emailed link.
     pub async fn create_user(&self, email: &str) {
-        let before = self.sink.with_link(email, "verify-email").len();
+        let before = self.mail.with_link(email, "verify-email").await.len();
         let registration = Register {
             first_name: "Grace".into(),
             last_name: "Hopper".into(),
@@ -426,7 +454,7 @@ impl TestApp {
         };
         assert_eq!(self.rpc(registration, None).await, Ok(()));
         let token = self
-            .sink
+            .mail
             .wait_for_token(email, "verify-email", before + 1)
             .await;
         assert_eq!(
@@ -451,7 +479,7 @@ impl TestApp {
 
     /// [`onboard`] on this app alone, with [`PASSWORD`].
     pub async fn onboard(&self, admin: &str, email: &str) -> (MemberRow, Joined) {
-        onboard(&[&self.site], &self.sink, admin, email, PASSWORD).await
+        onboard(&[&self.site], &self.mail, admin, email, PASSWORD).await
     }
 }
 
@@ -538,18 +566,18 @@ pub struct Joined {
 /// did. Each request goes to the next of `sites` in turn.
 pub async fn onboard(
     sites: &[&Site],
-    sink: &SmtpSink,
+    mail: &Mailbox,
     admin: &str,
     email: &str,
     password: &str,
 ) -> (MemberRow, Joined) {
-    let before = sink.with_link(email, "invite").len();
+    let before = mail.with_link(email, "invite").await.len();
     let row = sites[0]
         .invite(admin, ["Grace", "Hopper", email])
         .await
         .expect("the invitation is made");
     assert_eq!((row.status, row.role), (MemberStatus::Invited, Role::User));
-    let invite_token = sink.wait_for_token(email, "invite", before + 1).await;
+    let invite_token = mail.wait_for_token(email, "invite", before + 1).await;
     // The next request goes to the next site.
     let rest: Vec<&Site> = sites
         .iter()
@@ -558,7 +586,7 @@ pub async fn onboard(
         .take(sites.len())
         .copied()
         .collect();
-    let joined = join(&rest, sink, email, password, invite_token).await;
+    let joined = join(&rest, mail, email, password, invite_token).await;
     (row, joined)
 }
 
@@ -570,7 +598,7 @@ pub async fn onboard(
 /// home). Requests go round `sites`, starting with the first.
 pub async fn join(
     sites: &[&Site],
-    sink: &SmtpSink,
+    mail: &Mailbox,
     email: &str,
     password: &str,
     invite_token: String,
@@ -584,7 +612,7 @@ pub async fn join(
     let landing = next().page(&format!("/invite/{invite_token}"), None).await;
     assert!(landing.contains("Register"), "{landing}");
 
-    let before = sink.with_link(email, "verify-email").len();
+    let before = mail.with_link(email, "verify-email").await.len();
     let registration = RegisterFromInvitation {
         token: invite_token.clone(),
         first_name: "Grace".into(),
@@ -594,7 +622,7 @@ pub async fn join(
     let registered = next().send(&registration, None).await;
     assert_eq!(registered.status(), StatusCode::OK);
     assert_eq!(registered.headers()[LOCATION], "/check-email");
-    let verify_token = sink.wait_for_token(email, "verify-email", before + 1).await;
+    let verify_token = mail.wait_for_token(email, "verify-email", before + 1).await;
     let verified = next()
         .page(&format!("/verify-email/{verify_token}"), None)
         .await;

@@ -1,11 +1,11 @@
-//! Registration, email verification and sign-in hardening, with mail going
-//! through a real SMTP conversation (the sink in `smtp_sink.rs`).
+//! Registration, email verification and sign-in hardening, with mail kept
+//! by lettre's stub transport (`Mailer::stub`; SMTP itself is tested in
+//! `outbox.rs` and `smtp_hang.rs`).
 
 use std::time::Duration;
 
 use app::error::AppError;
 use app::rpc::identity::{Register, ResendVerification, VerifyEmail};
-use backend::email::Mailer;
 use backend::limits::rate::SIGN_IN_PER_ADDRESS;
 use reqwest::StatusCode;
 use reqwest::header::LOCATION;
@@ -14,9 +14,9 @@ use server_fn::ServerFn as _;
 use crate::both_engines;
 use crate::helpers::{
     Engine, PASSWORD, TestApp, fresh_database, session_cookie, sign_in, spawn_app, spawn_with,
-    test_config,
+    stub_config,
 };
-use crate::smtp_sink::{ReceivedMail, SmtpSink};
+use crate::mailbox::ReceivedMail;
 
 both_engines!(
     a_failed_form_post_before_hydration_goes_back_to_its_page_and_others_get_the_error_status,
@@ -71,7 +71,7 @@ async fn registration_sends_a_verification_link_that_verifies_once(engine: Engin
     let page = app.get("/check-email", None).await.text().await.unwrap();
     assert!(page.contains("Check your email"));
 
-    let mail = app.sink.wait_for(1).await.remove(0);
+    let mail = app.mail.wait_for(1).await.remove(0);
     assert_eq!(mail.recipients, vec!["Grace@Example.com".to_owned()]);
     assert_eq!(
         mail.header("Subject").as_deref(),
@@ -106,8 +106,8 @@ async fn registering_a_taken_address_reveals_nothing_and_notifies_the_owner(engi
     assert_eq!(taken.headers().get(LOCATION), fresh.headers().get(LOCATION));
     assert_eq!(taken.text().await.unwrap(), fresh.text().await.unwrap());
 
-    app.sink.wait_for(2).await;
-    let notice = app.sink.to("ada@example.com");
+    app.mail.wait_for(2).await;
+    let notice = app.mail.to("ada@example.com").await;
     assert_eq!(notice.len(), 1);
     assert_eq!(
         notice[0].header("Subject").as_deref(),
@@ -126,7 +126,7 @@ async fn registering_a_taken_address_reveals_nothing_and_notifies_the_owner(engi
 async fn one_verification_token_wins_exactly_once_among_twenty_parallel_uses(engine: Engine) {
     let app = spawn_app(engine).await;
     register(&app, "grace@example.com").await;
-    let token = app.sink.wait_for(1).await[0].token("verify-email");
+    let token = app.mail.wait_for(1).await[0].token("verify-email");
     let tasks: Vec<_> = (0..20)
         .map(|_| {
             let request = app
@@ -163,7 +163,7 @@ async fn one_verification_token_wins_exactly_once_among_twenty_parallel_uses(eng
 async fn expired_links_say_so_and_a_resend_brings_a_working_one(engine: Engine) {
     let app = spawn_app(engine).await;
     register(&app, "grace@example.com").await;
-    let first = app.sink.wait_for(1).await.remove(0);
+    let first = app.mail.wait_for(1).await.remove(0);
     app.state.clock.advance(Duration::from_secs(25 * 3600));
     let expired = app.get(&verify_path(&app, &first), None).await;
     assert_eq!(expired.status(), StatusCode::GONE);
@@ -171,7 +171,7 @@ async fn expired_links_say_so_and_a_resend_brings_a_working_one(engine: Engine) 
     assert!(html.contains("This link has expired") && html.contains("Resend"));
 
     assert_eq!(resend(&app, "grace@example.com").await, Ok(()));
-    let second = app.sink.wait_for(2).await.remove(1);
+    let second = app.mail.wait_for(2).await.remove(1);
     assert_ne!(verify_path(&app, &first), verify_path(&app, &second));
     let verified = app.page(&verify_path(&app, &second), None).await;
     assert!(verified.contains("Email address verified"));
@@ -180,7 +180,7 @@ async fn expired_links_say_so_and_a_resend_brings_a_working_one(engine: Engine) 
 async fn tampered_tokens_get_a_clear_client_error_page(engine: Engine) {
     let app = spawn_app(engine).await;
     register(&app, "grace@example.com").await;
-    let token = app.sink.wait_for(1).await[0].token("verify-email");
+    let token = app.mail.wait_for(1).await[0].token("verify-email");
     let mut flipped = token.clone().into_bytes();
     flipped[5] = if flipped[5] == b'A' { b'B' } else { b'A' };
     let tampered = [
@@ -220,7 +220,7 @@ async fn links_use_the_public_url_whatever_the_host_header_says(engine: Engine) 
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    let mail = app.sink.wait_for(1).await.remove(0);
+    let mail = app.mail.wait_for(1).await.remove(0);
     assert!(!mail.data.contains("evil.example"));
     assert!(mail.link(&app.state.settings.public_url).is_some());
 }
@@ -239,7 +239,7 @@ async fn header_injection_in_names_and_emails_is_rejected(engine: Engine) {
         );
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(app.sink.received().is_empty());
+    assert!(app.mail.received().await.is_empty());
     let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
         .fetch_one(&app.state.db.pool)
         .await
@@ -250,7 +250,7 @@ async fn header_injection_in_names_and_emails_is_rejected(engine: Engine) {
 async fn unverified_users_are_told_and_can_resend_within_limits(engine: Engine) {
     let app = spawn_app(engine).await;
     register(&app, "grace@example.com").await;
-    app.sink.wait_for(1).await;
+    app.mail.wait_for(1).await;
     let refused = app
         .send(&sign_in("grace@example.com", PASSWORD), None)
         .await;
@@ -267,7 +267,7 @@ async fn unverified_users_are_told_and_can_resend_within_limits(engine: Engine) 
     ] {
         assert_eq!(resend(&app, email).await, answer, "{email}");
     }
-    let mails = app.sink.wait_for(4).await;
+    let mails = app.mail.wait_for(4).await;
     assert_eq!(mails.len(), 4, "one at registration and three resends");
     // Only the newest link works; it verifies.
     let newest = verify_path(&app, &mails[3]);
@@ -342,11 +342,9 @@ async fn sixty_attempts_a_minute_from_one_address_is_the_limit(engine: Engine) {
 
 async fn self_registration_is_off_unless_configured(engine: Engine) {
     let (database_url, dir) = fresh_database(engine).await;
-    let sink = SmtpSink::start(0).await;
-    let mut config = test_config(&database_url, &dir, &sink.url());
+    let (mut config, mail) = stub_config(&database_url, &dir);
     config.settings.allow_self_registration = false;
-    config.mailer = Mailer::smtp(&sink.url(), "muster@example.com").unwrap();
-    let app = spawn_with(config, sink).await;
+    let app = spawn_with(config, mail).await;
     let response = register(&app, "grace@example.com").await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     let page = app.get("/register", None).await.text().await.unwrap();

@@ -20,6 +20,7 @@ use serde_json::json;
 use crate::binary::{free_port, server_command, wait_until_up};
 use crate::both_engines;
 use crate::helpers::{Engine, Site, fresh_database, onboard, session_cookie, sign_in};
+use crate::mailbox::Mailbox;
 use crate::smtp_sink::SmtpSink;
 
 both_engines!(no_password_token_cookie_or_key_reaches_the_logs);
@@ -31,13 +32,13 @@ const WRONG_PASSWORD: &str = "wrong-Passphrase-0a1b2c3d";
 
 async fn no_password_token_cookie_or_key_reaches_the_logs(engine: Engine) {
     let (database_url, dir) = fresh_database(engine).await;
-    let sink = SmtpSink::start(0).await;
+    let sink = Mailbox::Smtp(SmtpSink::start(0).await);
     let port = free_port();
     let log_path = dir.join("server.log");
     let log = std::fs::File::create(&log_path).unwrap();
     let mut child = server_command(&database_url, &dir, port)
         .env("RUST_LOG", "trace")
-        .env("SMTP_URL", sink.url())
+        .env("SMTP_URL", sink.smtp().url())
         .env("ALLOW_SELF_REGISTRATION", "true")
         .stdout(log.try_clone().unwrap())
         .stderr(log)

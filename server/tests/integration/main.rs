@@ -4,6 +4,7 @@
 
 mod binary;
 mod helpers;
+mod mailbox;
 mod smtp_sink;
 
 mod cli;

@@ -6,7 +6,10 @@ use std::time::Duration;
 use backend::email::{self, templates, worker};
 
 use crate::both_engines;
-use crate::helpers::{Engine, PASSWORD, fresh_database, spawn_app, spawn_with, test_config};
+use crate::helpers::{
+    Engine, PASSWORD, fresh_database, spawn_app_smtp, spawn_with, stub_config, test_config,
+};
+use crate::mailbox::Mailbox;
 use crate::smtp_sink::SmtpSink;
 
 both_engines!(
@@ -20,15 +23,17 @@ both_engines!(
 
 async fn queue_one(state: &app::state::AppState, to: &str) {
     let mut tx = state.db.begin_write().await.unwrap();
-    let message = templates::VERIFY_EMAIL.render(
-        to,
-        &[
-            ("first_name", "X"),
-            ("email", to),
-            ("link", "http://x/y"),
-            ("ttl", "1 hour"),
-        ],
-    );
+    let message = templates::VERIFY_EMAIL
+        .render(
+            to,
+            &[
+                ("first_name", "X"),
+                ("email", to),
+                ("link", "http://x/y"),
+                ("ttl", "1 hour"),
+            ],
+        )
+        .unwrap();
     email::enqueue(&mut tx, &state.settings, &message, state.clock.now_ms())
         .await
         .unwrap();
@@ -57,7 +62,7 @@ async fn mail_queued_during_an_smtp_outage_goes_out_once_when_it_is_back(engine:
     let placeholder = SmtpSink::start(0).await;
     let mut config = test_config(&database_url, &dir, &format!("smtp://127.0.0.1:{port}"));
     config.settings.outbox_max_attempts = 12;
-    let app = spawn_with(config, placeholder).await;
+    let app = spawn_with(config, Mailbox::Smtp(placeholder)).await;
 
     let registration = app::rpc::identity::Register {
         first_name: "Grace".into(),
@@ -83,14 +88,14 @@ async fn mail_queued_during_an_smtp_outage_goes_out_once_when_it_is_back(engine:
         .unwrap();
     assert!(attempts >= 2, "the worker kept retrying: {attempts}");
 
-    let sink = SmtpSink::start(port).await;
+    let sink = Mailbox::Smtp(SmtpSink::start(port).await);
     app.state.clock.advance(Duration::from_secs(3600));
     app.state.outbox_wake.notify_one();
     let received = sink.wait_for(1).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     app.state.clock.advance(Duration::from_secs(3600));
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert_eq!(sink.received().len(), 1, "delivered exactly once");
+    assert_eq!(sink.received().await.len(), 1, "delivered exactly once");
     assert_eq!(received[0].recipients, vec!["grace@example.com".to_owned()]);
     assert_eq!(outbox_counts(&app.state).await, (1, 1, 0));
 }
@@ -114,14 +119,17 @@ async fn a_message_leased_by_a_crashed_worker_is_sent_after_the_lease_runs_out(e
     drop(crashed);
 
     // The restarted process leaves the leased row alone until the lease ends.
-    let app = spawn_with(config, sink).await;
+    let app = spawn_with(config, Mailbox::Smtp(sink)).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert!(app.sink.received().is_empty(), "the lease is respected");
+    assert!(
+        app.mail.received().await.is_empty(),
+        "the lease is respected"
+    );
     app.state
         .clock
         .advance(worker::LEASE + Duration::from_secs(1));
     app.state.outbox_wake.notify_one();
-    let received = app.sink.wait_for(1).await;
+    let received = app.mail.wait_for(1).await;
     assert_eq!(received.len(), 1);
     let message_id: String = sqlx::query_scalar("SELECT message_id FROM outbox")
         .fetch_one(&app.state.db.pool)
@@ -135,12 +143,19 @@ async fn a_message_leased_by_a_crashed_worker_is_sent_after_the_lease_runs_out(e
 }
 
 async fn a_rolled_back_transaction_sends_nothing(engine: Engine) {
-    let app = spawn_app(engine).await;
+    let app = spawn_app_smtp(engine).await;
     let mut tx = app.state.db.begin_write().await.unwrap();
-    let message = templates::VERIFY_EMAIL.render(
-        "x@example.com",
-        &[("first_name", "X"), ("link", "http://x/y")],
-    );
+    let message = templates::VERIFY_EMAIL
+        .render(
+            "x@example.com",
+            &[
+                ("first_name", "X"),
+                ("email", "x@example.com"),
+                ("link", "http://x/y"),
+                ("ttl", "1 hour"),
+            ],
+        )
+        .unwrap();
     email::enqueue(
         &mut tx,
         &app.state.settings,
@@ -152,13 +167,13 @@ async fn a_rolled_back_transaction_sends_nothing(engine: Engine) {
     tx.rollback().await.unwrap();
     app.state.outbox_wake.notify_one();
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert!(app.sink.received().is_empty());
+    assert!(app.mail.received().await.is_empty());
     assert_eq!(outbox_counts(&app.state).await, (0, 0, 0));
 }
 
 async fn refused_mail_is_retried_then_marked_dead(engine: Engine) {
-    let app = spawn_app(engine).await;
-    app.sink.refuse_with(550);
+    let app = spawn_app_smtp(engine).await;
+    app.mail.smtp().refuse_with(550);
     queue_one(&app.state, "grace@example.com").await;
     for _ in 0..8 {
         tokio::time::sleep(Duration::from_millis(700)).await;
@@ -182,10 +197,14 @@ async fn two_processes_on_one_database_send_each_message_once(engine: Engine) {
     let (database_url, dir) = fresh_database(engine).await;
     let sink = SmtpSink::start(0).await;
     let smtp_url = sink.url();
-    let first = spawn_with(test_config(&database_url, &dir, &smtp_url), sink).await;
+    let first = spawn_with(
+        test_config(&database_url, &dir, &smtp_url),
+        Mailbox::Smtp(sink),
+    )
+    .await;
     let second = spawn_with(
         test_config(&database_url, &dir, &smtp_url),
-        SmtpSink::start(0).await,
+        Mailbox::Smtp(SmtpSink::start(0).await),
     )
     .await;
     for n in 0..20 {
@@ -197,9 +216,9 @@ async fn two_processes_on_one_database_send_each_message_once(engine: Engine) {
         queue_one(queue_on, &format!("user{n}@example.com")).await;
         second.state.outbox_wake.notify_one();
     }
-    let received = first.sink.wait_for(20).await;
+    let received = first.mail.wait_for(20).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let received_again = first.sink.received();
+    let received_again = first.mail.received().await;
     assert_eq!(received_again.len(), 20, "no message twice");
     let mut ids: Vec<_> = received
         .iter()
@@ -212,12 +231,11 @@ async fn two_processes_on_one_database_send_each_message_once(engine: Engine) {
 
 async fn dev_mail_is_written_as_eml_files(engine: Engine) {
     let (database_url, dir) = fresh_database(engine).await;
-    let sink = SmtpSink::start(0).await;
     let mail_dir = dir.join("mail");
-    let mut config = test_config(&database_url, &dir, &sink.url());
+    let (mut config, mail) = stub_config(&database_url, &dir);
     config.mailer =
         backend::email::Mailer::file(mail_dir.clone(), "Muster <muster@example.com>").unwrap();
-    let app = spawn_with(config, sink).await;
+    let app = spawn_with(config, mail).await;
     queue_one(&app.state, "grace@example.com").await;
     let mut files = Vec::new();
     for _ in 0..100 {

@@ -8,8 +8,7 @@ use serde_json::{Value, json};
 use shared::domain::Role;
 
 use crate::both_engines;
-use crate::helpers::{Engine, TestApp, fresh_database, spawn_app, spawn_with, test_config};
-use crate::smtp_sink::SmtpSink;
+use crate::helpers::{Engine, TestApp, fresh_database, spawn_app, spawn_with, stub_config};
 
 both_engines!(
     every_route_answers_each_kind_of_caller_as_specified,
@@ -254,7 +253,7 @@ async fn admin_keys_manage_the_team_end_to_end(engine: Engine) {
         .post(&format!("/api/v1/invitations/{id}/resend"), None)
         .await;
     assert_eq!((status, resent["id"].as_str()), (StatusCode::OK, Some(id)));
-    app.sink.wait_for(2).await;
+    app.mail.wait_for(2).await;
     let (status, _, _) = admin.delete(&format!("/api/v1/invitations/{id}")).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (status, _, _) = admin.delete(&format!("/api/v1/invitations/{id}")).await;
@@ -422,9 +421,9 @@ async fn a_retried_invitation_with_the_same_idempotency_key_sends_one_email(engi
     );
     let reused = send("retry-1", "other@example.org").await.unwrap();
     assert_eq!(reused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    app.sink.wait_for(1).await;
+    app.mail.wait_for(1).await;
     tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
-    assert_eq!(app.sink.to("grace@example.com").len(), 1, "one email");
+    assert_eq!(app.mail.to("grace@example.com").await.len(), 1, "one email");
 }
 
 async fn members_are_listed_with_filters_and_cursor_pagination(engine: Engine) {
@@ -488,10 +487,9 @@ async fn members_are_listed_with_filters_and_cursor_pagination(engine: Engine) {
 
 async fn each_key_is_rate_limited_with_retry_after(engine: Engine) {
     let (database_url, dir) = fresh_database(engine).await;
-    let sink = SmtpSink::start(0).await;
-    let mut config = test_config(&database_url, &dir, &sink.url());
+    let (mut config, mail) = stub_config(&database_url, &dir);
     config.settings.api_requests_per_minute = 5;
-    let app = spawn_with(config, sink).await;
+    let app = spawn_with(config, mail).await;
     let w = world(&app).await;
     let user = app.rest(Some(&w.user_key));
     let admin = app.rest(Some(&w.admin_key));
@@ -545,7 +543,7 @@ async fn the_readme_walkthrough_runs(engine: Engine) {
         .unwrap();
     assert_eq!(role, "admin", "the walkthrough promoted the user");
     assert_eq!(
-        app.sink.wait_for(1).await[0].recipients,
+        app.mail.wait_for(1).await[0].recipients,
         vec!["grace@example.com".to_owned()]
     );
 }

@@ -11,6 +11,7 @@ use crate::both_engines;
 use crate::helpers::{
     Engine, PASSWORD, Site, TestApp, fresh_database, onboard, sign_in, spawn_with, test_config,
 };
+use crate::mailbox::Mailbox;
 use crate::smtp_sink::SmtpSink;
 
 both_engines!(three_processes_serve_the_seed_flow_round_robin);
@@ -19,15 +20,16 @@ async fn three_processes_serve_the_seed_flow_round_robin(engine: Engine) {
     let (database_url, dir) = fresh_database(engine).await;
     let sink = SmtpSink::start(0).await;
     let smtp = sink.url();
-    let a = spawn_with(test_config(&database_url, &dir, &smtp), sink).await;
+    // One SMTP server for all three: any process's worker may send a message.
+    let a = spawn_with(test_config(&database_url, &dir, &smtp), Mailbox::Smtp(sink)).await;
     let b = spawn_with(
         test_config(&database_url, &dir, &smtp),
-        SmtpSink::start(0).await,
+        Mailbox::Smtp(SmtpSink::start(0).await),
     )
     .await;
     let c = spawn_with(
         test_config(&database_url, &dir, &smtp),
-        SmtpSink::start(0).await,
+        Mailbox::Smtp(SmtpSink::start(0).await),
     )
     .await;
     let apps: [&TestApp; 3] = [&a, &b, &c];
@@ -42,7 +44,7 @@ async fn three_processes_serve_the_seed_flow_round_robin(engine: Engine) {
     // next process.
     a.create_admin("ada@example.com").await;
     let admin = next().sign_in("ada@example.com").await;
-    let (row, joined) = onboard(&sites, &a.sink, &admin, "grace@example.com", PASSWORD).await;
+    let (row, joined) = onboard(&sites, &a.mail, &admin, "grace@example.com", PASSWORD).await;
     let grace = joined.session;
     for app in apps {
         assert_eq!(
@@ -86,5 +88,5 @@ async fn three_processes_serve_the_seed_flow_round_robin(engine: Engine) {
     }
     // Each mail went out once, whichever worker sent it.
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-    assert_eq!(a.sink.received().len(), 2);
+    assert_eq!(a.mail.received().await.len(), 2);
 }

@@ -81,7 +81,7 @@ async fn names_with_markup_are_escaped_on_every_page(engine: Engine) {
             "{page} shows the name escaped"
         );
     }
-    let mail = app.sink.wait_for(2).await;
+    let mail = app.mail.wait_for(2).await;
     for message in mail {
         // The plain-text part shows names as typed; the HTML part escapes them.
         let html_part = message

@@ -13,6 +13,7 @@ use reqwest::StatusCode;
 
 use crate::both_engines;
 use crate::helpers::{Engine, fresh_database, spawn_with, test_config};
+use crate::mailbox::Mailbox;
 use crate::smtp_sink::SmtpSink;
 
 both_engines!(
@@ -44,7 +45,7 @@ async fn a_hanging_smtp_server_times_out_backs_off_and_dead_letters_without_wedg
     )
     .unwrap();
     config.settings.outbox_max_attempts = 3;
-    let app = spawn_with(config, sink).await;
+    let app = spawn_with(config, Mailbox::Smtp(sink)).await;
     app.create_admin("ada@example.com").await;
     let admin = app.sign_in("ada@example.com").await;
 
@@ -104,9 +105,9 @@ async fn a_hanging_smtp_server_times_out_backs_off_and_dead_letters_without_wedg
         }
     }
     assert!(
-        app.sink.connections() >= 3,
+        app.mail.smtp().connections() >= 3,
         "each attempt connected: {}",
-        app.sink.connections()
+        app.mail.smtp().connections()
     );
     let last_error: String = sqlx::query_scalar("SELECT last_error FROM outbox")
         .fetch_one(&app.state.db.pool)
@@ -123,14 +124,14 @@ async fn a_hanging_smtp_server_times_out_backs_off_and_dead_letters_without_wedg
 
     // The mail server recovers: the worker is not stuck on the old
     // connections; a new invitation and the Resend both go out.
-    app.sink.hang(false);
+    app.mail.smtp().hang(false);
     app.invite(&admin, ["Alan", "Turing", "alan@example.com"])
         .await
         .unwrap();
     app.rpc(ResendInvite { member_id }, Some(&admin))
         .await
         .unwrap();
-    app.sink.wait_for(2).await;
-    assert_eq!(app.sink.to("alan@example.com").len(), 1);
-    assert_eq!(app.sink.to("grace@example.com").len(), 1);
+    app.mail.wait_for(2).await;
+    assert_eq!(app.mail.to("alan@example.com").await.len(), 1);
+    assert_eq!(app.mail.to("grace@example.com").await.len(), 1);
 }

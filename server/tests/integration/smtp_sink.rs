@@ -1,6 +1,8 @@
-//! A real (minimal) SMTP server for the tests: it speaks enough SMTP for
-//! lettre, keeps every message it accepts, and can be told to refuse mail or
-//! to hang (accept connections and never say a word).
+//! A real (minimal) SMTP server for the tests that test SMTP itself
+//! (delivery, retries, a hanging server, several processes): it speaks
+//! enough SMTP for lettre, keeps every message it accepts, and can be told
+//! to refuse mail or to hang (accept connections and never say a word).
+//! Tests read its mail through [`Mailbox::Smtp`](crate::mailbox::Mailbox).
 
 use std::sync::atomic::{AtomicBool, AtomicU16, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -10,47 +12,7 @@ use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-#[derive(Clone, Debug)]
-pub struct ReceivedMail {
-    pub recipients: Vec<String>,
-    pub data: String,
-}
-
-impl ReceivedMail {
-    /// The decoded plain-text part (quoted-printable soft breaks undone).
-    pub fn text(&self) -> String {
-        self.data.replace("=\r\n", "").replace("=3D", "=")
-    }
-
-    /// The first link in the message that starts with `prefix`.
-    pub fn link(&self, prefix: &str) -> Option<String> {
-        let text = self.text();
-        let start = text.find(prefix)?;
-        let link: String = text[start..]
-            .chars()
-            .take_while(|c| !c.is_whitespace() && *c != '"' && *c != '<')
-            .collect();
-        Some(link)
-    }
-
-    /// The token of the first `/{kind}/{token}` link in the message (`kind`:
-    /// `invite`, `verify-email`).
-    pub fn token(&self, kind: &str) -> String {
-        let prefix = format!("/{kind}/");
-        let link = self
-            .link(&prefix)
-            .unwrap_or_else(|| panic!("a {prefix} link in {}", self.text()));
-        link[prefix.len()..].to_owned()
-    }
-
-    pub fn header(&self, name: &str) -> Option<String> {
-        let prefix = format!("{}: ", name.to_lowercase());
-        self.data
-            .lines()
-            .find(|line| line.to_lowercase().starts_with(&prefix))
-            .map(|line| line[prefix.len()..].trim().to_owned())
-    }
-}
+use crate::mailbox::ReceivedMail;
 
 pub struct SmtpSink {
     pub port: u16,
@@ -109,47 +71,6 @@ impl SmtpSink {
 
     pub fn received(&self) -> Vec<ReceivedMail> {
         self.mail.lock().unwrap().clone()
-    }
-
-    /// Waits (up to 10 s) until `count` messages arrived; returns them all.
-    pub async fn wait_for(&self, count: usize) -> Vec<ReceivedMail> {
-        for _ in 0..200 {
-            let received = self.received();
-            if received.len() >= count {
-                return received;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("expected {count} messages, got {}", self.received().len());
-    }
-
-    /// Messages to `to` with a `/{kind}/` link (`invite`, `verify-email`).
-    pub fn with_link(&self, to: &str, kind: &str) -> Vec<ReceivedMail> {
-        let prefix = format!("/{kind}/");
-        self.to(to)
-            .into_iter()
-            .filter(|mail| mail.link(&prefix).is_some())
-            .collect()
-    }
-
-    /// Waits (up to 10 s) for the `nth` (from 1) message to `to` with a
-    /// `/{kind}/` link; returns the token of that link.
-    pub async fn wait_for_token(&self, to: &str, kind: &str, nth: usize) -> String {
-        for _ in 0..200 {
-            if let Some(mail) = self.with_link(to, kind).get(nth - 1) {
-                return mail.token(kind);
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("no message {nth} to {to} with a /{kind}/ link");
-    }
-
-    /// Messages sent to `to`.
-    pub fn to(&self, to: &str) -> Vec<ReceivedMail> {
-        self.received()
-            .into_iter()
-            .filter(|mail| mail.recipients.iter().any(|r| r.eq_ignore_ascii_case(to)))
-            .collect()
     }
 
     pub fn stop(self) {

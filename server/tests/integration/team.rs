@@ -100,7 +100,7 @@ async fn an_invitation_shows_at_once_as_invited_and_queues_its_email(engine: Eng
     let page = list(&app, &admin).await;
     assert_eq!(page.total, 2);
     assert_eq!(page.rows[0].id, row.id, "newest first");
-    let mail = app.sink.wait_for(1).await.remove(0);
+    let mail = app.mail.wait_for(1).await.remove(0);
     assert_eq!(
         mail.header("Subject").as_deref(),
         Some("You're invited to join Default")
@@ -124,7 +124,7 @@ async fn the_seed_flow_invite_register_verify_sign_in_accept(engine: Engine) {
     app.create_admin("ada@example.com").await;
     let admin = app.sign_in("ada@example.com").await;
     let row = invite(&app, &admin, "Grace", "grace@example.com").await;
-    let mail = app.sink.wait_for(1).await.remove(0);
+    let mail = app.mail.wait_for(1).await.remove(0);
     let link = mail
         .link(&format!("{}/invite/", app.state.settings.public_url))
         .unwrap();
@@ -158,7 +158,7 @@ async fn the_seed_flow_invite_register_verify_sign_in_accept(engine: Engine) {
 
     let joined = join(
         &[&app.site],
-        &app.sink,
+        &app.mail,
         "grace@example.com",
         PASSWORD,
         token.clone(),
@@ -201,7 +201,7 @@ async fn an_existing_user_signs_in_and_accepts(engine: Engine) {
     app.create_user("linus@example.com").await;
     invite(&app, &admin, "Linus", "LINUS@example.com").await;
     let token = app
-        .sink
+        .mail
         .wait_for_token("linus@example.com", "invite", 1)
         .await;
     assert!(
@@ -607,7 +607,7 @@ async fn resend_replaces_the_link_and_cancel_removes_the_row(engine: Engine) {
     app.create_admin("ada@example.com").await;
     let admin = app.sign_in("ada@example.com").await;
     let row = invite(&app, &admin, "Grace", "grace@example.com").await;
-    let first = app.sink.wait_for(1).await.remove(0);
+    let first = app.mail.wait_for(1).await.remove(0);
     let first_link = first
         .link(&format!("{}/invite/", app.state.settings.public_url))
         .unwrap();
@@ -646,7 +646,7 @@ async fn resend_replaces_the_link_and_cancel_removes_the_row(engine: Engine) {
         .await
         .unwrap();
     assert!(!resent.invitation.unwrap().expired, "a new expiry");
-    let second = app.sink.wait_for(2).await.remove(1);
+    let second = app.mail.wait_for(2).await.remove(1);
     let second_link = second
         .link(&format!("{}/invite/", app.state.settings.public_url))
         .unwrap();

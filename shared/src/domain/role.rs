@@ -74,6 +74,24 @@ impl MemberStatus {
     }
 }
 
+/// For reading a stored role (sqlx `#[sqlx(try_from = "String")]`).
+impl TryFrom<String> for Role {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+/// For reading a stored status (sqlx `#[sqlx(try_from = "String")]`).
+impl TryFrom<String> for MemberStatus {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
