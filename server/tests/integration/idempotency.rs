@@ -108,16 +108,17 @@ async fn a_retry_while_the_first_request_runs_is_told_it_is_in_progress(engine: 
     let app = spawn_app(engine).await;
     let account = account(&app).await;
     let hash = idempotency::request_hash(&["a"]);
+    let slow = key("slow");
     let started = Notify::new();
     let finish = Notify::new();
-    let first = idempotency::run_once(&app.state, &account, &key("slow"), &hash, || async {
+    let first = idempotency::run_once(&app.state, &account, &slow, &hash, || async {
         started.notify_one();
         finish.notified().await;
         response(201, "first")
     });
     let retry = async {
         started.notified().await;
-        let retry = idempotency::run_once(&app.state, &account, &key("slow"), &hash, || async {
+        let retry = idempotency::run_once(&app.state, &account, &slow, &hash, || async {
             panic!("the retry must not run while the first request does")
         })
         .await;
