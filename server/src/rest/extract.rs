@@ -9,9 +9,10 @@
 //! ours:
 //! - `Caller` and `Admin`: authentication (the key, its rate limit, the
 //!   role) is not a parsing step any library extractor does;
-//! - the `detail` of `invalid_json`: serde_json's message without the field
-//!   path that axum's `serde_path_to_error` adds in front (`detail` must read
-//!   as it always has);
+//! - the `detail` of `invalid_json` and `invalid_query`: the deserializer's
+//!   message without the field path that axum's `serde_path_to_error` puts
+//!   in front (`detail` reads as it always has; the tests below show the
+//!   difference);
 //! - every body-buffering failure answers 413 `payload_too_large`, as before.
 
 use app::state::AppState;
@@ -127,37 +128,40 @@ impl From<JsonRejection> for Problem {
             // Syntax and data errors alike (axum answers 422 for the latter).
             rejection => Self::bad_request(
                 "invalid_json",
-                format!("The body is not valid: {}", serde_json_message(&rejection)),
+                format!(
+                    "The body is not valid: {}",
+                    serde_message::<serde_json::Error>(&rejection)
+                        .unwrap_or_else(|| rejection.body_text())
+                ),
             ),
         }
     }
 }
 
-/// serde_json's own message, as the problem's `detail` has always carried
-/// it. axum wraps it in `serde_path_to_error`, whose `Display` puts the
-/// field path in front (`first_name: invalid type…`); the message's line and
-/// column already say where.
-fn serde_json_message(rejection: &JsonRejection) -> String {
-    let mut error: Option<&(dyn std::error::Error + 'static)> = Some(rejection);
+/// The deserializer's own message (`E` is `serde_json::Error` or
+/// `serde_urlencoded::de::Error`), as the problem's `detail` has always
+/// carried it. axum wraps it in `serde_path_to_error`, whose `Display` puts
+/// the field path in front (`first_name: invalid type…`).
+fn serde_message<E: std::error::Error + 'static>(
+    rejection: &(dyn std::error::Error + 'static),
+) -> Option<String> {
+    let mut error = Some(rejection);
     while let Some(current) = error {
-        if let Some(wrapped) =
-            current.downcast_ref::<serde_path_to_error::Error<serde_json::Error>>()
-        {
-            return wrapped.inner().to_string();
+        if let Some(wrapped) = current.downcast_ref::<serde_path_to_error::Error<E>>() {
+            return Some(wrapped.inner().to_string());
         }
-        if let Some(plain) = current.downcast_ref::<serde_json::Error>() {
-            return plain.to_string();
+        if let Some(plain) = current.downcast_ref::<E>() {
+            return Some(plain.to_string());
         }
         error = current.source();
     }
-    rejection.body_text()
+    None
 }
 
 impl From<QueryRejection> for Problem {
     fn from(rejection: QueryRejection) -> Self {
-        // The source is serde_urlencoded's error; the body text only prefixes it.
-        let detail = std::error::Error::source(&rejection)
-            .map_or_else(|| rejection.body_text(), ToString::to_string);
+        let detail = serde_message::<serde_urlencoded::de::Error>(&rejection)
+            .unwrap_or_else(|| rejection.body_text());
         Self::bad_request(
             "invalid_query",
             format!("The query string is not valid: {detail}"),
@@ -227,7 +231,7 @@ mod tests {
         assert!(decode_cursor(Some("!!")).is_err());
     }
 
-    /// Why `serde_json_message` exists: axum's own text names the field in
+    /// Why `serde_message` exists: axum's own text names the field in
     /// front, and the documented `detail` is serde_json's message alone.
     #[test]
     fn invalid_json_details_are_serde_json_messages() {
@@ -254,6 +258,28 @@ mod tests {
         .err()
         .unwrap();
         assert!(typed.body_text().contains("first_name: invalid type"));
+    }
+
+    #[test]
+    fn invalid_query_details_are_serde_urlencoded_messages() {
+        use super::super::schema::PageQuery;
+        for query in ["limit=abc", "unknown=1", "limit=-1"] {
+            let expected = serde_urlencoded::from_str::<PageQuery>(query).unwrap_err();
+            let uri: axum::http::Uri = format!("/api/v1/members?{query}").parse().unwrap();
+            let rejection = Query::<PageQuery>::try_from_uri(&uri).err().unwrap();
+            let problem = Problem::from(rejection);
+            assert_eq!(
+                (problem.status, problem.code.as_str()),
+                (400, "invalid_query")
+            );
+            assert_eq!(
+                problem.detail,
+                format!("The query string is not valid: {expected}")
+            );
+        }
+        let uri: axum::http::Uri = "/api/v1/members?limit=abc".parse().unwrap();
+        let rejection = Query::<PageQuery>::try_from_uri(&uri).err().unwrap();
+        assert!(rejection.body_text().contains("limit: invalid digit"));
     }
 
     #[test]

@@ -756,7 +756,10 @@ async fn a_path_id_that_is_not_utf8_is_a_problem_document(engine: Engine) {
             admin.get(path).await
         };
         assert_eq!(status, StatusCode::BAD_REQUEST, "{path}");
-        assert_eq!(headers["content-type"], "application/problem+json", "{path}");
+        assert_eq!(
+            headers["content-type"], "application/problem+json",
+            "{path}"
+        );
         assert_eq!(problem["code"], "invalid_path", "{path}");
         assert_eq!(problem["status"], 400, "{path}");
     }
