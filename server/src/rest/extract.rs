@@ -282,6 +282,42 @@ mod tests {
         assert!(rejection.body_text().contains("limit: invalid digit"));
     }
 
+    /// Which bodies count as JSON is axum's rule: `application/json` or
+    /// `application/*+json`, parameters allowed, any case.
+    #[tokio::test]
+    async fn json_content_types_follow_axum() {
+        use axum::extract::FromRequest as _;
+        async fn accepted(content_type: &str) -> bool {
+            let request = axum::http::Request::builder()
+                .header(header::CONTENT_TYPE, content_type)
+                .body(axum::body::Body::from("{}"))
+                .unwrap();
+            match Json::<serde_json::Value>::from_request(request, &()).await {
+                Ok(_) => true,
+                Err(JsonRejection::MissingJsonContentType(_)) => false,
+                Err(other) => panic!("{other}"),
+            }
+        }
+        for yes in [
+            "application/json",
+            "application/json; charset=utf-8",
+            "Application/JSON",
+            "application/merge-patch+json",
+        ] {
+            assert!(accepted(yes).await, "{yes}");
+        }
+        // `text/x+json` passed the hand-written check before axum's.
+        for no in [
+            "text/plain",
+            "text/json",
+            "text/x+json",
+            "application/x-www-form-urlencoded",
+            "json",
+        ] {
+            assert!(!accepted(no).await, "{no}");
+        }
+    }
+
     #[test]
     fn limits_are_bounded() {
         assert_eq!(page_limit(None).unwrap(), 50);
