@@ -1,15 +1,17 @@
 //! Looking up an API key's owner, and recording when a key was last used.
 
-use sqlx::{Any, Executor, Row as _};
+use shared::domain::Role;
+use sqlx::{Any, Executor};
 
 /// The Active member a key digest belongs to, with their user and account.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct KeyOwner {
     pub member_id: String,
     pub account_id: String,
     pub account_name: String,
     pub user_id: String,
-    pub role: String,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
     pub last_used_at: Option<i64>,
     pub first_name: String,
     pub last_name: String,
@@ -21,29 +23,15 @@ pub async fn active_owner<'e>(
     db: impl Executor<'e, Database = Any>,
     digest: &str,
 ) -> sqlx::Result<Option<KeyOwner>> {
-    let Some(row) = sqlx::query(
-        "SELECT m.id, m.account_id, a.name AS account_name, m.user_id, m.role, m.api_key_last_used_at, \
-                u.first_name, u.last_name, u.email \
+    sqlx::query_as(
+        "SELECT m.id AS member_id, m.account_id, a.name AS account_name, m.user_id, m.role, \
+                m.api_key_last_used_at AS last_used_at, u.first_name, u.last_name, u.email \
          FROM members m JOIN users u ON u.id = m.user_id JOIN accounts a ON a.id = m.account_id \
          WHERE m.api_key_digest = $1 AND m.status = 'active'",
     )
     .bind(digest)
     .fetch_optional(db)
-    .await?
-    else {
-        return Ok(None);
-    };
-    Ok(Some(KeyOwner {
-        member_id: row.try_get("id")?,
-        account_id: row.try_get("account_id")?,
-        account_name: row.try_get("account_name")?,
-        user_id: row.try_get("user_id")?,
-        role: row.try_get("role")?,
-        last_used_at: row.try_get("api_key_last_used_at")?,
-        first_name: row.try_get("first_name")?,
-        last_name: row.try_get("last_name")?,
-        email: row.try_get("email")?,
-    }))
+    .await
 }
 
 /// Records that member `member_id`'s key was used at `now_ms`.

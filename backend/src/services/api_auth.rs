@@ -77,7 +77,7 @@ pub async fn authenticate(state: &Core, key: &str) -> anyhow::Result<Option<ApiC
             .context("recording API key use")?;
     }
     Ok(Some(ApiCaller {
-        role: Role::parse(&owner.role).map_err(anyhow::Error::msg)?,
+        role: owner.role,
         member_id: owner.member_id,
         account_id: owner.account_id,
         account_name: owner.account_name,

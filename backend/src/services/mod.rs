@@ -4,6 +4,7 @@
 pub mod api_auth;
 pub mod audit;
 pub mod auth;
+pub mod idempotency;
 pub mod identity;
 pub mod invitations;
 pub mod paging;

@@ -2,25 +2,25 @@
 
 use app::state::AppState;
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Query, State};
+use axum_extra::extract::WithRejection;
 use backend::services::audit;
 
 use super::extract::{Admin, ApiQuery, encode_cursor, page_window};
 use super::problem::Problem;
+use super::responses::AdminListErrors;
 use super::schema::{AuditEvent, AuditEventList, PageQuery};
 
 /// The account's audit log, newest first.
 #[utoipa::path(operation_id = "list_audit_events", get, path = "/api/v1/audit-events", tag = "audit", params(PageQuery),
     responses(
         (status = 200, body = AuditEventList),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        AdminListErrors,
     ))]
 pub async fn list(
     State(state): State<AppState>,
     Admin(actor): Admin,
-    ApiQuery(query): ApiQuery<PageQuery>,
+    WithRejection(Query(query), _): ApiQuery<PageQuery>,
 ) -> Result<Json<AuditEventList>, Problem> {
     let window = page_window(query.limit, query.cursor.as_deref())?;
     let (entries, more) = audit::window(&state, &actor, window).await?;

@@ -1,14 +1,30 @@
-//! Request extraction for the REST API: the API key, JSON bodies and query
-//! strings, each failing with a problem document (never axum's plain text).
+//! Request extraction for the REST API: the API key, JSON bodies, query
+//! strings and path parameters, each failing with a problem document (never
+//! axum's plain text).
+//!
+//! Bodies, queries and paths are axum's own `Json`, `Query` and `Path`
+//! wrapped in axum-extra's `WithRejection`, so the one mapping from their
+//! rejections to our problem documents is the `From` impls below. The body
+//! limit is axum's `DefaultBodyLimit` (set on the API router). What stays
+//! ours:
+//! - `Caller` and `Admin`: authentication (the key, its rate limit, the
+//!   role) is not a parsing step any library extractor does;
+//! - the `detail` of `invalid_json` and `invalid_query`: the deserializer's
+//!   message without the field path that axum's `serde_path_to_error` puts
+//!   in front (`detail` reads as it always has; the tests below show the
+//!   difference);
+//! - every body-buffering failure answers 413 `payload_too_large`, as before.
 
 use app::state::AppState;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequestParts, Path, Query};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
+use axum_extra::extract::WithRejection;
 use backend::services::api_auth::{self, ApiCaller};
 use backend::services::paging::Window;
 use backend::services::team::Actor;
-use serde::de::DeserializeOwned;
 
 use super::problem::{Problem, internal};
 
@@ -82,64 +98,86 @@ impl FromRequestParts<AppState> for Admin {
     }
 }
 
-/// A JSON body: `application/json` (else 415), at most 64 KiB (else 413),
-/// and no unknown fields (the types say `deny_unknown_fields`).
-pub struct ApiJson<T>(pub T);
+/// A JSON body: `application/json` or `application/*+json` (else 415), at
+/// most [`MAX_BODY_BYTES`] (else 413, from the `DefaultBodyLimit` the router
+/// sets), and no unknown fields (the types say `deny_unknown_fields`).
+pub type ApiJson<T> = WithRejection<Json<T>, Problem>;
 
-impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
-    type Rejection = Problem;
+/// A query string with no unknown parameters.
+pub type ApiQuery<T> = WithRejection<Query<T>, Problem>;
 
-    async fn from_request(request: Request, _state: &AppState) -> Result<Self, Self::Rejection> {
-        let is_json = request
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.split(';').next())
-            .is_some_and(|mime| {
-                let mime = mime.trim().to_ascii_lowercase();
-                mime == "application/json" || mime.ends_with("+json")
-            });
-        if !is_json {
-            return Err(Problem::new(
+/// Path parameters (an id that is not UTF-8 once decoded is a 400).
+pub type ApiPath<T> = WithRejection<Path<T>, Problem>;
+
+impl From<JsonRejection> for Problem {
+    fn from(rejection: JsonRejection) -> Self {
+        match rejection {
+            JsonRejection::MissingJsonContentType(_) => Self::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
                 "Send the body as application/json.",
-            ));
+            ),
+            // The body could not be read within the limit.
+            JsonRejection::BytesRejection(_) => Self::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("Request bodies are limited to {MAX_BODY_BYTES} bytes."),
+            ),
+            // Syntax and data errors alike (axum answers 422 for the latter).
+            rejection => Self::bad_request(
+                "invalid_json",
+                format!(
+                    "The body is not valid: {}",
+                    serde_message::<serde_json::Error>(&rejection)
+                        .unwrap_or_else(|| rejection.body_text())
+                ),
+            ),
         }
-        let body = axum::body::to_bytes(request.into_body(), MAX_BODY_BYTES)
-            .await
-            .map_err(|_| {
-                Problem::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload_too_large",
-                    format!("Request bodies are limited to {MAX_BODY_BYTES} bytes."),
-                )
-            })?;
-        serde_json::from_slice(&body).map(Self).map_err(|error| {
-            Problem::bad_request("invalid_json", format!("The body is not valid: {error}"))
-        })
     }
 }
 
-/// A query string with no unknown parameters.
-pub struct ApiQuery<T>(pub T);
+/// The deserializer's own message (`E` is `serde_json::Error` or
+/// `serde_urlencoded::de::Error`), as the problem's `detail` has always
+/// carried it. axum wraps it in `serde_path_to_error`, whose `Display` puts
+/// the field path in front (`first_name: invalid type…`).
+fn serde_message<E: std::error::Error + 'static>(
+    rejection: &(dyn std::error::Error + 'static),
+) -> Option<String> {
+    let mut error = Some(rejection);
+    while let Some(current) = error {
+        if let Some(wrapped) = current.downcast_ref::<serde_path_to_error::Error<E>>() {
+            return Some(wrapped.inner().to_string());
+        }
+        if let Some(plain) = current.downcast_ref::<E>() {
+            return Some(plain.to_string());
+        }
+        error = current.source();
+    }
+    None
+}
 
-impl<T: DeserializeOwned> FromRequestParts<AppState> for ApiQuery<T> {
-    type Rejection = Problem;
+impl From<QueryRejection> for Problem {
+    fn from(rejection: QueryRejection) -> Self {
+        let detail = serde_message::<serde_urlencoded::de::Error>(&rejection)
+            .unwrap_or_else(|| rejection.body_text());
+        Self::bad_request(
+            "invalid_query",
+            format!("The query string is not valid: {detail}"),
+        )
+    }
+}
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        _state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let query = parts.uri.query().unwrap_or_default();
-        serde_urlencoded::from_str(query)
-            .map(Self)
-            .map_err(|error| {
-                Problem::bad_request(
-                    "invalid_query",
-                    format!("The query string is not valid: {error}"),
-                )
-            })
+impl From<PathRejection> for Problem {
+    fn from(rejection: PathRejection) -> Self {
+        if rejection.status().is_client_error() {
+            Self::bad_request(
+                "invalid_path",
+                format!("The path is not valid: {}", rejection.body_text()),
+            )
+        } else {
+            // A route whose parameters do not match its handler: our bug.
+            internal(&anyhow::anyhow!(rejection.body_text()))
+        }
     }
 }
 
@@ -201,6 +239,93 @@ mod tests {
         assert!(decode_cursor(Some("!!")).is_err());
         let past_any_row = encode_cursor(u64::MAX);
         assert!(page_window(None, Some(&past_any_row)).is_err());
+    }
+
+    /// Why `serde_message` exists: axum's own text names the field in
+    /// front, and the documented `detail` is serde_json's message alone.
+    #[test]
+    fn invalid_json_details_are_serde_json_messages() {
+        use super::super::schema::NewInvitation;
+        for body in [
+            &br#"{"first_name":1,"last_name":"H","email":"g@example.com"}"#[..],
+            br#"{"first_name":"G"}"#,
+            br#"{"first_name":"G","last_name":"H","email":"g@example.com","role":"admin"}"#,
+            b"not json",
+            br#"{"first_name":"G","last_name":"H","email":"g@example.com"} trailing"#,
+        ] {
+            let expected = serde_json::from_slice::<NewInvitation>(body).unwrap_err();
+            let rejection = Json::<NewInvitation>::from_bytes(body).err().unwrap();
+            let problem = Problem::from(rejection);
+            assert_eq!(
+                (problem.status, problem.code.as_str()),
+                (400, "invalid_json")
+            );
+            assert_eq!(problem.detail, format!("The body is not valid: {expected}"));
+        }
+        let typed = Json::<NewInvitation>::from_bytes(
+            br#"{"first_name":1,"last_name":"H","email":"g@example.com"}"#,
+        )
+        .err()
+        .unwrap();
+        assert!(typed.body_text().contains("first_name: invalid type"));
+    }
+
+    #[test]
+    fn invalid_query_details_are_serde_urlencoded_messages() {
+        use super::super::schema::PageQuery;
+        for query in ["limit=abc", "unknown=1", "limit=-1"] {
+            let expected = serde_urlencoded::from_str::<PageQuery>(query).unwrap_err();
+            let uri: axum::http::Uri = format!("/api/v1/members?{query}").parse().unwrap();
+            let rejection = Query::<PageQuery>::try_from_uri(&uri).err().unwrap();
+            let problem = Problem::from(rejection);
+            assert_eq!(
+                (problem.status, problem.code.as_str()),
+                (400, "invalid_query")
+            );
+            assert_eq!(
+                problem.detail,
+                format!("The query string is not valid: {expected}")
+            );
+        }
+        let uri: axum::http::Uri = "/api/v1/members?limit=abc".parse().unwrap();
+        let rejection = Query::<PageQuery>::try_from_uri(&uri).err().unwrap();
+        assert!(rejection.body_text().contains("limit: invalid digit"));
+    }
+
+    /// Which bodies count as JSON is axum's rule: `application/json` or
+    /// `application/*+json`, parameters allowed, any case.
+    #[tokio::test]
+    async fn json_content_types_follow_axum() {
+        use axum::extract::FromRequest as _;
+        async fn accepted(content_type: &str) -> bool {
+            let request = axum::http::Request::builder()
+                .header(header::CONTENT_TYPE, content_type)
+                .body(axum::body::Body::from("{}"))
+                .unwrap();
+            match Json::<serde_json::Value>::from_request(request, &()).await {
+                Ok(_) => true,
+                Err(JsonRejection::MissingJsonContentType(_)) => false,
+                Err(other) => panic!("{other}"),
+            }
+        }
+        for yes in [
+            "application/json",
+            "application/json; charset=utf-8",
+            "Application/JSON",
+            "application/merge-patch+json",
+        ] {
+            assert!(accepted(yes).await, "{yes}");
+        }
+        // `text/x+json` passed the hand-written check before axum's.
+        for no in [
+            "text/plain",
+            "text/json",
+            "text/x+json",
+            "application/x-www-form-urlencoded",
+            "json",
+        ] {
+            assert!(!accepted(no).await, "{no}");
+        }
     }
 
     #[test]

@@ -2,24 +2,22 @@
 
 use app::state::AppState;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use backend::db::idempotency;
+use axum_extra::extract::WithRejection;
+use backend::services::idempotency::{self, IdempotencyKey, StoredResponse};
 use backend::services::team::{self, Actor};
-use backend::tokens::digest;
 
-use super::extract::{Admin, ApiJson, ApiQuery, encode_cursor, page_window};
+use super::extract::{Admin, ApiJson, ApiPath, ApiQuery, encode_cursor, page_window};
 use super::problem::{Problem, internal};
+use super::responses::{AdminItemErrors, AdminListErrors, CreateInvitationErrors, ResendErrors};
 use super::schema::{Invitation, InvitationList, Member, NewInvitation, PageQuery};
 
-fn json_response(status: StatusCode, body: String) -> Response {
-    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
-}
-
-async fn invite_once(state: &AppState, actor: &Actor, new: &NewInvitation) -> (StatusCode, String) {
+/// The invitation's response as sent, and as stored for idempotent replays.
+async fn invite_once(state: &AppState, actor: &Actor, new: &NewInvitation) -> StoredResponse {
     let result = team::invite(state, actor, &new.first_name, &new.last_name, &new.email).await;
-    match result.map(|row| Invitation::from_member(Member::from(row))) {
+    let (status, body) = match result.map(|row| Invitation::from_member(Member::from(row))) {
         Ok(Some(invitation)) => (
             StatusCode::CREATED,
             serde_json::to_string(&invitation).unwrap_or_default(),
@@ -37,20 +35,27 @@ async fn invite_once(state: &AppState, actor: &Actor, new: &NewInvitation) -> (S
                 StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             (status, serde_json::to_string(&problem).unwrap_or_default())
         }
+    };
+    StoredResponse {
+        status: status.as_u16(),
+        body,
     }
 }
 
-fn respond(status: StatusCode, body: String) -> Response {
-    if status.is_success() {
-        json_response(status, body)
+/// A stored or fresh response: JSON on success, a problem document otherwise.
+fn respond(response: StoredResponse) -> Response {
+    let status = StatusCode::from_u16(response.status).unwrap_or(StatusCode::OK);
+    let content_type = if status.is_success() {
+        "application/json"
     } else {
-        let mut response = json_response(status, body);
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            header::HeaderValue::from_static("application/problem+json"),
-        );
-        response
-    }
+        "application/problem+json"
+    };
+    (
+        status,
+        [(header::CONTENT_TYPE, content_type)],
+        response.body,
+    )
+        .into_response()
 }
 
 /// Invites a teammate. With an `Idempotency-Key` header, a retry returns the
@@ -59,96 +64,41 @@ fn respond(status: StatusCode, body: String) -> Response {
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe (1–255 visible ASCII characters)")),
     responses(
         (status = 201, body = Invitation),
-        (status = 400, description = "`validation_failed`, `invalid_json`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`request_in_progress`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`idempotency_key_reused`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, body = Problem, content_type = "application/problem+json"),
+        CreateInvitationErrors,
     ))]
 pub async fn create(
     State(state): State<AppState>,
     Admin(actor): Admin,
     headers: HeaderMap,
-    ApiJson(new): ApiJson<NewInvitation>,
+    WithRejection(Json(new), _): ApiJson<NewInvitation>,
 ) -> Result<Response, Problem> {
     let Some(key) = headers.get("idempotency-key") else {
-        let (status, body) = invite_once(&state, &actor, &new).await;
-        return Ok(respond(status, body));
+        return Ok(respond(invite_once(&state, &actor, &new).await));
     };
-    let key = key
-        .to_str()
-        .ok()
-        .filter(|key| (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic()))
-        .ok_or_else(|| {
-            Problem::bad_request(
-                "invalid_idempotency_key",
-                "Idempotency-Key must be 1–255 visible ASCII characters.",
-            )
-        })?;
-    let request_hash = digest(&format!(
-        "{}\u{0}{}\u{0}{}",
-        new.first_name, new.last_name, new.email
-    ));
-    let now = state.clock.now_ms();
-    let claimed = idempotency::claim(&state.db.pool, actor.account_id(), key, &request_hash, now)
-        .await
-        .map_err(|error| internal(&error.into()))?;
-    if !claimed {
-        let stored = idempotency::find(&state.db.pool, actor.account_id(), key)
-            .await
-            .map_err(|error| internal(&error.into()))?
-            .ok_or_else(|| internal(&anyhow::anyhow!("idempotency key vanished")))?;
-        if stored.request_hash != request_hash {
-            return Err(Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "idempotency_key_reused",
-                "This Idempotency-Key was used with a different request.",
-            ));
-        }
-        return match stored.response {
-            Some((status, body)) => Ok(respond(
-                StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
-                body,
-            )),
-            None => Err(Problem::new(
-                StatusCode::CONFLICT,
-                "request_in_progress",
-                "A request with this Idempotency-Key is still running; retry shortly.",
-            )),
-        };
-    }
-    let (status, body) = invite_once(&state, &actor, &new).await;
-    let stored = if status.is_server_error() {
-        idempotency::release(&state.db.pool, actor.account_id(), key).await
-    } else {
-        idempotency::complete(
-            &state.db.pool,
-            actor.account_id(),
-            key,
-            status.as_u16(),
-            &body,
+    let key = IdempotencyKey::parse(key.as_bytes()).map_err(|_| {
+        Problem::bad_request(
+            "invalid_idempotency_key",
+            "Idempotency-Key must be 1–255 visible ASCII characters.",
         )
-        .await
-    };
-    stored.map_err(|error| internal(&error.into()))?;
-    Ok(respond(status, body))
+    })?;
+    let request = idempotency::request_hash(&[&new.first_name, &new.last_name, &new.email]);
+    let outcome = idempotency::run_once(&state, actor.account_id(), &key, &request, || {
+        invite_once(&state, &actor, &new)
+    })
+    .await?;
+    Ok(respond(outcome.into_response()))
 }
 
 /// Pending invitations, newest first.
 #[utoipa::path(operation_id = "list_invitations", get, path = "/api/v1/invitations", tag = "invitations", params(PageQuery),
     responses(
         (status = 200, body = InvitationList),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        AdminListErrors,
     ))]
 pub async fn list(
     State(state): State<AppState>,
     Admin(actor): Admin,
-    ApiQuery(query): ApiQuery<PageQuery>,
+    WithRejection(Query(query), _): ApiQuery<PageQuery>,
 ) -> Result<Json<InvitationList>, Problem> {
     let window = page_window(query.limit, query.cursor.as_deref())?;
     let (rows, more) = team::list_members_window(&state, &actor, "", "invited", "", window).await?;
@@ -167,15 +117,12 @@ pub async fn list(
     params(("id" = String, Path, description = "Invitation id")),
     responses(
         (status = 200, body = Invitation),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 429, body = Problem, content_type = "application/problem+json"),
+        ResendErrors,
     ))]
 pub async fn resend(
     State(state): State<AppState>,
     Admin(actor): Admin,
-    Path(id): Path<String>,
+    WithRejection(Path(id), _): ApiPath<String>,
 ) -> Result<Json<Invitation>, Problem> {
     let member_id = team::member_for_invitation(&state, &actor, &id).await?;
     let row = team::resend_invite(&state, &actor, &member_id).await?;
@@ -189,14 +136,12 @@ pub async fn resend(
     params(("id" = String, Path, description = "Invitation id")),
     responses(
         (status = 204, description = "Cancelled"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        AdminItemErrors,
     ))]
 pub async fn cancel(
     State(state): State<AppState>,
     Admin(actor): Admin,
-    Path(id): Path<String>,
+    WithRejection(Path(id), _): ApiPath<String>,
 ) -> Result<StatusCode, Problem> {
     let member_id = team::member_for_invitation(&state, &actor, &id).await?;
     team::cancel_invite(&state, &actor, &member_id).await?;

@@ -2,20 +2,24 @@
 
 use app::state::AppState;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
+use axum_extra::extract::WithRejection;
 use backend::services::team;
 use shared::domain::MemberAction;
 
-use super::extract::{Admin, ApiQuery, Caller, encode_cursor, page_window};
+use super::extract::{Admin, ApiPath, ApiQuery, Caller, encode_cursor, page_window};
 use super::problem::Problem;
+use super::responses::{
+    AdminGuardedChangeErrors, AdminItemErrors, AdminListErrors, ApiKeyErrors, KeyErrors,
+    MemberChangeErrors,
+};
 use super::schema::{ApiKey, Me, Member, MemberList, MemberQuery};
 
 /// The caller's own membership. Any valid key may call this.
 #[utoipa::path(operation_id = "get_me", get, path = "/api/v1/me", tag = "members",
     responses(
         (status = 200, body = Me),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 429, body = Problem, content_type = "application/problem+json"),
+        KeyErrors,
     ))]
 pub async fn me(
     State(state): State<AppState>,
@@ -33,14 +37,12 @@ pub async fn me(
 #[utoipa::path(operation_id = "list_members", get, path = "/api/v1/members", tag = "members", params(MemberQuery),
     responses(
         (status = 200, body = MemberList),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        AdminListErrors,
     ))]
 pub async fn list_members(
     State(state): State<AppState>,
     Admin(actor): Admin,
-    ApiQuery(query): ApiQuery<MemberQuery>,
+    WithRejection(Query(query), _): ApiQuery<MemberQuery>,
 ) -> Result<Json<MemberList>, Problem> {
     let window = page_window(query.limit, query.cursor.as_deref())?;
     let (rows, more) = team::list_members_window(
@@ -63,14 +65,12 @@ pub async fn list_members(
     params(("id" = String, Path, description = "Member id")),
     responses(
         (status = 200, body = Member),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        AdminItemErrors,
     ))]
 pub async fn get_member(
     State(state): State<AppState>,
     Admin(actor): Admin,
-    Path(id): Path<String>,
+    WithRejection(Path(id), _): ApiPath<String>,
 ) -> Result<Json<Member>, Problem> {
     Ok(Json(team::get_member(&state, &actor, &id).await?.into()))
 }
@@ -80,15 +80,12 @@ pub async fn get_member(
     params(("id" = String, Path, description = "Member id")),
     responses(
         (status = 200, body = ApiKey),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
+        ApiKeyErrors,
     ))]
 pub async fn reveal_api_key(
     State(state): State<AppState>,
     Admin(actor): Admin,
-    Path(id): Path<String>,
+    WithRejection(Path(id), _): ApiPath<String>,
 ) -> Result<Json<ApiKey>, Problem> {
     let api_key = team::reveal_api_key(&state, &actor, &id).await?;
     Ok(Json(ApiKey { api_key }))
@@ -99,15 +96,12 @@ pub async fn reveal_api_key(
     params(("id" = String, Path, description = "Member id")),
     responses(
         (status = 200, body = ApiKey),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
+        ApiKeyErrors,
     ))]
 pub async fn refresh_api_key(
     State(state): State<AppState>,
     Admin(actor): Admin,
-    Path(id): Path<String>,
+    WithRejection(Path(id), _): ApiPath<String>,
 ) -> Result<Json<ApiKey>, Problem> {
     let (_, api_key) = team::refresh_api_key(&state, &actor, &id).await?;
     Ok(Json(ApiKey { api_key }))
@@ -129,15 +123,12 @@ async fn change(
     params(("id" = String, Path, description = "Member id")),
     responses(
         (status = 200, body = Member),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`invalid_state`", body = Problem, content_type = "application/problem+json"),
+        MemberChangeErrors,
     ))]
 pub async fn promote(
     State(state): State<AppState>,
     Admin(actor): Admin,
-    Path(id): Path<String>,
+    WithRejection(Path(id), _): ApiPath<String>,
 ) -> Result<Json<Member>, Problem> {
     change(&state, &actor, &id, MemberAction::Promote).await
 }
@@ -147,15 +138,12 @@ pub async fn promote(
     params(("id" = String, Path, description = "Member id")),
     responses(
         (status = 200, body = Member),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`invalid_state` or `last_active_admin`", body = Problem, content_type = "application/problem+json"),
+        AdminGuardedChangeErrors,
     ))]
 pub async fn demote(
     State(state): State<AppState>,
     Admin(actor): Admin,
-    Path(id): Path<String>,
+    WithRejection(Path(id), _): ApiPath<String>,
 ) -> Result<Json<Member>, Problem> {
     change(&state, &actor, &id, MemberAction::Demote).await
 }
@@ -165,15 +153,12 @@ pub async fn demote(
     params(("id" = String, Path, description = "Member id")),
     responses(
         (status = 200, body = Member),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`invalid_state` or `last_active_admin`", body = Problem, content_type = "application/problem+json"),
+        AdminGuardedChangeErrors,
     ))]
 pub async fn revoke(
     State(state): State<AppState>,
     Admin(actor): Admin,
-    Path(id): Path<String>,
+    WithRejection(Path(id), _): ApiPath<String>,
 ) -> Result<Json<Member>, Problem> {
     change(&state, &actor, &id, MemberAction::Revoke).await
 }
@@ -183,15 +168,12 @@ pub async fn revoke(
     params(("id" = String, Path, description = "Member id")),
     responses(
         (status = 200, body = Member),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`invalid_state`", body = Problem, content_type = "application/problem+json"),
+        MemberChangeErrors,
     ))]
 pub async fn activate(
     State(state): State<AppState>,
     Admin(actor): Admin,
-    Path(id): Path<String>,
+    WithRejection(Path(id), _): ApiPath<String>,
 ) -> Result<Json<Member>, Problem> {
     change(&state, &actor, &id, MemberAction::Activate).await
 }

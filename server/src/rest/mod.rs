@@ -12,12 +12,14 @@ pub mod extract;
 mod invitations;
 mod members;
 pub mod problem;
+mod responses;
 pub mod schema;
 
 use std::sync::Arc;
 
 use app::state::AppState;
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::{any, get};
@@ -87,31 +89,32 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 pub fn router() -> Router<AppState> {
     let (api, openapi) = routes();
     let document: Arc<str> = openapi.to_json().unwrap_or_default().into();
-    api.route(
-        "/api/v1/openapi.json",
-        get(move || {
-            let document = document.clone();
-            async move {
-                (
-                    [(header::CONTENT_TYPE, "application/json")],
-                    document.to_string(),
-                )
-            }
-        }),
-    )
-    .route(
-        "/api/v1/{*rest}",
-        any(|| async { Problem::not_found().into_response() }),
-    )
-    .route(
-        "/api/v1",
-        any(|| async { Problem::not_found().into_response() }),
-    )
-    .method_not_allowed_fallback(|| async {
-        Problem::new(
-            axum::http::StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            "This route does not take that method.",
+    api.layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
+        .route(
+            "/api/v1/openapi.json",
+            get(move || {
+                let document = document.clone();
+                async move {
+                    (
+                        [(header::CONTENT_TYPE, "application/json")],
+                        document.to_string(),
+                    )
+                }
+            }),
         )
-    })
+        .route(
+            "/api/v1/{*rest}",
+            any(|| async { Problem::not_found().into_response() }),
+        )
+        .route(
+            "/api/v1",
+            any(|| async { Problem::not_found().into_response() }),
+        )
+        .method_not_allowed_fallback(|| async {
+            Problem::new(
+                axum::http::StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "This route does not take that method.",
+            )
+        })
 }

@@ -2,6 +2,7 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use backend::services::idempotency::IdempotencyError;
 use backend::services::team::TeamError;
 use serde::Serialize;
 use shared::domain::RuleViolation;
@@ -136,6 +137,24 @@ impl From<TeamError> for Problem {
                 )
             },
             TeamError::Unexpected(error) => internal(&error),
+        }
+    }
+}
+
+impl From<IdempotencyError> for Problem {
+    fn from(error: IdempotencyError) -> Self {
+        match error {
+            IdempotencyError::KeyReused => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                "This Idempotency-Key was used with a different request.",
+            ),
+            IdempotencyError::InProgress => Self::new(
+                StatusCode::CONFLICT,
+                "request_in_progress",
+                "A request with this Idempotency-Key is still running; retry shortly.",
+            ),
+            IdempotencyError::Unexpected(error) => internal(&error),
         }
     }
 }

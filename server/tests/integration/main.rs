@@ -10,6 +10,7 @@ mod smtp_sink;
 mod cli;
 mod crash;
 mod foundation;
+mod idempotency;
 mod identity;
 mod log_secrets;
 mod outbox;

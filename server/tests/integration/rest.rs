@@ -19,6 +19,7 @@ both_engines!(
     each_key_is_rate_limited_with_retry_after,
     the_readme_walkthrough_runs,
     hostile_input_gets_a_4xx_problem_from_every_route,
+    a_path_id_that_is_not_utf8_is_a_problem_document,
 );
 
 /// Every route of the REST API; `{member}` and `{invitation}` are filled in.
@@ -736,4 +737,28 @@ async fn hostile_input_gets_a_4xx_problem_from_every_route(engine: Engine) {
     .await
     .unwrap();
     assert_eq!(stored, 0);
+}
+
+async fn a_path_id_that_is_not_utf8_is_a_problem_document(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let w = world(&app).await;
+    let admin = app.rest(Some(&w.admin_key));
+    for path in [
+        "/api/v1/members/%00%ff",
+        "/api/v1/members/%ff/api-key",
+        "/api/v1/invitations/%c3%28",
+    ] {
+        let (status, problem, headers) = if path.starts_with("/api/v1/invitations") {
+            admin.delete(path).await
+        } else {
+            admin.get(path).await
+        };
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}");
+        assert_eq!(
+            headers["content-type"], "application/problem+json",
+            "{path}"
+        );
+        assert_eq!(problem["code"], "invalid_path", "{path}");
+        assert_eq!(problem["status"], 400, "{path}");
+    }
 }

@@ -1,0 +1,96 @@
+//! The error responses each route documents, as named sets: a route's
+//! `#[utoipa::path(responses(...))]` lists its success response and one set.
+//!
+//! Every error is a [`Problem`] sent as `application/problem+json`; a set
+//! only says which statuses a route can answer, and names the `code`s worth
+//! knowing where a status has several causes.
+
+use std::collections::BTreeMap;
+
+use utoipa::openapi::response::{Response, ResponseBuilder};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr};
+
+use super::problem::Problem;
+
+/// `(status, description)` → a problem response per status.
+fn problems(statuses: &[(u16, &str)]) -> BTreeMap<String, RefOr<Response>> {
+    statuses
+        .iter()
+        .map(|&(status, description)| {
+            let content = ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name(
+                    <Problem as utoipa::ToSchema>::name(),
+                )))
+                .build();
+            let response = ResponseBuilder::new()
+                .description(description)
+                .content("application/problem+json", content)
+                .build();
+            (status.to_string(), RefOr::T(response))
+        })
+        .collect()
+}
+
+/// Declares a set: `Name: status, status => "description", …`.
+macro_rules! problem_set {
+    ($(#[$doc:meta])* $name:ident: $($status:literal $(=> $description:literal)?),+ $(,)?) => {
+        $(#[$doc])*
+        pub struct $name;
+
+        impl utoipa::IntoResponses for $name {
+            fn responses() -> BTreeMap<String, RefOr<Response>> {
+                problems(&[$(($status, concat!("" $(, $description)?))),+])
+            }
+        }
+    };
+}
+
+problem_set!(
+    /// Routes any valid key may call.
+    KeyErrors: 401, 429
+);
+
+problem_set!(
+    /// Admin lists: a bad `limit`, `cursor` or filter is a 400.
+    AdminListErrors: 400, 401, 403
+);
+
+problem_set!(
+    /// Admin routes on one member or invitation.
+    AdminItemErrors: 401, 403, 404
+);
+
+problem_set!(
+    /// Reading or refreshing a member's API key (Active members only).
+    ApiKeyErrors: 401, 403, 404, 409
+);
+
+problem_set!(
+    /// Promote and activate.
+    MemberChangeErrors: 401, 403, 404, 409 => "`invalid_state`"
+);
+
+problem_set!(
+    /// Demote and revoke, which may not leave the account without an Active
+    /// Admin.
+    AdminGuardedChangeErrors: 401, 403, 404, 409 => "`invalid_state` or `last_active_admin`"
+);
+
+problem_set!(
+    /// Resending an invitation (rate limited: it sends mail).
+    ResendErrors: 401, 403, 404, 429
+);
+
+problem_set!(
+    /// Creating an invitation: a JSON body, an optional `Idempotency-Key`,
+    /// and mail (rate limited).
+    CreateInvitationErrors:
+        400 => "`validation_failed`, `invalid_json`",
+        401,
+        403,
+        409 => "`request_in_progress`",
+        413,
+        415,
+        422 => "`idempotency_key_reused`",
+        429,
+);
