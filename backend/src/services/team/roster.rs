@@ -1,0 +1,156 @@
+//! The member list and one member; role and status changes.
+
+use anyhow::Context as _;
+
+use super::{Actor, TeamError, begin_as_admin, filter_inputs, find, to_row};
+use crate::Core;
+use crate::db::members::{self, MemberRecord};
+use crate::db::sessions;
+use crate::services::api_auth::ApiCaller;
+use crate::services::audit::{self, member_state};
+use crate::services::paging::Window;
+use crate::tokens::is_id;
+use shared::domain::MemberAction;
+use shared::dto::team::{MemberPage, MemberRow, PAGE_SIZE};
+
+/// The members in `window`, newest first, and whether more follow (one
+/// query).
+///
+/// # Errors
+/// `Invalid` for an unknown status or role filter.
+pub async fn list_members_window(
+    state: &Core,
+    actor: &Actor,
+    q: &str,
+    status: &str,
+    role: &str,
+    window: Window,
+) -> Result<(Vec<MemberRow>, bool), TeamError> {
+    let (pattern, status, role) = filter_inputs(q, status, role)?;
+    let filter = members::Filter {
+        status,
+        role,
+        pattern: &pattern,
+    };
+    let (limit, offset) = window.query();
+    let records = members::page(&state.db.pool, &actor.account_id, filter, limit, offset)
+        .await
+        .context("listing members")?;
+    let (records, more) = window.cut(records);
+    let now = state.clock.now_ms();
+    Ok((
+        records
+            .into_iter()
+            .map(|record| to_row(record, actor, now))
+            .collect(),
+        more,
+    ))
+}
+
+/// One page of the Team table, newest first, with the filtered total.
+///
+/// # Errors
+/// `Invalid` for an unknown status filter; otherwise database failures.
+pub async fn list_members(
+    state: &Core,
+    actor: &Actor,
+    q: &str,
+    status: &str,
+    page: u32,
+) -> Result<MemberPage, TeamError> {
+    let (rows, _) = list_members_window(state, actor, q, status, "", Window::page(page)).await?;
+    let (pattern, status, role) = filter_inputs(q, status, "")?;
+    let filter = members::Filter {
+        status,
+        role,
+        pattern: &pattern,
+    };
+    let total = members::count(&state.db.pool, &actor.account_id, filter)
+        .await
+        .context("counting members")?;
+    Ok(MemberPage {
+        rows,
+        total,
+        page: page.max(1),
+        page_size: PAGE_SIZE,
+    })
+}
+
+/// One member of the actor's account.
+///
+/// # Errors
+/// `NotFound` for ids of other accounts or none.
+pub async fn get_member(
+    state: &Core,
+    actor: &Actor,
+    member_id: &str,
+) -> Result<MemberRow, TeamError> {
+    if !is_id(member_id) {
+        return Err(TeamError::NotFound);
+    }
+    let record = members::find(&state.db.pool, &actor.account_id, member_id)
+        .await
+        .context("reading the member")?
+        .ok_or(TeamError::NotFound)?;
+    Ok(to_row(record, actor, state.clock.now_ms()))
+}
+
+/// The caller's own member row (REST's `/me`: any Active member's key).
+///
+/// # Errors
+/// `NotFound` if the membership is gone.
+pub async fn own_member(state: &Core, caller: &ApiCaller) -> Result<MemberRow, TeamError> {
+    get_member(state, &caller.actor(), &caller.member_id).await
+}
+
+/// Promote, Demote, Revoke or Activate. Revoke also ends the member's
+/// sessions (their key is refused because the member is no longer Active).
+///
+/// # Errors
+/// `NotFound`; `Rule(NotApplicable)` for a row in the wrong state;
+/// `Rule(LastActiveAdmin)` when it would leave no Active Admin.
+pub async fn change_member(
+    state: &Core,
+    actor: &Actor,
+    member_id: &str,
+    action: MemberAction,
+) -> Result<MemberRow, TeamError> {
+    let now = state.clock.now_ms();
+    let mut tx = begin_as_admin(state, actor).await?;
+    let record = find(&mut tx, actor, member_id).await?;
+    let admins = members::count_active_admins(&mut *tx, &actor.account_id)
+        .await
+        .context("counting admins")?;
+    let (role, status) = action
+        .apply(record.role, record.status, admins)
+        .map_err(TeamError::Rule)?;
+    members::set_role_and_status(&mut *tx, member_id, role, status, now)
+        .await
+        .context("updating the member")?;
+    if action == MemberAction::Revoke
+        && let Some(user_id) = &record.user_id
+    {
+        sessions::delete_for_user(&mut *tx, user_id)
+            .await
+            .context("ending the member's sessions")?;
+    }
+    let before = member_state(&record);
+    let changed = MemberRecord {
+        role,
+        status,
+        ..record
+    };
+    let after = member_state(&changed);
+    audit::record(
+        &mut tx,
+        actor,
+        &changed,
+        action.audit_name(),
+        Some(&before),
+        Some(&after),
+        now,
+    )
+    .await?;
+    tx.commit().await.context("committing the change")?;
+    Ok(to_row(changed, actor, now))
+}
