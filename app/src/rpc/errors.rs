@@ -18,6 +18,9 @@ impl From<TeamError> for AppError {
             TeamError::Forbidden => Self::Forbidden,
             TeamError::Invalid(fields) => Self::Validation(fields),
             TeamError::Rule(rule) => Self::Conflict(rule.message().to_owned()),
+            TeamError::AlreadyMember | TeamError::AlreadyInvited => {
+                Self::field("email", error.to_string())
+            }
             TeamError::RateLimited => Self::TooManyRequests,
             TeamError::Unexpected(error) => internal(error),
         }

@@ -128,6 +128,12 @@ impl From<TeamError> for Problem {
                 };
                 Self::new(StatusCode::CONFLICT, code, rule.message())
             }
+            TeamError::AlreadyMember => {
+                Self::new(StatusCode::CONFLICT, "already_member", error.to_string())
+            }
+            TeamError::AlreadyInvited => {
+                Self::new(StatusCode::CONFLICT, "already_invited", error.to_string())
+            }
             TeamError::RateLimited => Self {
                 retry_after: Some(60),
                 ..Self::new(

@@ -88,7 +88,7 @@ problem_set!(
         400 => "`validation_failed`, `invalid_json`",
         401,
         403,
-        409 => "`request_in_progress`",
+        409 => "`already_member`, `already_invited`, `request_in_progress`",
         413,
         415,
         422 => "`idempotency_key_reused`",

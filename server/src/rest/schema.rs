@@ -123,13 +123,18 @@ pub struct MemberList {
 #[into_params(parameter_in = Query)]
 pub struct MemberQuery {
     /// `invited`, `active` or `disabled`.
+    #[param(pattern = "^ *(invited|active|disabled)? *$")]
     pub status: Option<String>,
     /// `user` or `admin`.
+    #[param(pattern = "^ *(user|admin)? *$")]
     pub role: Option<String>,
-    /// Search in names and emails.
+    /// Search in names and emails (no control characters).
+    #[param(max_length = 200, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$")]
     pub q: Option<String>,
     /// 1–200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
+    /// A `next_cursor` from an earlier page.
     pub cursor: Option<String>,
 }
 
@@ -138,7 +143,9 @@ pub struct MemberQuery {
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// 1–200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
+    /// A `next_cursor` from an earlier page.
     pub cursor: Option<String>,
 }
 
@@ -147,8 +154,28 @@ pub struct PageQuery {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"first_name": "Grace", "last_name": "Hopper", "email": "grace@example.com"}))]
 pub struct NewInvitation {
+    /// 1–100 characters after trimming; no control or invisible formatting
+    /// characters.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = "^ *[^\\s\\x00-\\x1f\\x7f-\\x9f\\u200b-\\u200f\\u2028-\\u202e\\u2066-\\u2069\\ufeff][^\\x00-\\x1f\\x7f-\\x9f\\u200b-\\u200f\\u2028-\\u202e\\u2066-\\u2069\\ufeff]*$"
+    )]
     pub first_name: String,
+    /// As `first_name`.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = "^ *[^\\s\\x00-\\x1f\\x7f-\\x9f\\u200b-\\u200f\\u2028-\\u202e\\u2066-\\u2069\\ufeff][^\\x00-\\x1f\\x7f-\\x9f\\u200b-\\u200f\\u2028-\\u202e\\u2066-\\u2069\\ufeff]*$"
+    )]
     pub last_name: String,
+    /// An address like `name@example.com`: at most 254 characters, a local
+    /// part of at most 64, a dotted domain.
+    #[schema(
+        min_length = 3,
+        max_length = 254,
+        pattern = "^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+    )]
     pub email: String,
 }
 

@@ -247,6 +247,20 @@ async fn admin_keys_manage_the_team_end_to_end(engine: Engine) {
         .await;
     assert_eq!(status, StatusCode::CREATED);
     let id = invitation["id"].as_str().unwrap();
+    // Inviting again, or inviting a member, is a conflict with its own code.
+    for (email, code) in [
+        ("GRACE@example.com", "already_invited"),
+        ("ada@example.com", "already_member"),
+    ] {
+        let (status, problem, _) = admin
+            .post("/api/v1/invitations", Some(invite_body(email)))
+            .await;
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (StatusCode::CONFLICT, Some(code)),
+            "{email}"
+        );
+    }
     let (_, list, _) = admin.get("/api/v1/invitations").await;
     assert_eq!(list["data"][0]["email"], "grace@example.com");
     assert!(list["next_cursor"].is_null());

@@ -108,10 +108,7 @@ pub async fn invite(
         .await
         .context("checking membership")?
     {
-        return Err(field_error(
-            "email",
-            "This person is already a member of the team.",
-        ));
+        return Err(TeamError::AlreadyMember);
     }
     let member_id = new_id();
     members::insert_invited(&mut *tx, &member_id, &actor.account_id, now)
@@ -149,10 +146,7 @@ pub async fn invite(
     .await
     .context("inserting the invitation")?;
     if !inserted {
-        return Err(field_error(
-            "email",
-            "This person has already been invited.",
-        ));
+        return Err(TeamError::AlreadyInvited);
     }
     let record = find(&mut tx, actor, &member_id).await?;
     audit::record(

@@ -97,6 +97,13 @@ pub enum TeamError {
     Invalid(Vec<FieldError>),
     #[error("{}", .0.message())]
     Rule(RuleViolation),
+    /// Inviting an address that is a member of the account already. The
+    /// form shows it on the email field; REST answers a conflict.
+    #[error("This person is already a member of the team.")]
+    AlreadyMember,
+    /// Inviting an address with a pending invitation to the account.
+    #[error("This person has already been invited.")]
+    AlreadyInvited,
     #[error("rate limited")]
     RateLimited,
     #[error(transparent)]
