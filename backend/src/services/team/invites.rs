@@ -4,7 +4,7 @@
 use anyhow::Context as _;
 use sqlx::{Any, Transaction};
 
-use super::{Actor, TeamError, begin_as_admin, begin_row_action, field_error, find, to_row};
+use super::{Actor, TeamError, begin_as_admin, begin_row_action, find, to_row};
 use crate::Core;
 use crate::clock::millis;
 use crate::db::invitations::{self, NewInvitation};
