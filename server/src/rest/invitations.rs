@@ -61,7 +61,7 @@ fn respond(response: StoredResponse) -> Response {
 /// Invites a teammate. With an `Idempotency-Key` header, a retry returns the
 /// first response and sends no second email.
 #[utoipa::path(operation_id = "create_invitation", post, path = "/api/v1/invitations", tag = "invitations", request_body = NewInvitation,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe (1–255 visible ASCII characters)")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe (1–255 visible ASCII characters)", pattern = "^[!-~]{1,255}$")),
     responses(
         (status = 201, body = Invitation),
         CreateInvitationErrors,

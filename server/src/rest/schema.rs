@@ -134,7 +134,8 @@ pub struct MemberQuery {
     /// 1–200, default 50.
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
-    /// A `next_cursor` from an earlier page.
+    /// A `next_cursor` from an earlier page (empty: the first page).
+    #[param(pattern = "^(o[0-9]{1,18})?$")]
     pub cursor: Option<String>,
 }
 
@@ -145,7 +146,8 @@ pub struct PageQuery {
     /// 1–200, default 50.
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
-    /// A `next_cursor` from an earlier page.
+    /// A `next_cursor` from an earlier page (empty: the first page).
+    #[param(pattern = "^(o[0-9]{1,18})?$")]
     pub cursor: Option<String>,
 }
 
