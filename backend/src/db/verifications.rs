@@ -116,6 +116,27 @@ pub async fn expire_unused<'e>(
         .map(|_| ())
 }
 
+/// Ends the unused tokens of a user that carry the same registration (the
+/// same password hash, or none): a resend replaces them. Other
+/// registrants' links keep working.
+pub async fn expire_superseded<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: &str,
+    password_hash: Option<&str>,
+    now_ms: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE email_verifications SET expires_at = $1 WHERE user_id = $2 AND used_at IS NULL \
+         AND expires_at > $1 AND (password_hash IS NULL OR password_hash = $3)",
+    )
+    .bind(now_ms)
+    .bind(user_id)
+    .bind(password_hash)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
 /// Forgets the pending registrations (names, password hashes) kept on a
 /// user's tokens, once the address is verified.
 pub async fn forget_registrations<'e>(

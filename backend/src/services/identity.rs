@@ -14,8 +14,8 @@ use sqlx::AnyConnection;
 
 use crate::Core;
 use crate::clock::millis;
-use crate::db::verifications::{self, PendingRegistration};
 use crate::db::users;
+use crate::db::verifications::{self, PendingRegistration};
 use crate::email::{self, describe_duration, templates};
 use crate::limits::rate::{
     REGISTRATIONS_PER_ADDRESS, VERIFICATION_RESENDS_PER_ADDRESS, VERIFICATION_RESENDS_PER_EMAIL,
@@ -42,8 +42,9 @@ pub struct Recipient<'a> {
     pub registration: PendingRegistration,
 }
 
-/// Queues a verification email with a fresh token on `conn`. Other unused
-/// links of the user keep working: each applies its own registration.
+/// Queues a verification email with a fresh token on `conn`. Earlier unused
+/// links of the same registration stop working (a resend replaces them);
+/// other registrants' links keep working, each applying its own.
 ///
 /// # Errors
 /// On a database failure.
@@ -55,6 +56,14 @@ pub async fn queue_verification(
 ) -> anyhow::Result<()> {
     let token = new_token();
     let expires_at = now.saturating_add(millis(state.settings.verify_ttl));
+    verifications::expire_superseded(
+        &mut *conn,
+        recipient.user_id,
+        recipient.registration.password_hash.as_deref(),
+        now,
+    )
+    .await
+    .context("expiring older links of this registration")?;
     verifications::insert(
         &mut *conn,
         &digest(&token),

@@ -16,7 +16,9 @@ pub enum VerifyOutcome {
 pub enum VerifyLanding {
     /// The link works: the page shows the address and the button that
     /// verifies it.
-    Pending { email: String },
+    Pending {
+        email: String,
+    },
     AlreadyVerified,
     Expired,
     Invalid,
