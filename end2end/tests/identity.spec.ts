@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { RegisterPage, SignInPage, waitForHydration } from '../fixtures/pages';
+import { RegisterPage, SignInPage, verifyByLink, waitForHydration } from '../fixtures/pages';
 import { linkIn, waitForMail } from '../support/mailbox';
 
 const password = 'copper-kettle-lantern-9';
@@ -21,7 +21,17 @@ test('a newcomer registers, verifies the address from the email, signs in and ou
   const mail = await waitForMail(email, 'Verify your email address');
   const link = linkIn(mail, '/verify-email/');
   expect(link.startsWith('http://127.0.0.1:')).toBe(true);
+  // Opening the link verifies nothing: sign-in is still refused.
   await page.goto(link);
+  await expect(page.getByText(email)).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Verify Email Address' })).toBeVisible();
+  const early = new SignInPage(page);
+  await early.open();
+  await early.signIn(email, password);
+  await expect(page.getByText('Please verify your email address before signing in.')).toBeVisible();
+  await page.goto(link);
+  await waitForHydration(page);
+  await page.getByRole('button', { name: 'Verify Email Address' }).click();
   await expect(page.getByRole('heading', { name: 'Email address verified' })).toBeVisible();
   await page.goto(link);
   await expect(page.getByText('This email address is already verified.')).toBeVisible();
@@ -52,8 +62,7 @@ test('an unverified user is told to verify, and Resend sends a new working link'
   await expect(page.getByRole('status')).toContainText('we have sent a new link');
 
   const second = await waitForMail(email, 'Verify your email address', 1);
-  await page.goto(linkIn(second, '/verify-email/'));
-  await expect(page.getByRole('heading', { name: 'Email address verified' })).toBeVisible();
+  await verifyByLink(page, linkIn(second, '/verify-email/'));
   await signIn.open();
   await signIn.signIn(email, password);
   await expect(page.getByRole('heading', { level: 1, name: 'No account yet' })).toBeVisible();

@@ -109,16 +109,21 @@ pub fn set_error_status(status: u16) {
     let Some(response) = use_context::<ResponseOptions>() else {
         return;
     };
-    let from_a_form = use_context::<Parts>().is_some_and(|parts| {
+    if let (false, Ok(status)) = (from_a_plain_form(), http::StatusCode::from_u16(status)) {
+        response.set_status(status);
+    }
+}
+
+/// Whether this server function call is a plain form post from a page that
+/// is not hydrated yet (it accepts HTML; a hydrated page's call does not).
+pub fn from_a_plain_form() -> bool {
+    use_context::<Parts>().is_some_and(|parts| {
         parts
             .headers
             .get(http::header::ACCEPT)
             .and_then(|value| value.to_str().ok())
             .is_some_and(|accept| accept.contains("text/html"))
-    });
-    if let (false, Ok(status)) = (from_a_form, http::StatusCode::from_u16(status)) {
-        response.set_status(status);
-    }
+    })
 }
 
 /// Logs the whole chain of an unexpected error and answers `Internal`.

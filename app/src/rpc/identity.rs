@@ -34,14 +34,35 @@ pub async fn register(
     Ok(())
 }
 
-/// Uses a verification link's token.
+/// What the page a verification link opens shows. Reads only: mail
+/// scanners follow links, so the GET of the page verifies nothing.
+#[server(prefix = "/rpc", endpoint = "verification_landing")]
+pub async fn verification_landing(token: String) -> Result<VerifyLanding, AppError> {
+    use super::ctx;
+    let state = ctx::state()?;
+    backend::services::identity::verification_landing(&state, &token)
+        .await
+        .map_err(ctx::internal)
+}
+
+/// Uses a verification link's token: the button "Verify Email Address".
+/// A plain form post (before hydration) goes back to the link's page, which
+/// then shows the outcome.
 #[server(prefix = "/rpc", endpoint = "verify_email")]
 pub async fn verify_email(token: String) -> Result<VerifyOutcome, AppError> {
     use super::ctx;
     let state = ctx::state()?;
-    backend::services::identity::verify_email(&state, &token)
+    let outcome = backend::services::identity::verify_email(&state, &token)
         .await
-        .map_err(ctx::internal)
+        .map_err(ctx::internal)?;
+    if ctx::from_a_plain_form() && backend::tokens::is_well_formed(&token) {
+        let shown = match outcome {
+            VerifyOutcome::Verified => "?outcome=verified",
+            _ => "",
+        };
+        leptos_axum::redirect(&format!("/verify-email/{token}{shown}"));
+    }
+    Ok(outcome)
 }
 
 /// Sends a new verification link to `email` if it needs one; answers the

@@ -99,6 +99,57 @@ pub async fn find_by_id<'e>(
     .await
 }
 
+/// Verifies a still-unverified user with the registration a link was sent
+/// for (`None` keeps the user's own value). `false` when the user was
+/// verified already: then nothing changes.
+pub async fn verify_with<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: &str,
+    first_name: Option<&str>,
+    last_name: Option<&str>,
+    password_hash: Option<&str>,
+    now_ms: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE users SET first_name = COALESCE($1, first_name), last_name = COALESCE($2, last_name), \
+         password_hash = COALESCE($3, password_hash), email_verified_at = $4, updated_at = $4 \
+         WHERE id = $5 AND email_verified_at IS NULL",
+    )
+    .bind(first_name)
+    .bind(last_name)
+    .bind(password_hash)
+    .bind(now_ms)
+    .bind(user_id)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Gives a still-unverified user the newest registration's names and
+/// password hash (what sign-in checks and a resent link carries). `false`
+/// when the user is verified: then nothing changes.
+pub async fn replace_unverified<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: &str,
+    first_name: &str,
+    last_name: &str,
+    password_hash: &str,
+    now_ms: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE users SET first_name = $1, last_name = $2, password_hash = $3, updated_at = $4 \
+         WHERE id = $5 AND email_verified_at IS NULL",
+    )
+    .bind(first_name)
+    .bind(last_name)
+    .bind(password_hash)
+    .bind(now_ms)
+    .bind(user_id)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Marks the address verified (keeps the first time it was).
 pub async fn mark_verified<'e>(
     db: impl Executor<'e, Database = Any>,

@@ -1,36 +1,71 @@
-//! Email verification tokens: stored as digests, used once.
+//! Email verification tokens: stored as digests, used once. Each token
+//! carries the registration it was sent for (names and password hash), which
+//! verifying applies.
 
 use sqlx::{Any, Executor};
+
+/// The registration a verification link was sent for. `None` fields (links
+/// made before they were stored) leave the user's own as they are.
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
+pub struct PendingRegistration {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub password_hash: Option<String>,
+}
+
+/// A used token's user and the registration it applies.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Consumed {
+    pub user_id: String,
+    #[sqlx(flatten)]
+    pub registration: PendingRegistration,
+}
+
+/// What a token looks like, read without changing anything.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TokenView {
+    pub email: String,
+    pub email_verified_at: Option<i64>,
+    pub used_at: Option<i64>,
+    pub expires_at: i64,
+}
 
 pub async fn insert<'e>(
     db: impl Executor<'e, Database = Any>,
     token_hash: &str,
     user_id: &str,
+    registration: &PendingRegistration,
     now_ms: i64,
     expires_at: i64,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO email_verifications (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO email_verifications (token_hash, user_id, created_at, expires_at, \
+         first_name, last_name, password_hash) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(token_hash)
     .bind(user_id)
     .bind(now_ms)
     .bind(expires_at)
+    .bind(registration.first_name.as_deref())
+    .bind(registration.last_name.as_deref())
+    .bind(registration.password_hash.as_deref())
     .execute(db)
     .await
     .map(|_| ())
 }
 
-/// Uses the token if it is unused and unexpired; returns its user. Of many
-/// concurrent calls with one token, exactly one gets `Some`.
+/// Uses the token if it is unused and unexpired; returns its user and the
+/// registration it was sent for. Of many concurrent calls with one token,
+/// exactly one gets `Some`.
 pub async fn consume<'e>(
     db: impl Executor<'e, Database = Any>,
     token_hash: &str,
     now_ms: i64,
-) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar(
+) -> sqlx::Result<Option<Consumed>> {
+    sqlx::query_as(
         "UPDATE email_verifications SET used_at = $1 \
-         WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING user_id",
+         WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 \
+         RETURNING user_id, first_name, last_name, password_hash",
     )
     .bind(now_ms)
     .bind(token_hash)
@@ -53,7 +88,21 @@ pub async fn find_user<'e>(
     Ok(row.map(|(user_id, verified_at)| (user_id, verified_at.is_some())))
 }
 
-/// Ends every unused token of a user (a resend replaces them).
+/// A token's address and state, for the page a link opens (a GET).
+pub async fn view<'e>(
+    db: impl Executor<'e, Database = Any>,
+    token_hash: &str,
+) -> sqlx::Result<Option<TokenView>> {
+    sqlx::query_as(
+        "SELECT u.email, u.email_verified_at, v.used_at, v.expires_at FROM email_verifications v \
+         JOIN users u ON u.id = v.user_id WHERE v.token_hash = $1",
+    )
+    .bind(token_hash)
+    .fetch_optional(db)
+    .await
+}
+
+/// Ends every unused token of a user.
 pub async fn expire_unused<'e>(
     db: impl Executor<'e, Database = Any>,
     user_id: &str,
@@ -65,4 +114,41 @@ pub async fn expire_unused<'e>(
         .execute(db)
         .await
         .map(|_| ())
+}
+
+/// Ends the unused tokens of a user that carry the same registration (the
+/// same password hash, or none): a resend replaces them. Other
+/// registrants' links keep working.
+pub async fn expire_superseded<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: &str,
+    password_hash: Option<&str>,
+    now_ms: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE email_verifications SET expires_at = $1 WHERE user_id = $2 AND used_at IS NULL \
+         AND expires_at > $1 AND (password_hash IS NULL OR password_hash = $3)",
+    )
+    .bind(now_ms)
+    .bind(user_id)
+    .bind(password_hash)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+/// Forgets the pending registrations (names, password hashes) kept on a
+/// user's tokens, once the address is verified.
+pub async fn forget_registrations<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE email_verifications SET first_name = NULL, last_name = NULL, password_hash = NULL \
+         WHERE user_id = $1",
+    )
+    .bind(user_id)
+    .execute(db)
+    .await
+    .map(|_| ())
 }

@@ -2,14 +2,20 @@
 //!
 //! Registering an address that already has an account reveals nothing: the
 //! caller gets the same answer, and the owner gets a notice email instead
-//! (or, while still unverified, a fresh verification link).
+//! (or, while still unverified, a verification link of its own).
+//!
+//! Each verification link carries the registration it was sent for (names
+//! and password hash) and applies exactly that one, on a POST from the page
+//! the link opens, never on the GET: the owner of the mailbox wins over
+//! whoever registered the address before or after them.
 
 use anyhow::Context as _;
 use sqlx::AnyConnection;
 
 use crate::Core;
 use crate::clock::millis;
-use crate::db::{users, verifications};
+use crate::db::users;
+use crate::db::verifications::{self, PendingRegistration};
 use crate::email::{self, describe_duration, templates};
 use crate::limits::rate::{
     REGISTRATIONS_PER_ADDRESS, VERIFICATION_RESENDS_PER_ADDRESS, VERIFICATION_RESENDS_PER_EMAIL,
@@ -17,7 +23,7 @@ use crate::limits::rate::{
 use crate::tokens::{digest, is_well_formed, new_id, new_token};
 use shared::domain::EmailAddress;
 pub use shared::domain::Registration;
-use shared::dto::identity::VerifyOutcome;
+use shared::dto::identity::{VerifyLanding, VerifyOutcome};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IdentityError {
@@ -27,15 +33,18 @@ pub enum IdentityError {
     Unexpected(#[from] anyhow::Error),
 }
 
-/// Who a verification email goes to.
+/// Who a verification email goes to, and the registration its link applies.
 pub struct Recipient<'a> {
     pub user_id: &'a str,
     pub first_name: &'a str,
     pub email: &'a str,
+    /// The names and password hash that following the link sets.
+    pub registration: PendingRegistration,
 }
 
-/// Queues a verification email with a fresh token on `conn`; earlier unused
-/// tokens of the user stop working.
+/// Queues a verification email with a fresh token on `conn`. Earlier unused
+/// links of the same registration stop working (a resend replaces them);
+/// other registrants' links keep working, each applying its own.
 ///
 /// # Errors
 /// On a database failure.
@@ -47,13 +56,19 @@ pub async fn queue_verification(
 ) -> anyhow::Result<()> {
     let token = new_token();
     let expires_at = now.saturating_add(millis(state.settings.verify_ttl));
-    verifications::expire_unused(&mut *conn, recipient.user_id, now)
-        .await
-        .context("expiring older verification tokens")?;
+    verifications::expire_superseded(
+        &mut *conn,
+        recipient.user_id,
+        recipient.registration.password_hash.as_deref(),
+        now,
+    )
+    .await
+    .context("expiring older links of this registration")?;
     verifications::insert(
         &mut *conn,
         &digest(&token),
         recipient.user_id,
+        &recipient.registration,
         now,
         expires_at,
     )
@@ -76,8 +91,22 @@ pub async fn queue_verification(
     Ok(())
 }
 
+/// The pending registration a link applies: these names and this hash.
+fn pending(first_name: &str, last_name: &str, password_hash: &str) -> PendingRegistration {
+    PendingRegistration {
+        first_name: Some(first_name.to_owned()),
+        last_name: Some(last_name.to_owned()),
+        password_hash: Some(password_hash.to_owned()),
+    }
+}
+
 /// Registers a new, unverified user and queues the verification email; for
-/// an address that is taken, queues a notice to its owner instead.
+/// an address that is taken, queues a notice to its owner instead. A new
+/// registration of a still-unverified address gets its own link, which
+/// applies this registration's names and password when followed (the
+/// mailbox owner wins over an earlier or later registrant); that mail is
+/// limited per address like resends, and past the limit nothing is sent
+/// (the answer is the same).
 ///
 /// # Errors
 /// `RateLimited` past the per-address limit; otherwise unexpected failures.
@@ -95,6 +124,8 @@ pub async fn register(
         .await?;
     let now = state.clock.now_ms();
     let user_id = new_id();
+    let first_name = registration.first_name.as_str();
+    let last_name = registration.last_name.as_str();
     let mut tx = state
         .db
         .begin_write()
@@ -104,8 +135,8 @@ pub async fn register(
         &mut *tx,
         &users::NewUser {
             id: &user_id,
-            first_name: registration.first_name.as_str(),
-            last_name: registration.last_name.as_str(),
+            first_name,
+            last_name,
             email: registration.email.as_str(),
             email_normalized: &registration.email.normalized(),
             password_hash: &password_hash,
@@ -118,8 +149,9 @@ pub async fn register(
         users::Inserted::Created => {
             let recipient = Recipient {
                 user_id: &user_id,
-                first_name: registration.first_name.as_str(),
+                first_name,
                 email: registration.email.as_str(),
+                registration: pending(first_name, last_name, &password_hash),
             };
             queue_verification(&mut tx, state, &recipient, now).await?;
         }
@@ -128,27 +160,26 @@ pub async fn register(
                 .await
                 .context("reading the existing user")?
                 .context("the existing user vanished")?;
-            let recipient = Recipient {
-                user_id: &existing.id,
-                first_name: &existing.first_name,
-                email: &existing.email,
-            };
             if existing.email_verified_at.is_none() {
-                queue_verification(&mut tx, state, &recipient, now).await?;
-            } else {
-                let link = format!("{}/sign-in", state.settings.public_url);
-                let message = templates::ACCOUNT_EXISTS.render(
-                    &existing.email,
-                    &[
-                        ("first_name", &existing.first_name),
-                        ("email", &existing.email),
-                        ("link", &link),
-                    ],
-                )?;
-                email::enqueue(&mut tx, &state.settings, &message, now)
+                // The rate limit counts outside this transaction (SQLite has
+                // one writer), so this one ends first.
+                tx.rollback()
                     .await
-                    .context("queueing the account-exists notice")?;
+                    .context("ending the registration transaction")?;
+                return register_again(state, &registration, &existing.id, &password_hash).await;
             }
+            let link = format!("{}/sign-in", state.settings.public_url);
+            let message = templates::ACCOUNT_EXISTS.render(
+                &existing.email,
+                &[
+                    ("first_name", &existing.first_name),
+                    ("email", &existing.email),
+                    ("link", &link),
+                ],
+            )?;
+            email::enqueue(&mut tx, &state.settings, &message, now)
+                .await
+                .context("queueing the account-exists notice")?;
         }
     }
     tx.commit().await.context("committing the registration")?;
@@ -156,8 +187,76 @@ pub async fn register(
     Ok(())
 }
 
-/// Uses a verification token. Idempotent for the person clicking twice: a
-/// used token of a verified user answers `AlreadyVerified`.
+/// A further registration of a still-unverified address: within the
+/// per-email limit, the user row takes this registration's names and hash
+/// (what sign-in checks and a resend carries) and a link that applies them
+/// is sent; earlier links keep applying their own registrations.
+async fn register_again(
+    state: &Core,
+    registration: &Registration,
+    user_id: &str,
+    password_hash: &str,
+) -> Result<(), IdentityError> {
+    if !VERIFICATION_RESENDS_PER_EMAIL
+        .allow(state, &registration.email.normalized())
+        .await?
+    {
+        // The same answer as any registration: nothing is revealed.
+        return Ok(());
+    }
+    let now = state.clock.now_ms();
+    let first_name = registration.first_name.as_str();
+    let last_name = registration.last_name.as_str();
+    let mut tx = state
+        .db
+        .begin_write()
+        .await
+        .context("beginning a repeated registration")?;
+    let still_unverified =
+        users::replace_unverified(&mut *tx, user_id, first_name, last_name, password_hash, now)
+            .await
+            .context("storing the newest registration")?;
+    if still_unverified {
+        let recipient = Recipient {
+            user_id,
+            first_name,
+            email: registration.email.as_str(),
+            registration: pending(first_name, last_name, password_hash),
+        };
+        queue_verification(&mut tx, state, &recipient, now).await?;
+    }
+    tx.commit()
+        .await
+        .context("committing a repeated registration")?;
+    state.outbox_wake.notify_one();
+    Ok(())
+}
+
+/// What the page a verification link opens shows. Looking changes nothing
+/// (mail scanners follow links): verifying is [`verify_email`], a POST.
+///
+/// # Errors
+/// On a database failure.
+pub async fn verification_landing(state: &Core, token: &str) -> anyhow::Result<VerifyLanding> {
+    if !is_well_formed(token) {
+        return Ok(VerifyLanding::Invalid);
+    }
+    let view = verifications::view(&state.db.pool, &digest(token))
+        .await
+        .context("reading the verification token")?;
+    let now = state.clock.now_ms();
+    Ok(match view {
+        None => VerifyLanding::Invalid,
+        Some(view) if view.email_verified_at.is_some() => VerifyLanding::AlreadyVerified,
+        Some(view) if view.used_at.is_some() || view.expires_at <= now => VerifyLanding::Expired,
+        Some(view) => VerifyLanding::Pending { email: view.email },
+    })
+}
+
+/// Uses a verification token: verifies the address with the registration
+/// the link was sent for (its names and password), and ends the user's
+/// other links. Idempotent for the person clicking twice: a token of a
+/// verified user answers `AlreadyVerified` and changes nothing.
 ///
 /// # Errors
 /// On a database failure.
@@ -176,11 +275,29 @@ pub async fn verify_email(state: &Core, token: &str) -> anyhow::Result<VerifyOut
         .await
         .context("using the verification token")?
     {
-        Some(user_id) => {
-            users::mark_verified(&mut *tx, &user_id, now)
-                .await
-                .context("marking the user verified")?;
-            VerifyOutcome::Verified
+        Some(consumed) => {
+            let pending = &consumed.registration;
+            let verified = users::verify_with(
+                &mut *tx,
+                &consumed.user_id,
+                pending.first_name.as_deref(),
+                pending.last_name.as_deref(),
+                pending.password_hash.as_deref(),
+                now,
+            )
+            .await
+            .context("marking the user verified")?;
+            if verified {
+                verifications::expire_unused(&mut *tx, &consumed.user_id, now)
+                    .await
+                    .context("ending the other verification links")?;
+                verifications::forget_registrations(&mut *tx, &consumed.user_id)
+                    .await
+                    .context("forgetting the pending registrations")?;
+                VerifyOutcome::Verified
+            } else {
+                VerifyOutcome::AlreadyVerified
+            }
         }
         None => match verifications::find_user(&mut *tx, &token_hash)
             .await
@@ -226,10 +343,12 @@ pub async fn resend_verification(
         .await
         .context("looking up the user")?;
     if let Some(user) = user.filter(|user| user.email_verified_at.is_none()) {
+        // The link applies the newest registration (the user row holds it).
         let recipient = Recipient {
             user_id: &user.id,
             first_name: &user.first_name,
             email: &user.email,
+            registration: pending(&user.first_name, &user.last_name, &user.password_hash),
         };
         queue_verification(&mut tx, state, &recipient, now).await?;
     }

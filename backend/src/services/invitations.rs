@@ -93,12 +93,15 @@ pub async fn landing(state: &Core, token: &str) -> anyhow::Result<InviteLanding>
     let existing = users::find_by_email(&state.db.pool, &invitation.email_normalized)
         .await
         .context("looking up the invited address")?;
+    // An address that is registered but still unverified may have been
+    // registered by someone else: its owner registers here too, and the
+    // link in their own verification email applies their own password.
     Ok(match existing {
-        Some(_) => InviteLanding::SignIn {
+        Some(user) if user.email_verified_at.is_some() => InviteLanding::SignIn {
             account_name: invitation.account_name,
             email: invitation.email,
         },
-        None => InviteLanding::Register {
+        Some(_) | None => InviteLanding::Register {
             account_name: invitation.account_name,
             first_name: invitation.first_name,
             last_name: invitation.last_name,

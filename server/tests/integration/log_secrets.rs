@@ -84,7 +84,7 @@ async fn no_password_token_cookie_or_key_reaches_the_logs(engine: Engine) {
     assert_eq!(server.rpc(registration, None).await, Ok(()));
     let verify = sink.wait_for(1).await[0].token("verify-email");
     secrets.push(("alan's verification token", verify.clone()));
-    let page = server.page(&format!("/verify-email/{verify}"), None).await;
+    let page = server.press_verify(&verify).await;
     assert!(page.contains("Email address verified"));
     let alan = server.sign_in_with("alan@example.com", ALAN_PASSWORD).await;
     secrets.push(("alan's session", alan));

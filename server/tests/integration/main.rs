@@ -22,3 +22,4 @@ mod sigterm;
 mod smtp_hang;
 mod soak;
 mod team;
+mod verification;

@@ -10,3 +10,16 @@ pub enum VerifyOutcome {
     Expired,
     Invalid,
 }
+
+/// What the page a verification link opens shows (looking changes nothing).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum VerifyLanding {
+    /// The link works: the page shows the address and the button that
+    /// verifies it.
+    Pending {
+        email: String,
+    },
+    AlreadyVerified,
+    Expired,
+    Invalid,
+}
