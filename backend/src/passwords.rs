@@ -17,6 +17,7 @@
 //! - A stored hash whose parameters are above the ceiling (`MAX_*`) is
 //!   refused instead of computed.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use anyhow::Context as _;
@@ -83,6 +84,8 @@ pub struct Passwords {
     work_areas: Arc<Mutex<Vec<WorkArea>>>,
     /// How many areas the pool keeps (the permit count).
     pool_cap: usize,
+    /// Hashes (and verifies) started so far.
+    started: Arc<AtomicU64>,
     /// Verified against when the email is unknown, so both cases cost the same.
     dummy_hash: Arc<str>,
 }
@@ -228,6 +231,7 @@ impl Passwords {
             admission: Arc::new(Semaphore::new(permits.saturating_add(queue))),
             work_areas: Arc::new(Mutex::new(vec![first])),
             pool_cap: permits,
+            started: Arc::new(AtomicU64::new(0)),
             dummy_hash: dummy_hash.into(),
         }
     }
@@ -239,6 +243,12 @@ impl Passwords {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .len()
+    }
+
+    /// How many hashes and verifies this hasher has started.
+    #[must_use]
+    pub fn started(&self) -> u64 {
+        self.started.load(Ordering::Relaxed)
     }
 
     async fn run<T: Send + 'static>(
@@ -261,10 +271,12 @@ impl Passwords {
             .context("password semaphore closed")?;
         let areas = self.work_areas.clone();
         let pool_cap = self.pool_cap;
+        let started = self.started.clone();
         // From here on the permit and the place belong to the blocking task:
         // a dropped request cannot free them while its hash still runs.
         let task = tokio::task::spawn_blocking(move || {
             let (_admitted, _permit) = (admitted, permit);
+            started.fetch_add(1, Ordering::Relaxed);
             // With a permit held there is an area free, or fewer areas than
             // permits exist yet.
             let taken = areas

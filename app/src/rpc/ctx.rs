@@ -102,10 +102,11 @@ pub fn client_address(state: &AppState) -> String {
         .map_or_else(|| "unknown".into(), |info| info.0.ip().to_string())
 }
 
-/// Answers this server function call with `status` (called once, where an
-/// `AppError` is serialised). A plain form post from a page that is not yet
-/// hydrated keeps the redirect back to the page that Leptos answers it with.
-pub fn set_error_status(status: u16) {
+/// Answers this server function call with `status` and, if given, a
+/// `Retry-After` of that many seconds (called once, where an `AppError` is
+/// serialised). A plain form post from a page that is not yet hydrated keeps
+/// the redirect back to the page that Leptos answers it with.
+pub fn set_error_status(status: u16, retry_after: Option<u64>) {
     let Some(response) = use_context::<ResponseOptions>() else {
         return;
     };
@@ -118,12 +119,21 @@ pub fn set_error_status(status: u16) {
     });
     if let (false, Ok(status)) = (from_a_form, http::StatusCode::from_u16(status)) {
         response.set_status(status);
+        if let Some(seconds) = retry_after {
+            response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
+        }
     }
 }
 
-/// Logs the whole chain of an unexpected error and answers `Internal`.
+/// Logs the whole chain of an unexpected error and answers `Internal`; a
+/// full password-hasher queue (`backend::passwords::Busy`, carried in the
+/// services' `Unexpected`) answers `Busy` (503 with `Retry-After`).
 pub fn internal(error: impl Into<anyhow::Error>) -> AppError {
     let error = error.into();
+    if backend::passwords::Busy::is(&error) {
+        tracing::warn!("the password hasher is busy; answering 503");
+        return AppError::Busy;
+    }
     tracing::error!(error = format!("{error:#}"), "unexpected error");
     AppError::Internal
 }
