@@ -207,4 +207,27 @@ mod tests {
         assert_eq!(cookie_value("xmuster_session=tok", "muster_session"), None);
         assert_eq!(cookie_value("", "muster_session"), None);
     }
+
+    #[test]
+    fn a_busy_hasher_is_answered_503_with_retry_after_and_anything_else_500() {
+        use crate::error::AppError;
+        use anyhow::Context as _;
+        let busy = Err::<(), _>(backend::passwords::Busy)
+            .context("verifying the password")
+            .unwrap_err();
+        let answer = super::internal(busy);
+        assert_eq!(answer, AppError::Busy);
+        assert_eq!(answer.status_code(), 503);
+        assert_eq!(
+            answer.retry_after(),
+            Some(backend::passwords::Busy::RETRY_AFTER_SECONDS)
+        );
+        assert_eq!(
+            answer.to_string(),
+            "The server is busy. Please try again in a moment."
+        );
+        let other = super::internal(anyhow::anyhow!("disk on fire"));
+        assert_eq!(other, AppError::Internal);
+        assert_eq!(other.retry_after(), None);
+    }
 }
