@@ -32,6 +32,9 @@ pub enum AppError {
     BadRequest(String),
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
+    /// The password hasher's queue is full (answered with `Retry-After`).
+    #[error("The server is busy. Please try again in a moment.")]
+    Busy,
 }
 
 impl AppError {
@@ -64,6 +67,17 @@ impl AppError {
             Self::Conflict(_) => 409,
             Self::TooManyRequests => 429,
             Self::Internal => 500,
+            Self::Busy => 503,
+        }
+    }
+
+    /// The `Retry-After` seconds this error is answered with, if any.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            // `backend::passwords::Busy::RETRY_AFTER_SECONDS` (not reachable
+            // from the wasm build).
+            Self::Busy => Some(2),
+            _ => None,
         }
     }
 }
@@ -87,7 +101,7 @@ impl FromServerFnError for AppError {
     /// answer's status to [`AppError::status_code`].
     fn ser(&self) -> server_fn::Bytes {
         #[cfg(feature = "ssr")]
-        crate::rpc::ctx::set_error_status(self.status_code());
+        crate::rpc::ctx::set_error_status(self.status_code(), self.retry_after());
         <JsonEncoding as Encodes<Self>>::encode(self)
             .unwrap_or_else(|_| server_fn::Bytes::from_static(br#""Internal""#))
     }

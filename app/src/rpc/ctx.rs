@@ -102,15 +102,19 @@ pub fn client_address(state: &AppState) -> String {
         .map_or_else(|| "unknown".into(), |info| info.0.ip().to_string())
 }
 
-/// Answers this server function call with `status` (called once, where an
-/// `AppError` is serialised). A plain form post from a page that is not yet
-/// hydrated keeps the redirect back to the page that Leptos answers it with.
-pub fn set_error_status(status: u16) {
+/// Answers this server function call with `status` and, if given, a
+/// `Retry-After` of that many seconds (called once, where an `AppError` is
+/// serialised). A plain form post from a page that is not yet hydrated keeps
+/// the redirect back to the page that Leptos answers it with.
+pub fn set_error_status(status: u16, retry_after: Option<u64>) {
     let Some(response) = use_context::<ResponseOptions>() else {
         return;
     };
     if let (false, Ok(status)) = (from_a_plain_form(), http::StatusCode::from_u16(status)) {
         response.set_status(status);
+        if let Some(seconds) = retry_after {
+            response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
+        }
     }
 }
 
@@ -126,9 +130,15 @@ pub fn from_a_plain_form() -> bool {
     })
 }
 
-/// Logs the whole chain of an unexpected error and answers `Internal`.
+/// Logs the whole chain of an unexpected error and answers `Internal`; a
+/// full password-hasher queue (`backend::passwords::Busy`, carried in the
+/// services' `Unexpected`) answers `Busy` (503 with `Retry-After`).
 pub fn internal(error: impl Into<anyhow::Error>) -> AppError {
     let error = error.into();
+    if backend::passwords::Busy::is(&error) {
+        tracing::warn!("the password hasher is busy; answering 503");
+        return AppError::Busy;
+    }
     tracing::error!(error = format!("{error:#}"), "unexpected error");
     AppError::Internal
 }
@@ -201,5 +211,28 @@ mod tests {
         );
         assert_eq!(cookie_value("xmuster_session=tok", "muster_session"), None);
         assert_eq!(cookie_value("", "muster_session"), None);
+    }
+
+    #[test]
+    fn a_busy_hasher_is_answered_503_with_retry_after_and_anything_else_500() {
+        use crate::error::AppError;
+        use anyhow::Context as _;
+        let busy = Err::<(), _>(backend::passwords::Busy)
+            .context("verifying the password")
+            .unwrap_err();
+        let answer = super::internal(busy);
+        assert_eq!(answer, AppError::Busy);
+        assert_eq!(answer.status_code(), 503);
+        assert_eq!(
+            answer.retry_after(),
+            Some(backend::passwords::Busy::RETRY_AFTER_SECONDS)
+        );
+        assert_eq!(
+            answer.to_string(),
+            "The server is busy. Please try again in a moment."
+        );
+        let other = super::internal(anyhow::anyhow!("disk on fire"));
+        assert_eq!(other, AppError::Internal);
+        assert_eq!(other.retry_after(), None);
     }
 }

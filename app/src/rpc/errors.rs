@@ -69,6 +69,7 @@ impl From<SetupError> for AppError {
         match error {
             SetupError::AdminExists => Self::Conflict(error.to_string()),
             SetupError::EmailTaken => Self::field("email", error.to_string()),
+            SetupError::RateLimited => Self::TooManyRequests,
             SetupError::Unexpected(error) => internal(error),
         }
     }

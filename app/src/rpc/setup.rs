@@ -28,7 +28,8 @@ pub async fn create_first_admin(
 
     let state = ctx::state()?;
     let admin = Registration::parse(&first_name, &last_name, &email, &password)?;
-    let user_id = setup::create_admin(&state, admin, true).await?;
+    let client = ctx::client_address(&state);
+    let user_id = setup::create_first_admin(&state, admin, &client).await?;
     let token = auth::open_session(&state, &user_id)
         .await
         .map_err(ctx::internal)?;

@@ -31,6 +31,13 @@ pub const SIGN_IN_PER_ADDRESS: Limit = Limit {
     max: 60,
     window: Duration::from_secs(60),
 };
+/// First-admin setup attempts per client address: 10 per minute (each
+/// may cost a hash while there is no admin yet).
+pub const SETUP_PER_ADDRESS: Limit = Limit {
+    name: "setup-address",
+    max: 10,
+    window: Duration::from_secs(60),
+};
 /// Verification emails per address: 3 per hour.
 pub const VERIFICATION_RESENDS_PER_EMAIL: Limit = Limit {
     name: "verify-resend",

@@ -4,6 +4,7 @@
 use anyhow::Context as _;
 
 use crate::db::{accounts, members, users};
+use crate::limits::rate::SETUP_PER_ADDRESS;
 use crate::tokens::new_id;
 use crate::{Core, api_keys, sealing};
 use shared::domain::{MemberStatus, Registration, Role};
@@ -16,6 +17,8 @@ pub enum SetupError {
     AdminExists,
     #[error("A user with this email address already exists.")]
     EmailTaken,
+    #[error("Too many attempts. Please wait a few minutes and try again.")]
+    RateLimited,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -37,9 +40,28 @@ pub async fn admin_exists(state: &Core) -> anyhow::Result<bool> {
     Ok(admins > 0)
 }
 
+/// The `/setup` page's use case: creates the first admin, refusing once an
+/// Active Admin exists. Limited per client address (`client`) like sign-in,
+/// and the "an admin exists" check comes before the hash, so after setup a
+/// request costs no argon2 work at all.
+///
+/// # Errors
+/// `RateLimited`, `AdminExists`, `EmailTaken`, or an unexpected failure.
+pub async fn create_first_admin(
+    state: &Core,
+    admin: Registration,
+    client: &str,
+) -> Result<String, SetupError> {
+    if !SETUP_PER_ADDRESS.allow(state, client).await? {
+        return Err(SetupError::RateLimited);
+    }
+    create_admin(state, admin, true).await
+}
+
 /// Creates a verified admin in the Default account and returns the user id.
-/// With `only_if_first`, refuses once an Active Admin exists; the check and
-/// the insert are one transaction holding the Default account's row lock, so
+/// With `only_if_first`, refuses once an Active Admin exists: checked before
+/// the password is hashed (so a refusal is cheap) and again in one
+/// transaction with the insert, holding the Default account's row lock, so
 /// two concurrent setups cannot both win.
 ///
 /// # Errors
@@ -49,6 +71,9 @@ pub async fn create_admin(
     admin: Registration,
     only_if_first: bool,
 ) -> Result<String, SetupError> {
+    if only_if_first && admin_exists(state).await? {
+        return Err(SetupError::AdminExists);
+    }
     let password_hash = state
         .passwords
         .hash(admin.password.expose().to_owned())

@@ -167,6 +167,17 @@ impl From<IdempotencyError> for Problem {
 
 /// Logs the whole chain and answers an opaque 500.
 pub fn internal(error: &anyhow::Error) -> Problem {
+    if backend::passwords::Busy::is(error) {
+        tracing::warn!("the password hasher is busy; answering 503");
+        return Problem {
+            retry_after: Some(backend::passwords::Busy::RETRY_AFTER_SECONDS),
+            ..Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "The server is busy; retry after `Retry-After` seconds.",
+            )
+        };
+    }
     tracing::error!(
         error = format!("{error:#}"),
         "unexpected error in the REST API"

@@ -10,6 +10,7 @@ mod smtp_sink;
 mod cli;
 mod crash;
 mod foundation;
+mod hashing;
 mod idempotency;
 mod identity;
 mod log_secrets;
