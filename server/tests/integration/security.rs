@@ -8,13 +8,14 @@ use reqwest::header::CONTENT_SECURITY_POLICY;
 use server_fn::ServerFn as _;
 
 use crate::both_engines;
-use crate::helpers::{Engine, spawn_app};
+use crate::helpers::{Engine, PASSWORD, session_cookie, spawn_app};
 
 both_engines!(
     every_server_function_refuses_cross_origin_posts,
     names_with_markup_are_escaped_on_every_page,
     roles_and_statuses_in_request_bodies_are_ignored,
     every_html_response_carries_the_csp,
+    sign_in_never_redirects_off_site,
 );
 
 async fn every_server_function_refuses_cross_origin_posts(engine: Engine) {
@@ -165,6 +166,57 @@ async fn every_html_response_carries_the_csp(engine: Engine) {
                 assert!(!csp.contains("unsafe-inline"), "{path}");
             }
             assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+        }
+    }
+}
+
+/// `next` values a browser would resolve to another origin (raw tabs,
+/// newlines and carriage returns, backslashes, dot segments), and control
+/// characters that cannot be a header value: the sign-in still answers, with
+/// a session cookie and a `Location` on this site (M1, L1).
+async fn sign_in_never_redirects_off_site(engine: Engine) {
+    let app = spawn_app(engine).await;
+    app.create_admin("ada@example.com").await;
+    let base = url::Url::parse(&app.base).unwrap();
+    for next in [
+        "/\n",
+        "/\r\n",
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "/\r/evil.example",
+        "/\\evil.example",
+        "/.//evil.example",
+        "/%2e//evil.example",
+        "\t//evil.example",
+        "/\u{0}",
+        "/\u{7f}",
+        "https:evil.example",
+        "//evil.example",
+    ] {
+        for accept in ["application/json", "text/html"] {
+            let response = app
+                .post(app::rpc::auth::SignIn::PATH, None)
+                .header("accept", accept)
+                .form(&[
+                    ("email", "ada@example.com"),
+                    ("password", PASSWORD),
+                    ("next", next),
+                ])
+                .send()
+                .await
+                .unwrap_or_else(|error| panic!("{next:?}: {error}"));
+            assert!(
+                session_cookie(&response).is_some(),
+                "{next:?}: {}",
+                response.status()
+            );
+            let location = response.headers()["location"].to_str().unwrap().to_owned();
+            let resolved = base.join(&location).unwrap();
+            assert_eq!(resolved.origin(), base.origin(), "{next:?} -> {location:?}");
+            assert!(
+                !location.contains("evil") || location.starts_with("/%"),
+                "{next:?} -> {location:?}"
+            );
         }
     }
 }
