@@ -79,27 +79,44 @@ pub fn clear_session_cookie(state: &AppState) {
 
 /// The caller's address for rate limits: from the trusted proxy's header
 /// when one is configured (its last entry, the one the proxy added), else
-/// the connection's peer address.
+/// the connection's peer address; see [`rate_limit_key`].
 pub fn client_address(state: &AppState) -> String {
     let Some(parts) = use_context::<Parts>() else {
         return "unknown".into();
     };
-    if let Some(header) = &state.settings.trusted_proxy_header {
-        let forwarded = parts
+    let peer = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip());
+    let forwarded = state.settings.trusted_proxy_header.as_ref().and_then(|header| {
+        parts
             .headers
             .get(header.as_str())
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.rsplit(',').next())
-            .map(str::trim)
-            .filter(|value| !value.is_empty());
-        if let Some(address) = forwarded {
-            return address.to_owned();
-        }
+            .and_then(|value| value.trim().parse::<std::net::IpAddr>().ok())
+    });
+    forwarded
+        .or(peer)
+        .map_or_else(|| "unknown".into(), rate_limit_key)
+}
+
+/// The rate-limit key of an address: an IPv4 address as itself, an IPv6
+/// address by its /64 (one subscriber's network: a client holds the whole
+/// /64 and could otherwise take a new key per request). IPv4-mapped IPv6
+/// addresses count as the IPv4 address.
+pub fn rate_limit_key(address: std::net::IpAddr) -> String {
+    use std::net::{IpAddr, Ipv6Addr};
+    match address {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let network = u128::from(v6) & !((1_u128 << 64) - 1);
+                format!("{}/64", Ipv6Addr::from(network))
+            }
+        },
     }
-    parts
-        .extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map_or_else(|| "unknown".into(), |info| info.0.ip().to_string())
 }
 
 /// Answers this server function call with `status` (called once, where an
@@ -186,7 +203,22 @@ pub async fn require_admin() -> Result<(AppState, backend::services::team::Actor
 
 #[cfg(test)]
 mod tests {
-    use super::cookie_value;
+    use super::{cookie_value, rate_limit_key};
+
+    #[test]
+    fn ipv6_clients_are_keyed_by_their_64() {
+        let key = |text: &str| rate_limit_key(text.parse().unwrap());
+        assert_eq!(key("203.0.113.7"), "203.0.113.7");
+        assert_eq!(key("::ffff:203.0.113.7"), "203.0.113.7");
+        assert_eq!(key("2001:db8:1:2::1"), "2001:db8:1:2::/64");
+        assert_eq!(
+            key("2001:db8:1:2:ffff:ffff:ffff:ffff"),
+            "2001:db8:1:2::/64"
+        );
+        assert_eq!(key("2001:db8:1:2:dead:beef:0:1"), key("2001:db8:1:2::9"));
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_eq!(key("::1"), "::/64");
+    }
 
     #[test]
     fn finds_a_cookie_among_others() {

@@ -16,6 +16,7 @@ both_engines!(
     roles_and_statuses_in_request_bodies_are_ignored,
     every_html_response_carries_the_csp,
     sign_in_never_redirects_off_site,
+    a_burst_of_wrong_passwords_costs_at_most_the_limit_in_hashes,
 );
 
 async fn every_server_function_refuses_cross_origin_posts(engine: Engine) {
@@ -219,4 +220,46 @@ async fn sign_in_never_redirects_off_site(engine: Engine) {
             );
         }
     }
+}
+
+/// 50 parallel wrong passwords for one email: the per-account limit is
+/// counted before the hash, so at most its `max` verifications run; the rest
+/// are refused unhashed, and the right password is refused too (M3).
+async fn a_burst_of_wrong_passwords_costs_at_most_the_limit_in_hashes(engine: Engine) {
+    use backend::limits::rate::SIGN_IN_FAILURES_PER_ACCOUNT;
+    use backend::services::auth::{SignInError, sign_in};
+    use std::sync::atomic::Ordering;
+    let app = spawn_app(engine).await;
+    app.create_admin("ada@example.com").await;
+    let before = app.state.sign_in_verifications.load(Ordering::SeqCst);
+    let mut burst = tokio::task::JoinSet::new();
+    for attempt in 0..50 {
+        let state = app.state.clone();
+        burst.spawn(async move {
+            sign_in(
+                &state,
+                "ada@example.com",
+                format!("wrong-password-{attempt}"),
+                &format!("198.51.100.{attempt}"),
+            )
+            .await
+        });
+    }
+    let (mut invalid, mut limited) = (0, 0);
+    while let Some(outcome) = burst.join_next().await {
+        match outcome.unwrap() {
+            Err(SignInError::InvalidCredentials) => invalid += 1,
+            Err(SignInError::RateLimited) => limited += 1,
+            other => panic!("{other:?}"),
+        }
+    }
+    let verifications = app.state.sign_in_verifications.load(Ordering::SeqCst) - before;
+    let max = u64::try_from(SIGN_IN_FAILURES_PER_ACCOUNT.max).unwrap();
+    assert!(verifications <= max, "{verifications} verifications");
+    assert_eq!(invalid, verifications);
+    assert_eq!(invalid + limited, 50);
+    assert!(matches!(
+        sign_in(&app.state, "ada@example.com", PASSWORD.into(), "198.51.100.99").await,
+        Err(SignInError::RateLimited)
+    ));
 }
