@@ -88,17 +88,31 @@ pub fn client_address(state: &AppState) -> String {
         .extensions
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|info| info.0.ip());
-    let forwarded = state.settings.trusted_proxy_header.as_ref().and_then(|header| {
-        parts
-            .headers
-            .get(header.as_str())
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.rsplit(',').next())
-            .and_then(|value| value.trim().parse::<std::net::IpAddr>().ok())
-    });
+    let forwarded = state
+        .settings
+        .trusted_proxy_header
+        .as_ref()
+        .and_then(|header| forwarded_address(&parts.headers, header));
     forwarded
         .or(peer)
         .map_or_else(|| "unknown".into(), rate_limit_key)
+}
+
+/// The address the trusted proxy put in header `name`: the last entry of
+/// the last line (a proxy appends its own line or entry after whatever the
+/// client sent), parsed as an IP address (`ip:port` and `[ipv6]:port` too).
+/// `None` when that entry is missing or not an address: the caller then
+/// uses the peer, never a client-chosen string.
+pub fn forwarded_address(
+    headers: &http::HeaderMap,
+    name: &str,
+) -> Option<std::net::IpAddr> {
+    let last_line = headers.get_all(name).iter().next_back()?;
+    let entry = last_line.to_str().ok()?.rsplit(',').next()?.trim();
+    entry
+        .parse::<std::net::IpAddr>()
+        .or_else(|_| entry.parse::<std::net::SocketAddr>().map(|addr| addr.ip()))
+        .ok()
 }
 
 /// The rate-limit key of an address: an IPv4 address as itself, an IPv6
@@ -203,7 +217,63 @@ pub async fn require_admin() -> Result<(AppState, backend::services::team::Actor
 
 #[cfg(test)]
 mod tests {
-    use super::{cookie_value, rate_limit_key};
+    use super::{cookie_value, forwarded_address, rate_limit_key};
+
+    fn forwarded(lines: &[&[u8]]) -> Option<String> {
+        let mut headers = http::HeaderMap::new();
+        for line in lines {
+            headers.append(
+                "x-forwarded-for",
+                http::HeaderValue::from_bytes(line).unwrap(),
+            );
+        }
+        forwarded_address(&headers, "x-forwarded-for").map(|ip| ip.to_string())
+    }
+
+    #[test]
+    fn the_proxy_header_is_read_from_its_last_line_and_entry_as_an_ip() {
+        assert_eq!(forwarded(&[b"203.0.113.7"]).as_deref(), Some("203.0.113.7"));
+        assert_eq!(
+            forwarded(&[b"6.6.6.6, 203.0.113.7"]).as_deref(),
+            Some("203.0.113.7")
+        );
+        // HAProxy's `option forwardfor` adds its own line after the client's.
+        assert_eq!(
+            forwarded(&[b"6.6.6.6", b"203.0.113.7"]).as_deref(),
+            Some("203.0.113.7")
+        );
+        assert_eq!(
+            forwarded(&[b"6.6.6.6", b"1.1.1.1, 203.0.113.8 "]).as_deref(),
+            Some("203.0.113.8")
+        );
+        assert_eq!(
+            forwarded(&[b"2001:db8::1"]).as_deref(),
+            Some("2001:db8::1")
+        );
+        assert_eq!(
+            forwarded(&[b"203.0.113.7:4711"]).as_deref(),
+            Some("203.0.113.7")
+        );
+        assert_eq!(
+            forwarded(&[b"[2001:db8::1]:443"]).as_deref(),
+            Some("2001:db8::1")
+        );
+        // Not an address: the caller falls back to the peer.
+        for bad in [
+            &b"unknown"[..],
+            b"",
+            b"203.0.113.7,",
+            b"evil.example",
+            b"203.0.113.7 6.6.6.6",
+            b"\xff\xfe",
+            b"203.0.113.256",
+        ] {
+            assert_eq!(forwarded(&[bad]), None, "{bad:?}");
+        }
+        // A valid client line first does not rescue an invalid proxy line.
+        assert_eq!(forwarded(&[b"203.0.113.7", b"junk"]), None);
+        assert_eq!(forwarded(&[]), None);
+    }
 
     #[test]
     fn ipv6_clients_are_keyed_by_their_64() {
