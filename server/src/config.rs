@@ -184,11 +184,12 @@ pub struct Options {
     )]
     pub invite_ttl: Duration,
 
-    /// A session ends after this long without a request.
+    /// A session ends after this long without a request (short by default:
+    /// an admin's session can reveal every member's API key).
     #[arg(
         long,
         env = "SESSION_IDLE_TIMEOUT",
-        default_value = "7d",
+        default_value = "12h",
         value_parser = parse_duration,
         global = true,
         help_heading = POLICY
@@ -199,7 +200,7 @@ pub struct Options {
     #[arg(
         long,
         env = "SESSION_ABSOLUTE_TIMEOUT",
-        default_value = "30d",
+        default_value = "7d",
         value_parser = parse_duration,
         global = true,
         help_heading = POLICY
@@ -506,6 +507,11 @@ mod tests {
             DEFAULT_SMTP_TIMEOUT
         );
         assert_eq!(options.shutdown_drain, Duration::from_secs(5));
+        assert_eq!(options.session_idle_timeout, Duration::from_secs(12 * 3600));
+        assert_eq!(
+            options.session_absolute_timeout,
+            Duration::from_secs(7 * 24 * 3600)
+        );
         assert_eq!(options.database_url, "sqlite://data/muster.db");
         assert_eq!(options.secret_file, PathBuf::from("data/secret.key"));
         assert_eq!(options.mail_dir, PathBuf::from("data/mail"));

@@ -1,7 +1,11 @@
 //! What server functions share: the state, the session cookie, the status
 //! of an error answer, and logging unexpected errors.
 
+use std::time::Duration;
+
 use axum::http::HeaderValue;
+use backend::settings::Settings;
+use cookie::{Cookie, SameSite};
 use axum::http::header::{COOKIE, SET_COOKIE};
 use http::request::Parts;
 use leptos::prelude::*;
@@ -11,8 +15,12 @@ use crate::error::AppError;
 use crate::rpc::auth::CurrentUser;
 use crate::state::AppState;
 
-/// Name of the session cookie.
+/// Name of the session cookie over http (development, tests).
 pub const SESSION_COOKIE: &str = "muster_session";
+/// Name of the session cookie over https: the `__Host-` prefix makes the
+/// browser refuse it unless it is `Secure`, `Path=/` and has no `Domain`, so
+/// a sibling subdomain cannot plant or shadow it.
+pub const HOST_SESSION_COOKIE: &str = "__Host-muster_session";
 
 /// # Errors
 /// `Internal` if the server was wired without state (a bug).
@@ -23,58 +31,70 @@ pub fn state() -> Result<AppState, AppError> {
     })
 }
 
-/// The value of cookie `name` in a `Cookie` header.
-pub fn cookie_value<'a>(header: &'a str, name: &str) -> Option<&'a str> {
-    header.split(';').find_map(|pair| {
-        let (key, value) = pair.trim().split_once('=')?;
-        (key == name).then_some(value)
-    })
+/// The session cookie's name for these settings.
+pub fn session_cookie_name(settings: &Settings) -> &'static str {
+    if settings.secure_cookies() {
+        HOST_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
+
+/// The value of cookie `name` in a `Cookie` header (parsed by the `cookie`
+/// crate; pairs it cannot parse are skipped).
+pub fn cookie_value(header: &str, name: &str) -> Option<String> {
+    Cookie::split_parse(header)
+        .filter_map(Result::ok)
+        .find(|cookie| cookie.name() == name)
+        .map(|cookie| cookie.value().to_owned())
 }
 
 /// The session token from this request's cookie, if any.
 pub fn session_token() -> Option<String> {
+    let state = use_context::<AppState>()?;
     let parts = use_context::<Parts>()?;
+    let name = session_cookie_name(&state.settings);
     parts
         .headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
-        .find_map(|header| cookie_value(header, SESSION_COOKIE))
-        .map(str::to_owned)
+        .find_map(|header| cookie_value(header, name))
 }
 
-fn set_cookie(value: String) {
+fn set_cookie(value: &str) {
     if let (Some(response), Ok(value)) = (
         use_context::<ResponseOptions>(),
-        HeaderValue::from_str(&value),
+        HeaderValue::from_str(value),
     ) {
         response.append_header(SET_COOKIE, value);
     }
 }
 
-/// Sets the session cookie: HttpOnly, SameSite=Lax, Secure over https.
+/// The session cookie carrying `token` (empty, with `Max-Age=0`: the
+/// cookie's removal): HttpOnly, SameSite=Lax, `Path=/`, no `Domain`; over
+/// https `Secure` and the `__Host-` name.
+pub fn session_set_cookie(settings: &Settings, token: &str, max_age: Duration) -> String {
+    let max_age = cookie::time::Duration::seconds(i64::try_from(max_age.as_secs()).unwrap_or(i64::MAX));
+    Cookie::build((session_cookie_name(settings), token))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(settings.secure_cookies())
+        .max_age(max_age)
+        .build()
+        .to_string()
+}
+
+/// Sets the session cookie, for the absolute session lifetime.
 pub fn set_session_cookie(state: &AppState, token: &str) {
-    let max_age = state.settings.session_absolute_timeout.as_secs();
-    let secure = if state.settings.secure_cookies() {
-        "; Secure"
-    } else {
-        ""
-    };
-    set_cookie(format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
-    ));
+    let max_age = state.settings.session_absolute_timeout;
+    set_cookie(&session_set_cookie(&state.settings, token, max_age));
 }
 
 /// Tells the browser to forget the session cookie.
 pub fn clear_session_cookie(state: &AppState) {
-    let secure = if state.settings.secure_cookies() {
-        "; Secure"
-    } else {
-        ""
-    };
-    set_cookie(format!(
-        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"
-    ));
+    set_cookie(&session_set_cookie(&state.settings, "", Duration::ZERO));
 }
 
 /// The caller's address for rate limits: from the trusted proxy's header
@@ -217,7 +237,13 @@ pub async fn require_admin() -> Result<(AppState, backend::services::team::Actor
 
 #[cfg(test)]
 mod tests {
-    use super::{cookie_value, forwarded_address, rate_limit_key};
+    use std::time::Duration;
+
+    use backend::settings::{PublicUrl, Settings};
+
+    use super::{
+        cookie_value, forwarded_address, rate_limit_key, session_cookie_name, session_set_cookie,
+    };
 
     fn forwarded(lines: &[&[u8]]) -> Option<String> {
         let mut headers = http::HeaderMap::new();
@@ -293,10 +319,70 @@ mod tests {
     #[test]
     fn finds_a_cookie_among_others() {
         assert_eq!(
-            cookie_value("a=1; muster_session=tok; b=2", "muster_session"),
+            cookie_value("a=1; muster_session=tok; b=2", "muster_session").as_deref(),
+            Some("tok")
+        );
+        assert_eq!(
+            cookie_value("a=1;muster_session=tok", "muster_session").as_deref(),
+            Some("tok")
+        );
+        assert_eq!(
+            cookie_value("junk; muster_session=tok", "muster_session").as_deref(),
             Some("tok")
         );
         assert_eq!(cookie_value("xmuster_session=tok", "muster_session"), None);
         assert_eq!(cookie_value("", "muster_session"), None);
+        assert_eq!(
+            cookie_value("muster_session=tok", "__Host-muster_session"),
+            None
+        );
+    }
+
+    fn settings(public_url: &str) -> Settings {
+        Settings {
+            public_url: PublicUrl::parse(public_url).unwrap(),
+            ..Settings::default()
+        }
+    }
+
+    fn attributes(set_cookie: &str) -> Vec<String> {
+        let mut parts: Vec<String> = set_cookie
+            .split(';')
+            .map(|part| part.trim().to_owned())
+            .collect();
+        parts.sort();
+        parts
+    }
+
+    #[test]
+    fn over_https_the_session_cookie_is_a_host_cookie() {
+        let https = settings("https://team.example.com/muster");
+        let cookie = session_set_cookie(&https, "tok", Duration::from_secs(600));
+        assert!(cookie.starts_with("__Host-muster_session=tok;"), "{cookie}");
+        assert_eq!(
+            attributes(&cookie),
+            [
+                "HttpOnly",
+                "Max-Age=600",
+                "Path=/",
+                "SameSite=Lax",
+                "Secure",
+                "__Host-muster_session=tok"
+            ]
+        );
+        let cleared = session_set_cookie(&https, "", Duration::ZERO);
+        assert!(cleared.starts_with("__Host-muster_session=;"), "{cleared}");
+        assert!(cleared.contains("Max-Age=0"), "{cleared}");
+    }
+
+    #[test]
+    fn over_http_the_session_cookie_keeps_its_plain_name() {
+        let http = settings("http://127.0.0.1:3000");
+        let cookie = session_set_cookie(&http, "tok", Duration::from_secs(60));
+        assert_eq!(
+            attributes(&cookie),
+            ["HttpOnly", "Max-Age=60", "Path=/", "SameSite=Lax", "muster_session=tok"]
+        );
+        assert_eq!(session_cookie_name(&http), "muster_session");
     }
 }
