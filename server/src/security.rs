@@ -49,6 +49,42 @@ pub fn is_same_origin(headers: &HeaderMap, public_origin: &str) -> bool {
     }
 }
 
+/// Whether `host` (a `Host` header, or the authority of an absolute request
+/// target) names this site: the public URL's host and port (the scheme's
+/// default port when none is given), compared as a browser normalises them;
+/// on a loopback public URL also the other loopback spelling (`localhost`
+/// for `127.0.0.1` and back), as for origins. Anything else is a request
+/// for another site, such as a DNS-rebinding page whose name now points at
+/// us: it is refused before it reaches `/setup` or any server function.
+pub fn is_our_host(host: &str, public_url: &url::Url) -> bool {
+    if host.is_empty() || host.contains(['@', '/', '\\', '?', '#']) {
+        return false;
+    }
+    let Ok(asked) = url::Url::parse(&format!("{}://{host}/", public_url.scheme())) else {
+        return false;
+    };
+    if asked.port_or_known_default() != public_url.port_or_known_default() {
+        return false;
+    }
+    let (Some(asked), Some(ours)) = (asked.host_str(), public_url.host_str()) else {
+        return false;
+    };
+    let loopback = ["127.0.0.1", "localhost"];
+    asked == ours || (loopback.contains(&asked) && loopback.contains(&ours))
+}
+
+/// The host a request is for: the authority of an absolute-form target
+/// (which takes precedence, RFC 9112 §3.2.2), else the `Host` header.
+fn requested_host(request: &Request) -> Option<&str> {
+    if let Some(authority) = request.uri().authority() {
+        return Some(authority.as_str());
+    }
+    request
+        .headers()
+        .get(header::HOST)
+        .and_then(|value| value.to_str().ok())
+}
+
 fn html_csp(nonce: &str) -> String {
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
@@ -65,6 +101,23 @@ pub async fn layer(
     mut request: Request,
     next: Next,
 ) -> Response {
+    // The load balancer's health check may name the process by its own
+    // address; `/healthz` reads nothing and changes nothing.
+    if request.uri().path() != "/healthz"
+        && !requested_host(&request)
+            .is_some_and(|host| is_our_host(host, settings.public_url.url()))
+    {
+        tracing::warn!(path = %request.uri().path(), "refused a request for another host");
+        return (
+            StatusCode::MISDIRECTED_REQUEST,
+            format!(
+                "This server answers for {} only: the request's Host header names another \
+                 site. Open the app at its public URL (PUBLIC_URL).",
+                settings.public_origin()
+            ),
+        )
+            .into_response();
+    }
     if is_state_changing(request.method())
         && !is_same_origin(request.headers(), settings.public_origin())
     {
@@ -136,6 +189,50 @@ mod tests {
             map.insert(*name, HeaderValue::from_static(value));
         }
         map
+    }
+
+    #[test]
+    fn only_the_public_hosts_are_ours() {
+        let dev = url::Url::parse("http://127.0.0.1:3000").unwrap();
+        for ok in ["127.0.0.1:3000", "localhost:3000", "LOCALHOST:3000"] {
+            assert!(is_our_host(ok, &dev), "{ok}");
+        }
+        for bad in [
+            "rebind.attacker:3000",
+            "127.0.0.1",
+            "127.0.0.1:3001",
+            "localhost",
+            "127.0.0.2:3000",
+            "[::1]:3000",
+            "",
+            "127.0.0.1:3000@evil.example",
+            "evil.example/127.0.0.1:3000",
+            "127.0.0.1:3000\\evil",
+            "127.0.0.1:abc",
+        ] {
+            assert!(!is_our_host(bad, &dev), "{bad}");
+        }
+        let public = url::Url::parse("https://team.example.com/muster").unwrap();
+        for ok in [
+            "team.example.com",
+            "Team.Example.COM",
+            "team.example.com:443",
+        ] {
+            assert!(is_our_host(ok, &public), "{ok}");
+        }
+        for bad in [
+            "team.example.com:80",
+            "team.example.com:3000",
+            "evil.example",
+            "localhost",
+            "127.0.0.1:443",
+            "team.example.com.evil.example",
+        ] {
+            assert!(!is_our_host(bad, &public), "{bad}");
+        }
+        let ipv6 = url::Url::parse("http://[::1]:3000").unwrap();
+        assert!(is_our_host("[::1]:3000", &ipv6));
+        assert!(!is_our_host("[::2]:3000", &ipv6));
     }
 
     #[test]

@@ -17,6 +17,7 @@ both_engines!(
     every_html_response_carries_the_csp,
     sign_in_never_redirects_off_site,
     a_burst_of_wrong_passwords_costs_at_most_the_limit_in_hashes,
+    requests_for_another_host_are_refused,
 );
 
 async fn every_server_function_refuses_cross_origin_posts(engine: Engine) {
@@ -259,7 +260,77 @@ async fn a_burst_of_wrong_passwords_costs_at_most_the_limit_in_hashes(engine: En
     assert_eq!(invalid, verifications);
     assert_eq!(invalid + limited, 50);
     assert!(matches!(
-        sign_in(&app.state, "ada@example.com", PASSWORD.into(), "198.51.100.99").await,
+        sign_in(
+            &app.state,
+            "ada@example.com",
+            PASSWORD.into(),
+            "198.51.100.99"
+        )
+        .await,
         Err(SignInError::RateLimited)
     ));
 }
+
+/// DNS rebinding: a page on `rebind.attacker` whose name now points at us is
+/// "same-origin" to the browser, but its requests carry its own Host; they
+/// are refused with 421 before `/setup` can be claimed. Our own loopback
+/// spellings and `/healthz` keep working (L3).
+async fn requests_for_another_host_are_refused(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let port = url::Url::parse(&app.base).unwrap().port().unwrap();
+    let rebound = format!("rebind.attacker:{port}");
+    let claim = app
+        .client
+        .post(app.url(app::rpc::setup::CreateFirstAdmin::PATH))
+        .header("host", &rebound)
+        .header("sec-fetch-site", "same-origin")
+        .form(&[
+            ("first_name", "Eve"),
+            ("last_name", "Rebind"),
+            ("email", "eve@example.com"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(claim.status(), StatusCode::MISDIRECTED_REQUEST);
+    assert!(claim.text().await.unwrap().contains("PUBLIC_URL"));
+    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(users, 0);
+    for path in ["/", "/setup", "/sign-in"] {
+        let page = app
+            .client
+            .get(app.url(path))
+            .header("host", &rebound)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), StatusCode::MISDIRECTED_REQUEST, "{path}");
+    }
+    for ours in [format!("127.0.0.1:{port}"), format!("localhost:{port}")] {
+        let page = app
+            .client
+            .get(app.url("/setup"))
+            .header("host", &ours)
+            .send()
+            .await
+            .unwrap();
+        let status = page.status();
+        assert!(
+            status.is_success() || status.is_redirection(),
+            "{ours}: {status}"
+        );
+    }
+    let health = app
+        .client
+        .get(app.url("/healthz"))
+        .header("host", "10.0.0.7:8080")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+}
+
