@@ -130,9 +130,22 @@ pub async fn layer(
     }
     let nonce = new_nonce();
     request.extensions_mut().insert(CspNonce(nonce.clone()));
+    let carries_secrets = carries_secrets(request.uri().path());
     let mut response = next.run(request).await;
     add_headers(&mut response, &nonce, settings.secure_cookies());
+    if carries_secrets {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     response
+}
+
+/// Whether answers to `path` may carry a key, a token or an invite link:
+/// every REST and server-function answer (API keys revealed or refreshed,
+/// invite links, sessions). Pages are HTML, which is never stored either.
+fn carries_secrets(path: &str) -> bool {
+    path.starts_with("/api/") || path.starts_with("/rpc/")
 }
 
 fn add_headers(response: &mut Response<Body>, nonce: &str, https: bool) {

@@ -18,6 +18,7 @@ both_engines!(
     sign_in_never_redirects_off_site,
     a_burst_of_wrong_passwords_costs_at_most_the_limit_in_hashes,
     requests_for_another_host_are_refused,
+    answers_carrying_keys_or_links_are_never_stored,
 );
 
 async fn every_server_function_refuses_cross_origin_posts(engine: Engine) {
@@ -334,3 +335,41 @@ async fn requests_for_another_host_are_refused(engine: Engine) {
     assert_eq!(health.status(), StatusCode::OK);
 }
 
+/// Server-function answers that reveal a key or an invite link, and the
+/// pages showing them, are `no-store` (L8; the REST key routes are checked
+/// in `rest.rs`).
+async fn answers_carrying_keys_or_links_are_never_stored(engine: Engine) {
+    use app::rpc::team::{InviteLink, RevealApiKey};
+    let app = spawn_app(engine).await;
+    app.create_admin("ada@example.com").await;
+    let session = app.sign_in("ada@example.com").await;
+    let invited = app
+        .invite(&session, ["Grace", "Hopper", "grace@example.com"])
+        .await
+        .unwrap();
+    let member = app
+        .create_member("alan@example.com", shared::domain::Role::User, true)
+        .await;
+    let link = app
+        .send(
+            &InviteLink {
+                member_id: invited.id.clone(),
+            },
+            Some(&session),
+        )
+        .await;
+    assert_eq!(link.status(), StatusCode::OK);
+    assert_eq!(link.headers()["cache-control"], "no-store", "invite link");
+    let key = app
+        .send(
+            &RevealApiKey {
+                member_id: member.member_id.clone(),
+            },
+            Some(&session),
+        )
+        .await;
+    assert_eq!(key.status(), StatusCode::OK);
+    assert_eq!(key.headers()["cache-control"], "no-store", "api key");
+    let page = app.get("/team", Some(&session)).await;
+    assert_eq!(page.headers()["cache-control"], "no-store", "the team page");
+}
