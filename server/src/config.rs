@@ -422,6 +422,7 @@ impl Options {
 /// When the file cannot be read or written, or holds something else.
 pub fn load_or_create_secret(path: &Path) -> anyhow::Result<[u8; 32]> {
     if path.exists() {
+        refuse_a_shared_secret(path)?;
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let bytes =
@@ -431,13 +432,38 @@ pub fn load_or_create_secret(path: &Path) -> anyhow::Result<[u8; 32]> {
             .map_err(|_| anyhow::anyhow!("the secret file must hold 64 hex characters"));
     }
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
+        backend::db::create_private_dir_all(parent)
             .with_context(|| format!("creating {}", parent.display()))?;
     }
     let secret = backend::tokens::random_bytes::<32>();
     write_private(path, &format!("{}\n", hex::encode(secret)))?;
     tracing::info!(path = %path.display(), "generated a new server secret");
     Ok(secret)
+}
+
+/// Refuses a secret file that its group or others may read or write: the
+/// secret unseals every stored API key.
+#[cfg(unix)]
+fn refuse_a_shared_secret(path: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = std::fs::metadata(path)
+        .with_context(|| format!("reading {}", path.display()))?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        anyhow::bail!(
+            "the secret file {path} has mode {mode:04o}: group or others can read it. \
+             Run `chmod 600 {path}` (and check who has read it), then start again",
+            path = path.display(),
+            mode = mode & 0o7777,
+        );
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn refuse_a_shared_secret(_path: &Path) -> anyhow::Result<()> {
+    Ok(())
 }
 
 #[cfg(unix)]
@@ -643,6 +669,28 @@ mod tests {
                 0o600
             );
         }
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_secret_others_can_read_is_refused_with_the_chmod_to_run() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = std::env::temp_dir().join(format!("muster-secret-{}", backend::tokens::new_id()));
+        let path = dir.join("data").join("secret.key");
+        load_or_create_secret(&path).unwrap();
+        let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(path.parent().unwrap()), 0o700, "data/ is private");
+        for shared in [0o644, 0o640, 0o604, 0o660] {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(shared)).unwrap();
+            let error = format!("{:#}", load_or_create_secret(&path).unwrap_err());
+            assert!(
+                error.contains(&format!("chmod 600 {}", path.display())),
+                "{shared:o}: {error}"
+            );
+        }
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o400)).unwrap();
+        assert!(load_or_create_secret(&path).is_ok());
         std::fs::remove_dir_all(dir).unwrap();
     }
 }
