@@ -4,9 +4,9 @@
 use std::time::Duration;
 
 use axum::http::HeaderValue;
+use axum::http::header::{COOKIE, SET_COOKIE};
 use backend::settings::Settings;
 use cookie::{Cookie, SameSite};
-use axum::http::header::{COOKIE, SET_COOKIE};
 use http::request::Parts;
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
@@ -75,7 +75,8 @@ fn set_cookie(value: &str) {
 /// cookie's removal): HttpOnly, SameSite=Lax, `Path=/`, no `Domain`; over
 /// https `Secure` and the `__Host-` name.
 pub fn session_set_cookie(settings: &Settings, token: &str, max_age: Duration) -> String {
-    let max_age = cookie::time::Duration::seconds(i64::try_from(max_age.as_secs()).unwrap_or(i64::MAX));
+    let max_age =
+        cookie::time::Duration::seconds(i64::try_from(max_age.as_secs()).unwrap_or(i64::MAX));
     Cookie::build((session_cookie_name(settings), token))
         .path("/")
         .http_only(true)
@@ -123,10 +124,7 @@ pub fn client_address(state: &AppState) -> String {
 /// client sent), parsed as an IP address (`ip:port` and `[ipv6]:port` too).
 /// `None` when that entry is missing or not an address: the caller then
 /// uses the peer, never a client-chosen string.
-pub fn forwarded_address(
-    headers: &http::HeaderMap,
-    name: &str,
-) -> Option<std::net::IpAddr> {
+pub fn forwarded_address(headers: &http::HeaderMap, name: &str) -> Option<std::net::IpAddr> {
     let last_line = headers.get_all(name).iter().next_back()?;
     let entry = last_line.to_str().ok()?.rsplit(',').next()?.trim();
     entry
@@ -272,10 +270,7 @@ mod tests {
             forwarded(&[b"6.6.6.6", b"1.1.1.1, 203.0.113.8 "]).as_deref(),
             Some("203.0.113.8")
         );
-        assert_eq!(
-            forwarded(&[b"2001:db8::1"]).as_deref(),
-            Some("2001:db8::1")
-        );
+        assert_eq!(forwarded(&[b"2001:db8::1"]).as_deref(), Some("2001:db8::1"));
         assert_eq!(
             forwarded(&[b"203.0.113.7:4711"]).as_deref(),
             Some("203.0.113.7")
@@ -307,10 +302,7 @@ mod tests {
         assert_eq!(key("203.0.113.7"), "203.0.113.7");
         assert_eq!(key("::ffff:203.0.113.7"), "203.0.113.7");
         assert_eq!(key("2001:db8:1:2::1"), "2001:db8:1:2::/64");
-        assert_eq!(
-            key("2001:db8:1:2:ffff:ffff:ffff:ffff"),
-            "2001:db8:1:2::/64"
-        );
+        assert_eq!(key("2001:db8:1:2:ffff:ffff:ffff:ffff"), "2001:db8:1:2::/64");
         assert_eq!(key("2001:db8:1:2:dead:beef:0:1"), key("2001:db8:1:2::9"));
         assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
         assert_eq!(key("::1"), "::/64");
@@ -381,7 +373,13 @@ mod tests {
         let cookie = session_set_cookie(&http, "tok", Duration::from_secs(60));
         assert_eq!(
             attributes(&cookie),
-            ["HttpOnly", "Max-Age=60", "Path=/", "SameSite=Lax", "muster_session=tok"]
+            [
+                "HttpOnly",
+                "Max-Age=60",
+                "Path=/",
+                "SameSite=Lax",
+                "muster_session=tok"
+            ]
         );
         assert_eq!(session_cookie_name(&http), "muster_session");
     }
