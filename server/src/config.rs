@@ -55,8 +55,9 @@ pub struct Options {
     )]
     pub secret_file: PathBuf,
 
-    /// Base of every link Muster hands out (mail, redirects), and the origin
-    /// cross-origin writes are checked against; cookies get `Secure` when it
+    /// Base of every link Muster hands out (mail, redirects), the origin
+    /// cross-origin writes are checked against, and the only Host answered
+    /// (others get 421); cookies get `Secure` and the `__Host-` name when it
     /// is https. Never taken from a request's Host header. [default:
     /// http://LEPTOS_SITE_ADDR]
     #[arg(
@@ -231,9 +232,10 @@ pub struct Options {
     pub api_requests_per_minute: i64,
 
     /// Behind a reverse proxy, the header it puts the client address in,
-    /// e.g. `x-forwarded-for` (used for rate limits; its last entry is taken,
-    /// so the proxy must append or overwrite it). Unset: the connection's
-    /// address.
+    /// e.g. `x-forwarded-for` (used for rate limits; the last entry of its
+    /// last line is taken, so the proxy must append or overwrite it, and a
+    /// value that is not an IP address falls back to the connection's).
+    /// Unset: the connection's address.
     #[arg(
         long,
         env = "TRUSTED_PROXY_HEADER",
