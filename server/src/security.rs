@@ -13,6 +13,8 @@ use axum::response::{IntoResponse, Response};
 use backend::settings::Settings;
 use backend::tokens::new_nonce;
 
+use crate::rest::problem::Problem;
+
 fn is_state_changing(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
@@ -74,7 +76,8 @@ pub fn is_our_host(host: &str, public_url: &url::Url) -> bool {
 }
 
 /// The host a request is for: the authority of an absolute-form target
-/// (which takes precedence, RFC 9112 §3.2.2), else the `Host` header.
+/// (which takes precedence, RFC 9112 §3.2.2), else the `Host` header (one
+/// that is not text counts as another host); `None` without either.
 fn requested_host(request: &Request) -> Option<&str> {
     if let Some(authority) = request.uri().authority() {
         return Some(authority.as_str());
@@ -82,7 +85,7 @@ fn requested_host(request: &Request) -> Option<&str> {
     request
         .headers()
         .get(header::HOST)
-        .and_then(|value| value.to_str().ok())
+        .map(|value| value.to_str().unwrap_or_default())
 }
 
 fn html_csp(nonce: &str) -> String {
@@ -103,20 +106,27 @@ pub async fn layer(
 ) -> Response {
     // The load balancer's health check may name the process by its own
     // address; `/healthz` reads nothing and changes nothing.
+    // A request with no Host at all comes from no browser (browsers always
+    // send one), so it cannot be a rebinding page: it is let through.
     if request.uri().path() != "/healthz"
-        && !requested_host(&request)
-            .is_some_and(|host| is_our_host(host, settings.public_url.url()))
+        && requested_host(&request)
+            .is_some_and(|host| !is_our_host(host, settings.public_url.url()))
     {
         tracing::warn!(path = %request.uri().path(), "refused a request for another host");
-        return (
-            StatusCode::MISDIRECTED_REQUEST,
-            format!(
-                "This server answers for {} only: the request's Host header names another \
-                 site. Open the app at its public URL (PUBLIC_URL).",
-                settings.public_origin()
-            ),
-        )
+        let detail = format!(
+            "This server answers for {} only: the request's Host header names another site. \
+             Open the app at its public URL (PUBLIC_URL).",
+            settings.public_origin()
+        );
+        if request.uri().path().starts_with("/api/") {
+            return Problem::new(
+                StatusCode::MISDIRECTED_REQUEST,
+                "misdirected_request",
+                detail,
+            )
             .into_response();
+        }
+        return (StatusCode::MISDIRECTED_REQUEST, detail).into_response();
     }
     if is_state_changing(request.method())
         && !is_same_origin(request.headers(), settings.public_origin())

@@ -325,6 +325,15 @@ async fn requests_for_another_host_are_refused(engine: Engine) {
             "{ours}: {status}"
         );
     }
+    let api = app
+        .client
+        .get(app.url("/api/v1/me"))
+        .header("host", &rebound)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), StatusCode::MISDIRECTED_REQUEST);
+    assert_eq!(api.headers()["content-type"], "application/problem+json");
     let health = app
         .client
         .get(app.url("/healthz"))
