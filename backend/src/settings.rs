@@ -178,8 +178,8 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             public_url: PublicUrl::parse("http://127.0.0.1:3000").expect("a valid URL"),
-            session_idle_timeout: Duration::from_secs(7 * 24 * 3600),
-            session_absolute_timeout: Duration::from_secs(30 * 24 * 3600),
+            session_idle_timeout: Duration::from_secs(12 * 3600),
+            session_absolute_timeout: Duration::from_secs(7 * 24 * 3600),
             verify_ttl: Duration::from_secs(24 * 3600),
             invite_ttl: Duration::from_secs(7 * 24 * 3600),
             allow_self_registration: false,

@@ -3,6 +3,7 @@
 //! framework state.
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use tokio::sync::Notify;
 
@@ -27,6 +28,9 @@ pub struct Core {
     /// Requests per API key (`Settings::api_requests_per_minute`), counted
     /// in memory and flushed to the database each second.
     pub api_key_limit: Arc<BufferedLimit>,
+    /// Password verifications started by sign-ins (a counter for tests and
+    /// metrics: the per-account limit bounds it).
+    pub sign_in_verifications: Arc<AtomicU64>,
 }
 
 /// The server secret (32 bytes, from `MUSTER_SECRET_FILE`): the key material

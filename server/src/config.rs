@@ -55,8 +55,9 @@ pub struct Options {
     )]
     pub secret_file: PathBuf,
 
-    /// Base of every link Muster hands out (mail, redirects), and the origin
-    /// cross-origin writes are checked against; cookies get `Secure` when it
+    /// Base of every link Muster hands out (mail, redirects), the origin
+    /// cross-origin writes are checked against, and the only Host answered
+    /// (others get 421); cookies get `Secure` and the `__Host-` name when it
     /// is https. Never taken from a request's Host header. [default:
     /// http://LEPTOS_SITE_ADDR]
     #[arg(
@@ -184,11 +185,12 @@ pub struct Options {
     )]
     pub invite_ttl: Duration,
 
-    /// A session ends after this long without a request.
+    /// A session ends after this long without a request (short by default:
+    /// an admin's session can reveal every member's API key).
     #[arg(
         long,
         env = "SESSION_IDLE_TIMEOUT",
-        default_value = "7d",
+        default_value = "12h",
         value_parser = parse_duration,
         global = true,
         help_heading = POLICY
@@ -199,7 +201,7 @@ pub struct Options {
     #[arg(
         long,
         env = "SESSION_ABSOLUTE_TIMEOUT",
-        default_value = "30d",
+        default_value = "7d",
         value_parser = parse_duration,
         global = true,
         help_heading = POLICY
@@ -230,9 +232,10 @@ pub struct Options {
     pub api_requests_per_minute: i64,
 
     /// Behind a reverse proxy, the header it puts the client address in,
-    /// e.g. `x-forwarded-for` (used for rate limits; its last entry is taken,
-    /// so the proxy must append or overwrite it). Unset: the connection's
-    /// address.
+    /// e.g. `x-forwarded-for` (used for rate limits; the last entry of its
+    /// last line is taken, so the proxy must append or overwrite it, and a
+    /// value that is not an IP address falls back to the connection's).
+    /// Unset: the connection's address.
     #[arg(
         long,
         env = "TRUSTED_PROXY_HEADER",
@@ -421,6 +424,7 @@ impl Options {
 /// When the file cannot be read or written, or holds something else.
 pub fn load_or_create_secret(path: &Path) -> anyhow::Result<[u8; 32]> {
     if path.exists() {
+        refuse_a_shared_secret(path)?;
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let bytes =
@@ -430,13 +434,38 @@ pub fn load_or_create_secret(path: &Path) -> anyhow::Result<[u8; 32]> {
             .map_err(|_| anyhow::anyhow!("the secret file must hold 64 hex characters"));
     }
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
+        backend::db::create_private_dir_all(parent)
             .with_context(|| format!("creating {}", parent.display()))?;
     }
     let secret = backend::tokens::random_bytes::<32>();
     write_private(path, &format!("{}\n", hex::encode(secret)))?;
     tracing::info!(path = %path.display(), "generated a new server secret");
     Ok(secret)
+}
+
+/// Refuses a secret file that its group or others may read or write: the
+/// secret unseals every stored API key.
+#[cfg(unix)]
+fn refuse_a_shared_secret(path: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = std::fs::metadata(path)
+        .with_context(|| format!("reading {}", path.display()))?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        anyhow::bail!(
+            "the secret file {path} has mode {mode:04o}: group or others can read it. \
+             Run `chmod 600 {path}` (and check who has read it), then start again",
+            path = path.display(),
+            mode = mode & 0o7777,
+        );
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn refuse_a_shared_secret(_path: &Path) -> anyhow::Result<()> {
+    Ok(())
 }
 
 #[cfg(unix)]
@@ -506,6 +535,11 @@ mod tests {
             DEFAULT_SMTP_TIMEOUT
         );
         assert_eq!(options.shutdown_drain, Duration::from_secs(5));
+        assert_eq!(options.session_idle_timeout, Duration::from_secs(12 * 3600));
+        assert_eq!(
+            options.session_absolute_timeout,
+            Duration::from_secs(7 * 24 * 3600)
+        );
         assert_eq!(options.database_url, "sqlite://data/muster.db");
         assert_eq!(options.secret_file, PathBuf::from("data/secret.key"));
         assert_eq!(options.mail_dir, PathBuf::from("data/mail"));
@@ -637,6 +671,28 @@ mod tests {
                 0o600
             );
         }
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_secret_others_can_read_is_refused_with_the_chmod_to_run() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = std::env::temp_dir().join(format!("muster-secret-{}", backend::tokens::new_id()));
+        let path = dir.join("data").join("secret.key");
+        load_or_create_secret(&path).unwrap();
+        let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(path.parent().unwrap()), 0o700, "data/ is private");
+        for shared in [0o644, 0o640, 0o604, 0o660] {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(shared)).unwrap();
+            let error = format!("{:#}", load_or_create_secret(&path).unwrap_err());
+            assert!(
+                error.contains(&format!("chmod 600 {}", path.display())),
+                "{shared:o}: {error}"
+            );
+        }
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o400)).unwrap();
+        assert!(load_or_create_secret(&path).is_ok());
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -13,6 +13,8 @@ use axum::response::{IntoResponse, Response};
 use backend::settings::Settings;
 use backend::tokens::new_nonce;
 
+use crate::rest::problem::Problem;
+
 fn is_state_changing(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
@@ -49,6 +51,43 @@ pub fn is_same_origin(headers: &HeaderMap, public_origin: &str) -> bool {
     }
 }
 
+/// Whether `host` (a `Host` header, or the authority of an absolute request
+/// target) names this site: the public URL's host and port (the scheme's
+/// default port when none is given), compared as a browser normalises them;
+/// on a loopback public URL also the other loopback spelling (`localhost`
+/// for `127.0.0.1` and back), as for origins. Anything else is a request
+/// for another site, such as a DNS-rebinding page whose name now points at
+/// us: it is refused before it reaches `/setup` or any server function.
+pub fn is_our_host(host: &str, public_url: &url::Url) -> bool {
+    if host.is_empty() || host.contains(['@', '/', '\\', '?', '#']) {
+        return false;
+    }
+    let Ok(asked) = url::Url::parse(&format!("{}://{host}/", public_url.scheme())) else {
+        return false;
+    };
+    if asked.port_or_known_default() != public_url.port_or_known_default() {
+        return false;
+    }
+    let (Some(asked), Some(ours)) = (asked.host_str(), public_url.host_str()) else {
+        return false;
+    };
+    let loopback = ["127.0.0.1", "localhost"];
+    asked == ours || (loopback.contains(&asked) && loopback.contains(&ours))
+}
+
+/// The host a request is for: the authority of an absolute-form target
+/// (which takes precedence, RFC 9112 §3.2.2), else the `Host` header (one
+/// that is not text counts as another host); `None` without either.
+fn requested_host(request: &Request) -> Option<&str> {
+    if let Some(authority) = request.uri().authority() {
+        return Some(authority.as_str());
+    }
+    request
+        .headers()
+        .get(header::HOST)
+        .map(|value| value.to_str().unwrap_or_default())
+}
+
 fn html_csp(nonce: &str) -> String {
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
@@ -65,6 +104,30 @@ pub async fn layer(
     mut request: Request,
     next: Next,
 ) -> Response {
+    // The load balancer's health check may name the process by its own
+    // address; `/healthz` reads nothing and changes nothing.
+    // A request with no Host at all comes from no browser (browsers always
+    // send one), so it cannot be a rebinding page: it is let through.
+    if request.uri().path() != "/healthz"
+        && requested_host(&request)
+            .is_some_and(|host| !is_our_host(host, settings.public_url.url()))
+    {
+        tracing::warn!(path = %request.uri().path(), "refused a request for another host");
+        let detail = format!(
+            "This server answers for {} only: the request's Host header names another site. \
+             Open the app at its public URL (PUBLIC_URL).",
+            settings.public_origin()
+        );
+        if request.uri().path().starts_with("/api/") {
+            return Problem::new(
+                StatusCode::MISDIRECTED_REQUEST,
+                "misdirected_request",
+                detail,
+            )
+            .into_response();
+        }
+        return (StatusCode::MISDIRECTED_REQUEST, detail).into_response();
+    }
     if is_state_changing(request.method())
         && !is_same_origin(request.headers(), settings.public_origin())
     {
@@ -77,9 +140,22 @@ pub async fn layer(
     }
     let nonce = new_nonce();
     request.extensions_mut().insert(CspNonce(nonce.clone()));
+    let carries_secrets = carries_secrets(request.uri().path());
     let mut response = next.run(request).await;
     add_headers(&mut response, &nonce, settings.secure_cookies());
+    if carries_secrets {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     response
+}
+
+/// Whether answers to `path` may carry a key, a token or an invite link:
+/// every REST and server-function answer (API keys revealed or refreshed,
+/// invite links, sessions). Pages are HTML, which is never stored either.
+fn carries_secrets(path: &str) -> bool {
+    path.starts_with("/api/") || path.starts_with("/rpc/")
 }
 
 fn add_headers(response: &mut Response<Body>, nonce: &str, https: bool) {
@@ -136,6 +212,50 @@ mod tests {
             map.insert(*name, HeaderValue::from_static(value));
         }
         map
+    }
+
+    #[test]
+    fn only_the_public_hosts_are_ours() {
+        let dev = url::Url::parse("http://127.0.0.1:3000").unwrap();
+        for ok in ["127.0.0.1:3000", "localhost:3000", "LOCALHOST:3000"] {
+            assert!(is_our_host(ok, &dev), "{ok}");
+        }
+        for bad in [
+            "rebind.attacker:3000",
+            "127.0.0.1",
+            "127.0.0.1:3001",
+            "localhost",
+            "127.0.0.2:3000",
+            "[::1]:3000",
+            "",
+            "127.0.0.1:3000@evil.example",
+            "evil.example/127.0.0.1:3000",
+            "127.0.0.1:3000\\evil",
+            "127.0.0.1:abc",
+        ] {
+            assert!(!is_our_host(bad, &dev), "{bad}");
+        }
+        let public = url::Url::parse("https://team.example.com/muster").unwrap();
+        for ok in [
+            "team.example.com",
+            "Team.Example.COM",
+            "team.example.com:443",
+        ] {
+            assert!(is_our_host(ok, &public), "{ok}");
+        }
+        for bad in [
+            "team.example.com:80",
+            "team.example.com:3000",
+            "evil.example",
+            "localhost",
+            "127.0.0.1:443",
+            "team.example.com.evil.example",
+        ] {
+            assert!(!is_our_host(bad, &public), "{bad}");
+        }
+        let ipv6 = url::Url::parse("http://[::1]:3000").unwrap();
+        assert!(is_our_host("[::1]:3000", &ipv6));
+        assert!(!is_our_host("[::2]:3000", &ipv6));
     }
 
     #[test]

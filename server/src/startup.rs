@@ -72,6 +72,7 @@ pub async fn prepare_state(config: &Config, public_url: PublicUrl) -> anyhow::Re
             Duration::from_secs(60),
         )),
         settings: Arc::new(settings),
+        sign_in_verifications: Arc::default(),
     };
     Ok(AppState {
         core,

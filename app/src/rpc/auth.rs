@@ -41,11 +41,14 @@ pub async fn sign_in(
         )
         .await
         .map_err(ctx::internal)?;
-    leptos_axum::redirect(if invited {
-        "/invitations"
+    // Sanitised before the redirect: leptos_axum panics on a header value
+    // it cannot build.
+    let target = if invited {
+        "/invitations".to_owned()
     } else {
-        super::safe_next(next.as_deref())
-    });
+        super::safe_next(next.as_deref(), state.settings.public_url.url())
+    };
+    leptos_axum::redirect(&target);
     Ok(())
 }
 

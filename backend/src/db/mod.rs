@@ -42,7 +42,36 @@ pub struct Db {
     pub engine: Engine,
 }
 
-/// Adds `mode=rwc` so SQLite creates the file, and creates its folder.
+/// Creates `path` and any missing folders above it, readable by the owner
+/// only (0700: the database and the secret live there).
+///
+/// # Errors
+/// When a folder cannot be created.
+pub fn create_private_dir_all(path: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(path)
+}
+
+/// Creates an empty file at `path` with mode 0600 unless one exists: SQLite
+/// would create it with the umask's mode (typically world-readable), and its
+/// `-wal` and `-shm` files copy the main file's mode.
+fn create_private_file(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(error) => Err(error),
+    }
+}
+
+/// Adds `mode=rwc` so SQLite creates the file (first created here, 0600),
+/// and creates its folder (0700).
 fn prepare_sqlite_url(url: &str) -> anyhow::Result<String> {
     let path_part = url
         .trim_start_matches("sqlite://")
@@ -54,8 +83,12 @@ fn prepare_sqlite_url(url: &str) -> anyhow::Result<String> {
         .parent()
         .filter(|p| !p.as_os_str().is_empty());
     if let Some(parent) = parent.filter(|_| path_part != ":memory:") {
-        std::fs::create_dir_all(parent)
+        create_private_dir_all(parent)
             .with_context(|| format!("creating the database folder {}", parent.display()))?;
+    }
+    if !path_part.is_empty() && path_part != ":memory:" {
+        create_private_file(Path::new(path_part))
+            .with_context(|| format!("creating the database file {path_part}"))?;
     }
     Ok(if url.contains("mode=") {
         url.to_owned()
@@ -142,6 +175,28 @@ impl Db {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_new_sqlite_database_is_private_to_its_owner() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let root = std::env::temp_dir().join(format!("muster-db-{}", crate::tokens::new_id()));
+        let dir = root.join("data");
+        let file = dir.join("muster.db");
+        let db = Db::connect(&format!("sqlite://{}", file.display()))
+            .await
+            .unwrap();
+        db.migrate().await.unwrap();
+        let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&file), 0o600);
+        let wal = dir.join("muster.db-wal");
+        if wal.exists() {
+            assert_eq!(mode(&wal), 0o600);
+        }
+        db.pool.close().await;
+        std::fs::remove_dir_all(root).unwrap();
+    }
 
     #[test]
     fn every_migration_file_is_embedded_in_order() {

@@ -53,10 +53,13 @@ pub async fn sign_in(
         || digest(&shared::domain::normalize_email(email)),
         EmailAddress::normalized,
     );
-    let failures = SIGN_IN_FAILURES_PER_ACCOUNT
-        .used(state, &account_key)
-        .await?;
-    if failures >= SIGN_IN_FAILURES_PER_ACCOUNT.max {
+    // Counted before the hash, in one atomic upsert: a burst of parallel
+    // guesses cannot all pass a check made before any of them was counted,
+    // so at most `max` verifications run per window. A match forgets them.
+    if !SIGN_IN_FAILURES_PER_ACCOUNT
+        .allow(state, &account_key)
+        .await?
+    {
         return Err(SignInError::RateLimited);
     }
     let user = match parsed {
@@ -66,18 +69,16 @@ pub async fn sign_in(
         None => None,
     };
     let stored = user.as_ref().map(|user| user.password_hash.clone());
+    state
+        .sign_in_verifications
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let verification = state.passwords.verify(password.clone(), stored).await?;
     let (Some(user), Verification::Match { rehash }) = (user, verification) else {
-        SIGN_IN_FAILURES_PER_ACCOUNT
-            .allow(state, &account_key)
-            .await?;
         return Err(SignInError::InvalidCredentials);
     };
-    if failures > 0 {
-        SIGN_IN_FAILURES_PER_ACCOUNT
-            .reset(state, &account_key)
-            .await?;
-    }
+    SIGN_IN_FAILURES_PER_ACCOUNT
+        .reset(state, &account_key)
+        .await?;
     if user.email_verified_at.is_none() {
         return Err(SignInError::EmailNotVerified);
     }

@@ -219,10 +219,20 @@ async fn tampered_tokens_get_a_clear_client_error_page(engine: Engine) {
 
 async fn links_use_the_public_url_whatever_the_host_header_says(engine: Engine) {
     let app = spawn_app(engine).await;
-    let response = app
+    // Another Host is refused outright (L3); a forwarded host is ignored.
+    let elsewhere = app
         .client
         .post(app.url(Register::PATH))
         .header("host", "evil.example")
+        .header("origin", &app.origin)
+        .form(&registration("Grace", "grace@example.com"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.status(), StatusCode::MISDIRECTED_REQUEST);
+    let response = app
+        .client
+        .post(app.url(Register::PATH))
         .header("x-forwarded-host", "evil.example")
         .header("origin", &app.origin)
         .form(&registration("Grace", "grace@example.com"))

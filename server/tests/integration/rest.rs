@@ -219,11 +219,13 @@ async fn admin_keys_manage_the_team_end_to_end(engine: Engine) {
     );
     let works = me(&w.user_key).await;
     assert_eq!(works, StatusCode::OK, "activated: the same key works");
-    let (_, revealed, _) = admin.get(&format!("/api/v1/members/{user}/api-key")).await;
+    let (_, revealed, headers) = admin.get(&format!("/api/v1/members/{user}/api-key")).await;
     assert_eq!(revealed["api_key"], w.user_key.as_str());
-    let (_, refreshed, _) = admin
+    assert_eq!(headers["cache-control"], "no-store", "a revealed key");
+    let (_, refreshed, headers) = admin
         .post(&format!("/api/v1/members/{user}/api-key/refresh"), None)
         .await;
+    assert_eq!(headers["cache-control"], "no-store", "a refreshed key");
     let new_key = refreshed["api_key"].as_str().unwrap().to_owned();
     assert_ne!(new_key, w.user_key);
     assert_eq!(me(&w.user_key).await, StatusCode::UNAUTHORIZED);
