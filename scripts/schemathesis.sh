@@ -9,12 +9,11 @@
 #
 #   scripts/schemathesis.sh SERVER_BINARY [MAX_EXAMPLES]
 #
-# MAX_EXAMPLES (per operation) defaults to SCHEMATHESIS_EXAMPLES or 30; the
-# long mode (`RELIABILITY_LONG=1`) runs 500.
+# MAX_EXAMPLES (per operation) defaults to MUSTER_SCHEMATHESIS_EXAMPLES or 30
+# (long mode: MUSTER_SCHEMATHESIS_EXAMPLES=500 make test).
 set -euo pipefail
 bin="${1:?usage: scripts/schemathesis.sh SERVER_BINARY [MAX_EXAMPLES]}"
-examples="${2:-${SCHEMATHESIS_EXAMPLES:-30}}"
-[ "${RELIABILITY_LONG:-}" = 1 ] && examples=500
+examples="${2:-${MUSTER_SCHEMATHESIS_EXAMPLES:-30}}"
 dir="$(mktemp -d "${TMPDIR:-/tmp}/muster-test-schemathesis-XXXXXX")"
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 base="http://127.0.0.1:$port"

@@ -46,7 +46,7 @@ step "OpenAPI document validates (openapi-spec-validator)"
 "$target/debug/server" openapi > "$target/openapi.json"
 python3 -m openapi_spec_validator "$target/openapi.json"
 
-step "REST API against its own OpenAPI document (Schemathesis, every check; RELIABILITY_LONG=1 for a long run)"
+step "REST API against its own OpenAPI document (Schemathesis, every check; MUSTER_SCHEMATHESIS_EXAMPLES=500 for a long run)"
 scripts/schemathesis.sh "$target/debug/server"
 
 step "end-to-end tests (Playwright, Chromium)"

@@ -1,5 +1,5 @@
 import { expect, test, type APIRequestContext, type Browser, type Page } from '@playwright/test';
-import { RegisterPage, SignInPage, signInAsAdmin, TeamPage, waitForHydration } from '../fixtures/pages';
+import { RegisterPage, SignInPage, signInAsAdmin, TeamPage, verifyByLink, waitForHydration } from '../fixtures/pages';
 import { linkIn, messages, waitForMail } from '../support/mailbox';
 
 // Run by scale-out.config.ts, after tests/team.spec.ts went through the same
@@ -70,8 +70,7 @@ async function registerAndVerify(browser: Browser, person: { email: string; pass
     await registration.open();
     await registration.register({ firstName: 'Scale', lastName: 'Out', ...person });
   }
-  await page.goto(linkIn(await waitForMail(person.email, verify), '/verify-email/'));
-  await expect(page.getByRole('heading', { name: 'Email address verified' })).toBeVisible();
+  await verifyByLink(page, linkIn(await waitForMail(person.email, verify), '/verify-email/'));
   return page;
 }
 
