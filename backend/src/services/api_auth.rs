@@ -37,7 +37,7 @@ impl ApiCaller {
         if self.role == Role::Admin {
             Ok(self.actor())
         } else {
-            Err(TeamError::Forbidden)
+            Err(super::team::refused(&self.user_id, "a User's API key"))
         }
     }
 

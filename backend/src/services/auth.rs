@@ -44,6 +44,7 @@ pub async fn sign_in(
     client: &str,
 ) -> Result<String, SignInError> {
     if !SIGN_IN_PER_ADDRESS.allow(state, client).await? {
+        tracing::warn!(target: "security", event = "sign_in.limited", limit = "address", client);
         return Err(SignInError::RateLimited);
     }
     let parsed = EmailAddress::parse(email).ok();
@@ -60,6 +61,7 @@ pub async fn sign_in(
         .allow(state, &account_key)
         .await?
     {
+        tracing::warn!(target: "security", event = "sign_in.limited", limit = "account", client);
         return Err(SignInError::RateLimited);
     }
     let user = match parsed {
@@ -73,13 +75,18 @@ pub async fn sign_in(
         .sign_in_verifications
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let verification = state.passwords.verify(password.clone(), stored).await?;
+    // Who, when known: never what was typed (a password typed into the
+    // email field would land in the log).
+    let known = user.as_ref().map(|user| user.id.clone());
     let (Some(user), Verification::Match { rehash }) = (user, verification) else {
+        tracing::info!(target: "security", event = "sign_in.failed", user_id = known, client);
         return Err(SignInError::InvalidCredentials);
     };
     SIGN_IN_FAILURES_PER_ACCOUNT
         .reset(state, &account_key)
         .await?;
     if user.email_verified_at.is_none() {
+        tracing::info!(target: "security", event = "sign_in.unverified", user_id = user.id, client);
         return Err(SignInError::EmailNotVerified);
     }
     let now = state.clock.now_ms();
@@ -89,9 +96,9 @@ pub async fn sign_in(
             .await
             .context("storing the rehashed password")?;
     }
-    open_session(state, &user.id)
-        .await
-        .map_err(SignInError::from)
+    let token = open_session(state, &user.id).await?;
+    tracing::info!(target: "security", event = "sign_in.succeeded", user_id = user.id, client);
+    Ok(token)
 }
 
 /// Opens a session for `user_id` and returns its token.
@@ -117,6 +124,7 @@ pub async fn sign_out(state: &Core, token: &str) -> anyhow::Result<()> {
         sessions::delete(&state.db.pool, &digest(token))
             .await
             .context("deleting the session")?;
+        tracing::info!(target: "security", event = "signed_out");
     }
     Ok(())
 }

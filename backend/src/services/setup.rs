@@ -126,6 +126,6 @@ pub async fn create_admin(
         .await
         .context("storing the admin's API key")?;
     tx.commit().await.context("committing setup")?;
-    tracing::info!(user_id, "admin created");
+    tracing::info!(target: "security", event = "admin.created", user_id);
     Ok(user_id)
 }

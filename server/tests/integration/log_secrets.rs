@@ -7,7 +7,9 @@
 //! also tried in a query string), Copy API Key, refreshes through the UI and
 //! the API, sign-out. Afterwards none of the passwords, session cookies,
 //! verification or invitation tokens, API keys (old and new) or the server
-//! secret may appear anywhere in the log.
+//! secret may appear anywhere in the log, and the security events of those
+//! flows (admin created, sign-in succeeded and failed, key revealed, signed
+//! out) must.
 
 use app::error::AppError;
 use app::rpc::auth::SignOut;
@@ -185,6 +187,19 @@ async fn no_password_token_cookie_or_key_reaches_the_logs(engine: Engine) {
         "the log is not verbose"
     );
     assert!(log.contains("mail sent"), "the mail worker logged");
+    // The security events of these flows are logged (and scanned below).
+    for event in [
+        "admin.created",
+        "sign_in.succeeded",
+        "sign_in.failed",
+        "api_key.revealed",
+        "signed_out",
+    ] {
+        assert!(
+            log.contains(&format!("\"{event}\"")),
+            "no {event} security event in the log"
+        );
+    }
     let mut leaks = Vec::new();
     for (what, secret) in &secrets {
         assert!(secret.len() >= 12, "{what} is a real secret");

@@ -286,5 +286,6 @@ pub async fn invite_link(
     )
     .await?;
     tx.commit().await.context("committing the reveal")?;
+    tracing::info!(target: "security", event = "invite_link.revealed", user_id = actor.user_id, member_id);
     Ok(format!("{}/invite/{token}", state.settings.public_url))
 }

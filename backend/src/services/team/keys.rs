@@ -28,6 +28,7 @@ pub async fn reveal_api_key(
     let key = sealing::open(&state.secret, member_id, sealed)?;
     audit::record(&mut tx, actor, &record, "api_key.reveal", None, None, now).await?;
     tx.commit().await.context("committing the reveal")?;
+    tracing::info!(target: "security", event = "api_key.revealed", user_id = actor.user_id, member_id);
     Ok(key)
 }
 

@@ -68,7 +68,7 @@ impl Actor {
             .membership
             .as_ref()
             .filter(|membership| membership.role == Role::Admin)
-            .ok_or(TeamError::Forbidden)?;
+            .ok_or_else(|| refused(&user.user_id, "not an admin of the current account"))?;
         Ok(Self {
             user_id: user.user_id.clone(),
             account_id: membership.account_id.clone(),
@@ -143,6 +143,12 @@ fn to_row(record: MemberRecord, actor: &Actor, now: i64) -> MemberRow {
     }
 }
 
+/// `Forbidden`, logged as a security event.
+pub(crate) fn refused(user_id: &str, reason: &'static str) -> TeamError {
+    tracing::warn!(target: "security", event = "authorization.refused", user_id, reason);
+    TeamError::Forbidden
+}
+
 /// Begins a write transaction as `actor`: locks the account and checks the
 /// actor is (still) one of its Active Admins.
 async fn begin_as_admin(
@@ -161,7 +167,7 @@ async fn begin_as_admin(
         .await
         .context("checking the actor")?
     {
-        return Err(TeamError::Forbidden);
+        return Err(refused(&actor.user_id, "no longer an active admin"));
     }
     Ok(tx)
 }
