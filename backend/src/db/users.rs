@@ -149,19 +149,3 @@ pub async fn replace_unverified<'e>(
     .await?;
     Ok(done.rows_affected() == 1)
 }
-
-/// Marks the address verified (keeps the first time it was).
-pub async fn mark_verified<'e>(
-    db: impl Executor<'e, Database = Any>,
-    user_id: &str,
-    now_ms: i64,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE users SET email_verified_at = COALESCE(email_verified_at, $1), updated_at = $1 WHERE id = $2",
-    )
-    .bind(now_ms)
-    .bind(user_id)
-    .execute(db)
-    .await
-    .map(|_| ())
-}

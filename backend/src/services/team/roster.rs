@@ -32,19 +32,7 @@ pub async fn list_members_window(
         role,
         pattern: &pattern,
     };
-    let (limit, offset) = window.query();
-    let records = members::page(&state.db.pool, &actor.account_id, filter, limit, offset)
-        .await
-        .context("listing members")?;
-    let (records, more) = window.cut(records);
-    let now = state.clock.now_ms();
-    Ok((
-        records
-            .into_iter()
-            .map(|record| to_row(record, actor, now))
-            .collect(),
-        more,
-    ))
+    rows_in(state, actor, filter, window).await
 }
 
 /// One page of the Team table, newest first, with the filtered total.
@@ -58,13 +46,13 @@ pub async fn list_members(
     status: &str,
     page: u32,
 ) -> Result<MemberPage, TeamError> {
-    let (rows, _) = list_members_window(state, actor, q, status, "", Window::page(page)).await?;
     let (pattern, status, role) = filter_inputs(q, status, "")?;
     let filter = members::Filter {
         status,
         role,
         pattern: &pattern,
     };
+    let (rows, _) = rows_in(state, actor, filter, Window::page(page)).await?;
     let total = members::count(&state.db.pool, &actor.account_id, filter)
         .await
         .context("counting members")?;
@@ -74,6 +62,28 @@ pub async fn list_members(
         page: page.max(1),
         page_size: PAGE_SIZE,
     })
+}
+
+/// The rows of `filter` in `window`, and whether more follow.
+async fn rows_in(
+    state: &Core,
+    actor: &Actor,
+    filter: members::Filter<'_>,
+    window: Window,
+) -> Result<(Vec<MemberRow>, bool), TeamError> {
+    let (limit, offset) = window.query();
+    let records = members::page(&state.db.pool, &actor.account_id, filter, limit, offset)
+        .await
+        .context("listing members")?;
+    let (records, more) = window.cut(records);
+    let now = state.clock.now_ms();
+    Ok((
+        records
+            .into_iter()
+            .map(|record| to_row(record, actor, now))
+            .collect(),
+        more,
+    ))
 }
 
 /// One member of the actor's account.
