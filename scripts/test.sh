@@ -19,8 +19,9 @@ cargo clippy --workspace --exclude frontend --all-targets --locked -- -D warning
 step "clippy (browser side, wasm32)"
 cargo clippy -p frontend --lib --target wasm32-unknown-unknown --target-dir "$target/front" --locked -- -D warnings
 
-step "dependencies (cargo-deny: licences, sources, bans; advisories when a database is present)"
+step "dependencies (cargo-deny: licences, sources, bans, advisories; fails without an advisory database)"
 scripts/deny.sh
+scripts/deny.sh --self-test
 
 step "postgresql"
 TEST_POSTGRES_URL="$(scripts/postgres.sh)"
