@@ -7,8 +7,9 @@ pub struct Password(String);
 pub const MIN_CHARS: usize = 12;
 pub const MAX_CHARS: usize = 128;
 
-/// A small built-in list of passwords that pass the length rule yet are among
-/// the most used. Compared case-insensitively.
+/// A short list of passwords that pass the length rule yet are among the
+/// most used, checked everywhere (the browser too). Compared
+/// case-insensitively. The server also checks [`is_in_common_list`].
 const COMMON: &[&str] = &[
     "123456789012",
     "1234567890123",
@@ -44,6 +45,30 @@ const COMMON: &[&str] = &[
     "aaaaaaaaaaaa",
 ];
 
+/// Whether `lowered` is in the ~20,000 most common passwords
+/// (`data/common-passwords.txt`; where it comes from: `data/README.md`).
+/// Only with the `common-passwords` feature, which the server turns on; the
+/// browser's build leaves the list out to keep the bundle small.
+#[cfg(feature = "common-passwords")]
+fn is_in_common_list(lowered: &str) -> bool {
+    use std::collections::HashSet;
+    use std::sync::LazyLock;
+    static LIST: LazyLock<HashSet<String>> = LazyLock::new(|| {
+        include_str!("../../data/common-passwords.txt")
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty())
+            .map(str::to_lowercase)
+            .collect()
+    });
+    LIST.contains(lowered)
+}
+
+#[cfg(not(feature = "common-passwords"))]
+fn is_in_common_list(_lowered: &str) -> bool {
+    false
+}
+
 impl Password {
     /// # Errors
     /// A user-facing message naming the rule that failed.
@@ -59,7 +84,7 @@ impl Password {
         if email.is_some_and(|email| email.normalized() == lowered.trim()) {
             return Err("Password must not be your email address.".into());
         }
-        if COMMON.contains(&lowered.as_str()) {
+        if COMMON.contains(&lowered.as_str()) || is_in_common_list(&lowered) {
             return Err("This password is too common. Choose another.".into());
         }
         Ok(Self(input.to_owned()))
@@ -99,6 +124,23 @@ mod tests {
         assert!(Password::parse("someone.long@example.com", Some(&email)).is_err());
         assert!(Password::parse("Password1234", None).is_err());
         assert!(Password::parse("QWERTY123456", None).is_err());
+    }
+
+    #[cfg(feature = "common-passwords")]
+    #[test]
+    fn the_server_refuses_the_twenty_thousand_most_common_passwords() {
+        let list = include_str!("../../data/common-passwords.txt");
+        assert!(list.lines().count() >= 10_000);
+        // Long enough to pass the length rule, in the list, not in COMMON.
+        for common in ["123456654321", "Q1W2E3R4T5Y6", "123qweasdzxc", "telechargement"] {
+            assert!(!COMMON.contains(&common.to_lowercase().as_str()));
+            assert_eq!(
+                Password::parse(common, None).err().as_deref(),
+                Some("This password is too common. Choose another."),
+                "{common}"
+            );
+        }
+        assert!(Password::parse("violet-otter-harbour-7", None).is_ok());
     }
 
     #[test]
