@@ -178,7 +178,10 @@ fn rpc_error(status: StatusCode, error: &app::error::AppError) -> Response {
     let body = serde_json::to_vec(error).unwrap_or_else(|_| br#""Internal""#.to_vec());
     (
         status,
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
         body,
     )
         .into_response()
@@ -308,9 +311,12 @@ mod tests {
             assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE, "{path}");
             assert_eq!(response.headers()[header::RETRY_AFTER], "2", "{path}");
         }
-        let body = axum::body::to_bytes(call(router.clone(), "POST", "/rpc/slow").await.into_body(), 1024)
-            .await
-            .unwrap();
+        let body = axum::body::to_bytes(
+            call(router.clone(), "POST", "/rpc/slow").await.into_body(),
+            1024,
+        )
+        .await
+        .unwrap();
         assert_eq!(&body[..], br#""Busy""#);
         // Pages stream and are not under the deadline.
         let quick = slow_router(bounds, Duration::from_millis(300));

@@ -124,12 +124,8 @@ fn refuse_odd_request(request: &Request) -> Option<Response> {
     if !SERVED_METHODS.contains(request.method()) {
         let detail = "This server does not take that method.";
         let mut response = if path.starts_with("/api/") {
-            Problem::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                detail,
-            )
-            .into_response()
+            Problem::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", detail)
+                .into_response()
         } else {
             (StatusCode::METHOD_NOT_ALLOWED, detail).into_response()
         };
@@ -139,7 +135,13 @@ fn refuse_odd_request(request: &Request) -> Option<Response> {
         return Some(response);
     }
     if request.uri().path_and_query().is_none() || !path.starts_with('/') {
-        return Some((StatusCode::BAD_REQUEST, "The request target must be a path.").into_response());
+        return Some(
+            (
+                StatusCode::BAD_REQUEST,
+                "The request target must be a path.",
+            )
+                .into_response(),
+        );
     }
     None
 }

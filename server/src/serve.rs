@@ -97,8 +97,7 @@ pub async fn serve(
     let mut gate = Gate::new(bounds.max_connections);
     let mut listener = Some(listener);
     let mut shutdown = std::pin::pin!(shutdown);
-    let mut take = |connections: &mut tokio::task::JoinSet<()>, stream, remote| match gate
-        .permit()
+    let mut take = |connections: &mut tokio::task::JoinSet<()>, stream, remote| match gate.permit()
     {
         Some(permit) => {
             let connection = Connection {

@@ -101,7 +101,7 @@ async fn a_body_that_trickles_in_is_cut_at_the_body_deadline() {
     let (mut reader, mut writer) = stream.into_split();
     let head = format!(
         "POST /rpc/sign_in HTTP/1.1\r\nHost: {}\r\n\
-         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\n",
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n",
         server.host()
     );
     writer.write_all(head.as_bytes()).await.unwrap();
@@ -268,13 +268,35 @@ async fn connections_over_the_cap_are_refused_until_some_close() {
     // Two at once, while the six stay open (once the last exchange's
     // connection has let go of its place).
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let (seventh, eighth) = (served_connection(&server).await, served_connection(&server).await);
+    let (seventh, eighth) = (
+        served_connection(&server).await,
+        served_connection(&server).await,
+    );
     let mut over = server.connect().await;
     let refused = read_until_closed(&mut over, Duration::from_secs(5))
         .await
         .expect("refused and closed");
     assert_eq!(status_of(&refused), Some(503));
     drop((open, seventh, eighth));
+}
+
+/// A request of `head` and `body` on its own connection (the body written in
+/// pieces, until the server closes); the answer's status and text.
+async fn post_body(server: &Server, head: &str, body: &[u8]) -> (Option<u16>, String) {
+    let mut stream = server.connect().await;
+    stream.write_all(head.as_bytes()).await.unwrap();
+    for chunk in body.chunks(16 * 1024) {
+        if stream.write_all(chunk).await.is_err() {
+            break;
+        }
+    }
+    let received = read_until_closed(&mut stream, Duration::from_secs(10))
+        .await
+        .expect("answered and closed");
+    (
+        status_of(&received),
+        String::from_utf8_lossy(&received).into_owned(),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -321,7 +343,10 @@ async fn odd_methods_and_targets_get_a_4xx_answer() {
         (format!("CONNECT {host} HTTP/1.1\r\nHost: {host}\r\n"), 405),
         ("CONNECT a:1 HTTP/1.1\r\nHost: a:1\r\n".to_owned(), 405),
         (format!("OPTIONS * HTTP/1.1\r\nHost: {host}\r\n"), 405),
-        (format!("OPTIONS /api/v1/members HTTP/1.1\r\nHost: {host}\r\n"), 405),
+        (
+            format!("OPTIONS /api/v1/members HTTP/1.1\r\nHost: {host}\r\n"),
+            405,
+        ),
         (format!("TRACE / HTTP/1.1\r\nHost: {host}\r\n"), 405),
         (format!("PROPFIND /team HTTP/1.1\r\nHost: {host}\r\n"), 405),
     ] {
@@ -329,7 +354,8 @@ async fn odd_methods_and_targets_get_a_4xx_answer() {
         assert_eq!(status, Some(expected), "{request:?}: {text}");
         if expected == 405 {
             assert!(
-                text.to_lowercase().contains("allow: get, head, post, delete"),
+                text.to_lowercase()
+                    .contains("allow: get, head, post, delete"),
                 "{request:?}: {text}"
             );
         }
