@@ -41,9 +41,10 @@
 //!   refusals are logged (at most every [`REFUSAL_LOG_EVERY`], with a
 //!   count). The accepted-and-refused connections cost one descriptor each
 //!   for a moment, so the process's open-files limit must exceed the cap:
-//!   at start the soft limit is raised to the hard one when needed (as Go's
-//!   runtime does), and if that is still too low the cap is lowered to fit
-//!   (with a warning), so the cap, not `EMFILE`, is what clients meet.
+//!   at start the soft limit is raised as far as the cap needs (up to the
+//!   hard limit; Go's runtime raises it too), and if that is still too low
+//!   the cap is lowered to fit (with a warning), so the cap, not `EMFILE`,
+//!   is what clients meet.
 //! - **Headers**: hyper's `header_read_timeout`, set explicitly
 //!   (`HEADER_READ_TIMEOUT`): a connection that does not complete a
 //!   request's line and headers in time is closed. hyper starts that clock
