@@ -22,11 +22,14 @@ use clap::builder::BoolishValueParser;
 use leptos::config::LeptosOptions;
 use serde::Deserialize;
 
+use crate::bounds::Bounds;
+
 const DATABASE: &str = "Database and secret";
 const WEB: &str = "Address and public URL";
 const MAIL: &str = "Mail";
 const POLICY: &str = "Policy (keep it the same on every process)";
 const PROCESS: &str = "Process";
+const CLIENTS: &str = "Slow and many clients";
 
 /// Every setting of the server, from flags or the environment.
 #[derive(Debug, Clone, clap::Args)]
@@ -258,6 +261,61 @@ pub struct Options {
     )]
     pub shutdown_drain: Duration,
 
+    /// The most connections served at once. One more is answered `503` (with
+    /// `Retry-After`) and closed. Keep it below the open-files limit (`ulimit
+    /// -n`, systemd's `LimitNOFILE=`): the soft limit is raised towards the
+    /// hard one at start, and if that is still too low the cap is lowered to
+    /// fit, with a warning.
+    #[arg(
+        long,
+        env = "MAX_CONNECTIONS",
+        default_value_t = 4096,
+        value_parser = clap::value_parser!(u32).range(1..),
+        global = true,
+        help_heading = CLIENTS
+    )]
+    pub max_connections: u32,
+
+    /// How long a client may take to send a request's line and headers; the
+    /// connection is closed after it. Counted from when the server starts
+    /// waiting, so it is also how long an idle keep-alive connection stays
+    /// open.
+    #[arg(
+        long,
+        env = "HEADER_READ_TIMEOUT",
+        default_value = "30s",
+        value_parser = parse_positive_duration,
+        global = true,
+        help_heading = CLIENTS
+    )]
+    pub header_read_timeout: Duration,
+
+    /// How long a request's whole body may take to arrive, from the end of
+    /// its headers (one deadline, however steadily the bytes trickle in);
+    /// later, it is answered `408` and the connection closed.
+    #[arg(
+        long,
+        env = "BODY_READ_TIMEOUT",
+        default_value = "10s",
+        value_parser = parse_positive_duration,
+        global = true,
+        help_heading = CLIENTS
+    )]
+    pub body_read_timeout: Duration,
+
+    /// How long a server function (`/rpc/`) or REST (`/api/`) call may take,
+    /// from the end of its headers to its answer; later, it is abandoned (its
+    /// transaction rolled back) and answered `503` with `Retry-After`.
+    #[arg(
+        long,
+        env = "REQUEST_TIMEOUT",
+        default_value = "30s",
+        value_parser = parse_positive_duration,
+        global = true,
+        help_heading = CLIENTS
+    )]
+    pub request_timeout: Duration,
+
     /// The log filter (tracing-subscriber EnvFilter syntax).
     #[arg(
         long,
@@ -280,6 +338,15 @@ pub fn parse_duration(text: &str) -> Result<Duration, humantime::DurationError> 
     match text.parse::<u64>() {
         Ok(seconds) => Ok(Duration::from_secs(seconds)),
         Err(_) => humantime::parse_duration(text),
+    }
+}
+
+/// A [`parse_duration`] that is not zero.
+fn parse_positive_duration(text: &str) -> Result<Duration, String> {
+    match parse_duration(text) {
+        Ok(duration) if duration.is_zero() => Err("must be longer than zero".to_owned()),
+        Ok(duration) => Ok(duration),
+        Err(error) => Err(error.to_string()),
     }
 }
 
@@ -322,6 +389,8 @@ pub struct Config {
     /// Everything the use cases read (its `public_url` is filled in at start).
     pub settings: Settings,
     pub mailer: Mailer,
+    /// Connection cap and timeouts for slow clients.
+    pub bounds: Bounds,
 }
 
 /// Finds `Leptos.toml` in `start` or the nearest folder above it.
@@ -360,6 +429,16 @@ impl Options {
             invites_per_hour: self.invites_per_hour,
             api_requests_per_minute: self.api_requests_per_minute,
             trusted_proxy_header: self.trusted_proxy_header.clone(),
+        }
+    }
+
+    /// The connection cap and the timeouts.
+    pub fn bounds(&self) -> Bounds {
+        Bounds {
+            max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
+            header_read_timeout: self.header_read_timeout,
+            body_read_timeout: self.body_read_timeout,
+            request_timeout: self.request_timeout,
         }
     }
 
@@ -414,6 +493,7 @@ impl Options {
             secret_file: self.secret_file.clone(),
             settings,
             mailer,
+            bounds: self.bounds(),
         })
     }
 }
@@ -535,6 +615,7 @@ mod tests {
             DEFAULT_SMTP_TIMEOUT
         );
         assert_eq!(options.shutdown_drain, Duration::from_secs(5));
+        assert_eq!(options.bounds(), Bounds::default());
         assert_eq!(options.session_idle_timeout, Duration::from_secs(12 * 3600));
         assert_eq!(
             options.session_absolute_timeout,
@@ -560,6 +641,10 @@ mod tests {
             "X-Forwarded-For",
             "--shutdown-drain",
             "0",
+            "--max-connections",
+            "8",
+            "--body-read-timeout",
+            "2s",
         ])
         .unwrap();
         let options = cli.options;
@@ -574,6 +659,8 @@ mod tests {
             Some("x-forwarded-for")
         );
         assert_eq!(options.shutdown_drain, Duration::ZERO);
+        assert_eq!(options.bounds().max_connections, 8);
+        assert_eq!(options.bounds().body_read_timeout, Duration::from_secs(2));
         let off = parse_without_env(&["server", "--allow-self-registration", "off"]).unwrap();
         assert!(!off.options.allow_self_registration);
     }
@@ -588,6 +675,9 @@ mod tests {
             &["server", "--invites-per-hour", "many"],
             &["server", "--site-addr", "localhost"],
             &["server", "--log", "info,[["],
+            &["server", "--max-connections", "0"],
+            &["server", "--body-read-timeout", "0"],
+            &["server", "--request-timeout", "soon"],
             &["server", "--no-such-flag"],
         ] {
             let error = parse_without_env(args).map(|_| ()).unwrap_err();

@@ -3,6 +3,7 @@
 //! functions in `app`.
 
 pub mod background;
+pub mod bounds;
 pub mod cli;
 pub mod config;
 pub mod rest;

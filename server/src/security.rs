@@ -1,6 +1,10 @@
-//! HTTP security: cross-origin writes are refused, and every response gets
-//! the security headers; HTML gets a CSP whose nonce is minted here and
-//! handed to Leptos (see `app::csp`).
+//! HTTP security: methods the app does not serve and request targets that
+//! are not a path are refused first (so `CONNECT host:port`, `OPTIONS *` or
+//! `TRACE /` get a 4xx answer before any route sees them: Leptos' fallback
+//! would unwrap the missing path of a `CONNECT`), then requests for another
+//! host and cross-origin writes; every response gets the security headers;
+//! HTML gets a CSP whose nonce is minted here and handed to Leptos (see
+//! `app::csp`).
 
 use std::sync::Arc;
 
@@ -98,12 +102,62 @@ fn html_csp(nonce: &str) -> String {
 
 const OTHER_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
 
-/// The middleware: refuse cross-origin writes, mint the nonce, add headers.
+/// The methods some route serves. No route answers `OPTIONS` (there is no
+/// cross-origin access to grant), `CONNECT`, `TRACE` or any other method.
+const SERVED_METHODS: [Method; 6] = [
+    Method::GET,
+    Method::HEAD,
+    Method::POST,
+    Method::PUT,
+    Method::PATCH,
+    Method::DELETE,
+];
+
+/// The `Allow` header of a 405: what the routes take (the REST API's
+/// per-route 405s list nothing narrower).
+const ALLOW: &str = "GET, HEAD, POST, DELETE";
+
+/// 405 for a method no route serves, 400 for a request target that is not a
+/// path (`CONNECT`'s `host:port`, `OPTIONS *`); `None` for the rest.
+fn refuse_odd_request(request: &Request) -> Option<Response> {
+    let path = request.uri().path();
+    if !SERVED_METHODS.contains(request.method()) {
+        let detail = "This server does not take that method.";
+        let mut response = if path.starts_with("/api/") {
+            Problem::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", detail)
+                .into_response()
+        } else {
+            (StatusCode::METHOD_NOT_ALLOWED, detail).into_response()
+        };
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static(ALLOW));
+        return Some(response);
+    }
+    if request.uri().path_and_query().is_none() || !path.starts_with('/') {
+        return Some(
+            (
+                StatusCode::BAD_REQUEST,
+                "The request target must be a path.",
+            )
+                .into_response(),
+        );
+    }
+    None
+}
+
+/// The middleware: refuse odd methods and targets, requests for another
+/// host and cross-origin writes; mint the nonce, add headers.
 pub async fn layer(
     State(settings): State<Arc<Settings>>,
     mut request: Request,
     next: Next,
 ) -> Response {
+    if let Some(mut refused) = refuse_odd_request(&request) {
+        tracing::debug!(method = %request.method(), uri = %request.uri(), "refused an odd request");
+        add_headers(&mut refused, &new_nonce(), settings.secure_cookies());
+        return refused;
+    }
     // The load balancer's health check may name the process by its own
     // address; `/healthz` reads nothing and changes nothing.
     // A request with no Host at all comes from no browser (browsers always

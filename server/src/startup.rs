@@ -1,7 +1,8 @@
 //! Building and running the application, so that `main` and the tests start
 //! it the same way (tests on port 0): the state, the router, and the order
 //! of start and stop. The background tasks are in [`crate::background`], the
-//! accepting and draining of connections in [`crate::serve`].
+//! accepting and draining of connections in [`crate::serve`], the bounds on
+//! slow clients and bodies in [`crate::bounds`].
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -29,8 +30,9 @@ use leptos_axum::{AxumRouteListing, LeptosRoutes as _, generate_route_list};
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 
+use crate::bounds::Bounds;
 use crate::config::{Config, load_or_create_secret};
-use crate::{background, security};
+use crate::{background, bounds, security};
 
 pub struct Application {
     listener: TcpListener,
@@ -38,6 +40,7 @@ pub struct Application {
     state: AppState,
     draining: Draining,
     shutdown_drain: Duration,
+    bounds: Bounds,
 }
 
 /// Connects, migrates and makes sure the Default account exists.
@@ -97,13 +100,14 @@ impl Application {
         };
         let state = prepare_state(&config, public_url).await?;
         let draining = Draining::default();
-        let router = router_with(state.clone(), draining.clone());
+        let router = router_with(state.clone(), draining.clone(), config.bounds);
         Ok(Self {
             listener,
             router,
             state,
             draining,
             shutdown_drain: Duration::ZERO,
+            bounds: config.bounds,
         })
     }
 
@@ -152,7 +156,7 @@ impl Application {
             }
             tracing::info!("shutting down: finishing in-flight requests");
         };
-        crate::serve::serve(self.listener, self.router, stop).await;
+        crate::serve::serve(self.listener, self.router, self.bounds, stop).await;
         background.stop(&self.state).await;
         self.state.db.pool.close().await;
         tracing::info!("stopped");
@@ -203,12 +207,15 @@ fn routes() -> Vec<AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
-/// The whole HTTP surface (its `/healthz` never reports draining).
+/// The whole HTTP surface (its `/healthz` never reports draining), with the
+/// default [`Bounds`].
 pub fn router(state: AppState) -> Router {
-    router_with(state, Draining::default())
+    router_with(state, Draining::default(), Bounds::default())
 }
 
-fn router_with(state: AppState, draining: Draining) -> Router {
+/// The routes, then (outermost last) the body and request bounds, then the
+/// security filter, which refuses what it refuses before a body is read.
+fn router_with(state: AppState, draining: Draining, bounds: Bounds) -> Router {
     let routes = routes();
     let options = state.leptos_options.clone();
     let context_state = state.clone();
@@ -231,6 +238,7 @@ fn router_with(state: AppState, draining: Draining) -> Router {
             },
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(bounds, bounds::layer))
         .layer(axum::middleware::from_fn_with_state(
             state.settings.clone(),
             security::layer,

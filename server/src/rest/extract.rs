@@ -5,8 +5,10 @@
 //! Bodies, queries and paths are axum's own `Json`, `Query` and `Path`
 //! wrapped in axum-extra's `WithRejection`, so the one mapping from their
 //! rejections to our problem documents is the `From` impls below. The body
-//! limit is axum's `DefaultBodyLimit` (set on the API router). What stays
-//! ours:
+//! limit ([`MAX_BODY_BYTES`]) and read deadline are enforced before a
+//! handler runs (`crate::bounds`: 413 `payload_too_large`, 408
+//! `request_timeout`), and again by axum's `DefaultBodyLimit` (set on the
+//! API router) for a router used without that layer. What stays ours:
 //! - `Caller` and `Admin`: authentication (the key, its rate limit, the
 //!   role) is not a parsing step any library extractor does;
 //! - the `detail` of `invalid_json` and `invalid_query`: the deserializer's

@@ -150,6 +150,7 @@ fn config_with(database_url: &str, dir: &std::path::Path, mailer: Mailer) -> Con
         secret_file: dir.join("secret.key"),
         settings,
         mailer,
+        bounds: server::bounds::Bounds::default(),
     }
 }
 

@@ -20,6 +20,7 @@ mod rest_fuzz;
 mod scale_out;
 mod security;
 mod sigterm;
+mod slow_clients;
 mod smtp_hang;
 mod soak;
 mod team;
