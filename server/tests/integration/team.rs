@@ -414,7 +414,8 @@ async fn actions_apply_only_in_their_states(engine: Engine) {
             "member.revoke",
             "member.demote",
             "member.promote",
-            "member.invite"
+            "member.invite",
+            "admin.create"
         ]
     );
     assert_eq!(
@@ -623,6 +624,17 @@ async fn resend_replaces_the_link_and_cancel_removes_the_row(engine: Engine) {
     assert_eq!(
         copied, first_link,
         "Copy Invite Link gives the emailed link"
+    );
+    let reveals: Vec<(Option<String>, String)> = sqlx::query_as(
+        "SELECT target_member_id, source FROM audit_events WHERE action = 'invitation.link_reveal'",
+    )
+    .fetch_all(&app.state.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        reveals,
+        vec![(Some(row.id.clone()), "ui".to_owned())],
+        "Copy Invite Link is audited"
     );
 
     app.state
