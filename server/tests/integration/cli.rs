@@ -83,14 +83,7 @@ async fn create_admin_on_the_command_line_makes_a_verified_admin(engine: Engine)
     assert_eq!(team.status(), reqwest::StatusCode::OK);
 
     // Audited once, by the command line (the refused second run left none).
-    let events: Vec<(
-        Option<String>,
-        String,
-        Option<String>,
-        String,
-        String,
-        Option<String>,
-    )> = sqlx::query_as(
+    let events: Vec<AdminEvent> = sqlx::query_as(
         "SELECT actor_user_id, actor_label, target_member_id, target_label, source, after_state \
              FROM audit_events WHERE action = 'admin.create'",
     )
@@ -113,6 +106,17 @@ async fn create_admin_on_the_command_line_makes_a_verified_admin(engine: Engine)
         )]
     );
 }
+
+/// An `admin.create` event: actor user and label, target member and label,
+/// source, state after.
+type AdminEvent = (
+    Option<String>,
+    String,
+    Option<String>,
+    String,
+    String,
+    Option<String>,
+);
 
 /// The binary with `args`, and `env` added to its environment; its output.
 fn run_server(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {

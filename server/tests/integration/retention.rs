@@ -22,20 +22,25 @@ both_engines!(
 const DAY_MS: i64 = 24 * 3600 * 1000;
 const HOUR_MS: i64 = 3600 * 1000;
 
-/// Every outbox row as `(id, sent, dead, every text column joined)`.
+/// An outbox row as stored.
+#[derive(sqlx::FromRow)]
+struct OutboxRow {
+    id: String,
+    message_id: String,
+    template: String,
+    recipient: String,
+    subject: String,
+    body_text: String,
+    body_html: String,
+    sent_at: Option<i64>,
+    dead_at: Option<i64>,
+    last_error: Option<String>,
+}
+
+/// Every outbox row as `(id, sent, dead, every text column joined, the
+/// bodies joined)`.
 async fn outbox_rows(app: &TestApp) -> Vec<(String, bool, bool, String, String)> {
-    let rows: Vec<(
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-        Option<i64>,
-        Option<i64>,
-        Option<String>,
-    )> = sqlx::query_as(
+    let rows: Vec<OutboxRow> = sqlx::query_as(
         "SELECT id, message_id, template, recipient, subject, body_text, body_html, sent_at, \
          dead_at, last_error FROM outbox",
     )
@@ -43,22 +48,27 @@ async fn outbox_rows(app: &TestApp) -> Vec<(String, bool, bool, String, String)>
     .await
     .unwrap();
     rows.into_iter()
-        .map(
-            |(id, message_id, template, recipient, subject, text, html, sent, dead, error)| {
-                let everything = [
-                    id.as_str(),
-                    &message_id,
-                    &template,
-                    &recipient,
-                    &subject,
-                    &text,
-                    &html,
-                    error.as_deref().unwrap_or_default(),
-                ]
-                .join("\n");
-                (id, sent.is_some(), dead.is_some(), everything, text + &html)
-            },
-        )
+        .map(|row| {
+            let everything = [
+                row.id.as_str(),
+                &row.message_id,
+                &row.template,
+                &row.recipient,
+                &row.subject,
+                &row.body_text,
+                &row.body_html,
+                row.last_error.as_deref().unwrap_or_default(),
+            ]
+            .join("\n");
+            let bodies = row.body_text + &row.body_html;
+            (
+                row.id,
+                row.sent_at.is_some(),
+                row.dead_at.is_some(),
+                everything,
+                bodies,
+            )
+        })
         .collect()
 }
 
