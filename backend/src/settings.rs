@@ -152,6 +152,9 @@ pub struct Settings {
     /// The header (lower case) a trusted reverse proxy puts the client
     /// address in (for rate limits); `None`: use the connection's address.
     pub trusted_proxy_header: Option<String>,
+    /// How long delivered (or given-up) mail and expired verification links
+    /// are kept before the retention purge deletes them.
+    pub retention: Duration,
 }
 
 impl Settings {
@@ -187,6 +190,7 @@ impl Default for Settings {
             api_requests_per_minute: 600,
             invites_per_hour: 100,
             trusted_proxy_header: None,
+            retention: Duration::from_secs(30 * 24 * 3600),
         }
     }
 }

@@ -1,8 +1,10 @@
 //! The tasks every server process runs beside serving: the outbox worker
 //! (sends queued mail), the API-key counter flusher (shares the in-memory
-//! per-key counts with the other processes through the database) and the
-//! expired-session sweep. Started together and stopped together, so the
-//! start-up code only says when.
+//! per-key counts with the other processes through the database), the
+//! expired-session sweep and the retention purge (old delivered mail,
+//! expired verification links, ended rate-limit windows, old idempotency
+//! keys: `backend::services::retention`). Started together and stopped
+//! together, so the start-up code only says when.
 
 use std::time::Duration;
 
@@ -10,12 +12,14 @@ use app::state::AppState;
 use backend::clock::millis;
 use backend::db::sessions;
 use backend::email::worker;
+use backend::services::retention;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 /// The running background tasks.
 pub struct Background {
     sweep: JoinHandle<()>,
+    purge: JoinHandle<()>,
     flusher: JoinHandle<()>,
     stop_worker: watch::Sender<bool>,
     worker: JoinHandle<()>,
@@ -26,6 +30,7 @@ pub fn spawn(state: &AppState) -> Background {
     let (stop_worker, worker_stopped) = watch::channel(false);
     Background {
         sweep: tokio::spawn(expire_sessions(state.clone())),
+        purge: tokio::spawn(purge_retained(state.clone())),
         flusher: tokio::spawn(flush_api_key_counts(state.clone())),
         stop_worker,
         worker: tokio::spawn(worker::run(state.core.clone(), worker_stopped)),
@@ -33,10 +38,11 @@ pub fn spawn(state: &AppState) -> Background {
 }
 
 impl Background {
-    /// Stops the sweep, flushes the API-key counters one last time, and
+    /// Stops the sweep and the purge, flushes the API-key counters one last time, and
     /// waits for the worker to finish the message in hand.
     pub async fn stop(self, state: &AppState) {
         self.sweep.abort();
+        self.purge.abort();
         self.flusher.abort();
         flush_api_key_counts_once(state).await;
         let _ = self.stop_worker.send(true);
@@ -80,6 +86,37 @@ async fn expire_sessions(state: AppState) {
             sessions::delete_expired(&state.db.pool, state.clock.now_ms(), idle).await
         {
             tracing::warn!(%error, "could not delete expired sessions");
+        }
+    }
+}
+
+/// How often the retention purge runs.
+const PURGE_EVERY: Duration = Duration::from_secs(15 * 60);
+/// The first purge waits this long after start, so a start (or every
+/// process of a rolling restart at once) is not slowed by it.
+const PURGE_FIRST_AFTER: Duration = Duration::from_secs(60);
+
+/// Runs the retention purge every [`PURGE_EVERY`]. Every process runs it; the
+/// deletes are idempotent, so several at once only share the work.
+async fn purge_retained(state: AppState) {
+    let first = tokio::time::Instant::now() + PURGE_FIRST_AFTER;
+    let mut interval = tokio::time::interval_at(first, PURGE_EVERY);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        match retention::purge(&state.core).await {
+            Ok(purged) if purged.total() > 0 => tracing::info!(
+                outbox = purged.outbox,
+                email_verifications = purged.email_verifications,
+                rate_limits = purged.rate_limits,
+                idempotency_keys = purged.idempotency_keys,
+                "purged rows past their retention"
+            ),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(
+                error = format!("{error:#}"),
+                "could not purge rows past their retention"
+            ),
         }
     }
 }

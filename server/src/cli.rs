@@ -132,7 +132,7 @@ pub async fn create_admin(options: &Options, args: CreateAdmin) -> anyhow::Resul
     let config = options.to_config()?;
     let public_url = config.settings.public_url.clone();
     let state = prepare_state(&config, public_url).await?;
-    let result = setup::create_admin(&state, admin, false).await;
+    let result = setup::create_admin(&state, admin, setup::Via::CommandLine).await;
     state.db.pool.close().await;
     match result {
         Ok(_) => {

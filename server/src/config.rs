@@ -248,6 +248,21 @@ pub struct Options {
     )]
     pub trusted_proxy_header: Option<String>,
 
+    /// How long delivered (or given-up) mail and expired verification links
+    /// are kept; a background task deletes them afterwards (sent mail's
+    /// bodies, with their links, are blanked as soon as it is delivered).
+    /// Ended rate-limit windows and idempotency keys older than 24 h are
+    /// purged by the same task.
+    #[arg(
+        long,
+        env = "RETENTION",
+        default_value = "30d",
+        value_parser = parse_duration,
+        global = true,
+        help_heading = POLICY
+    )]
+    pub retention: Duration,
+
     /// After SIGTERM or Ctrl-C, how long the process goes on serving while
     /// `/healthz` answers 503, so the load balancer takes it out of rotation
     /// before it stops accepting connections.
@@ -429,6 +444,7 @@ impl Options {
             invites_per_hour: self.invites_per_hour,
             api_requests_per_minute: self.api_requests_per_minute,
             trusted_proxy_header: self.trusted_proxy_header.clone(),
+            retention: self.retention,
         }
     }
 
@@ -616,6 +632,7 @@ mod tests {
         );
         assert_eq!(options.shutdown_drain, Duration::from_secs(5));
         assert_eq!(options.bounds(), Bounds::default());
+        assert_eq!(options.retention, Duration::from_secs(30 * 24 * 3600));
         assert_eq!(options.session_idle_timeout, Duration::from_secs(12 * 3600));
         assert_eq!(
             options.session_absolute_timeout,
@@ -645,6 +662,8 @@ mod tests {
             "8",
             "--body-read-timeout",
             "2s",
+            "--retention",
+            "7d",
         ])
         .unwrap();
         let options = cli.options;
@@ -661,6 +680,7 @@ mod tests {
         assert_eq!(options.shutdown_drain, Duration::ZERO);
         assert_eq!(options.bounds().max_connections, 8);
         assert_eq!(options.bounds().body_read_timeout, Duration::from_secs(2));
+        assert_eq!(options.retention, Duration::from_secs(7 * 24 * 3600));
         let off = parse_without_env(&["server", "--allow-self-registration", "off"]).unwrap();
         assert!(!off.options.allow_self_registration);
     }
@@ -669,6 +689,7 @@ mod tests {
     fn malformed_values_are_refused_by_the_parser() {
         for args in [
             &["server", "--verify-ttl", "soon"][..],
+            &["server", "--retention", "forever"],
             &["server", "--public-url", "team.example.com"],
             &["server", "--smtp-timeout-secs", "0"],
             &["server", "--allow-self-registration", "maybe"],

@@ -72,7 +72,7 @@ pub async fn prepare_state(config: &Config, public_url: PublicUrl) -> anyhow::Re
         api_key_limit: Arc::new(BufferedLimit::new(
             "api-key",
             settings.api_requests_per_minute,
-            Duration::from_secs(60),
+            backend::limits::rate::API_KEY_WINDOW,
         )),
         settings: Arc::new(settings),
         sign_in_verifications: Arc::default(),

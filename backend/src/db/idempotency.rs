@@ -86,3 +86,21 @@ pub async fn release<'e>(
         .await
         .map(|_| ())
 }
+
+/// Deletes up to `limit` keys claimed before `before_ms`; returns how many
+/// went.
+pub async fn delete_created_before<'e>(
+    db: impl Executor<'e, Database = Any>,
+    before_ms: i64,
+    limit: i64,
+) -> sqlx::Result<u64> {
+    sqlx::query(
+        "DELETE FROM idempotency_keys WHERE (account_id, idempotency_key) IN \
+         (SELECT account_id, idempotency_key FROM idempotency_keys WHERE created_at < $1 LIMIT $2)",
+    )
+    .bind(before_ms)
+    .bind(limit)
+    .execute(db)
+    .await
+    .map(|done| done.rows_affected())
+}

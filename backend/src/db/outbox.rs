@@ -1,5 +1,21 @@
 //! The outbox table. Rows are written inside the transaction of the change
 //! that causes them; the worker leases one due row at a time.
+//!
+//! **Links in bodies.** Invitation and verification mails carry live tokens
+//! in their links. A row holds its rendered bodies only while it may still
+//! be sent: the statement that marks it sent or dead also blanks
+//! `body_text` and `body_html` (security review L7), and the retention purge
+//! deletes finished rows after `RETENTION`. Recipient, subject, template
+//! and times stay, for the delivery record (and the Team page's "mail
+//! failed" mark). We chose this over rendering the link at send time from a
+//! sealed token: that would move template rendering into the worker (a
+//! template or setting changed between commit and send would change a
+//! queued mail, and a render failure would surface only there), needs a
+//! sealed copy of every kind of token (verification tokens are stored only
+//! as digests), and would turn rows already queued by an older version into
+//! a migration problem; while a row is pending the token is needed to send
+//! it anyway, and mail is normally delivered within seconds. A database
+//! copy therefore holds live tokens only for mail not yet delivered.
 
 use sqlx::{Any, Executor};
 
@@ -85,13 +101,15 @@ pub async fn claim_next<'e>(
         .await
 }
 
+/// Marks a message sent and forgets its bodies (the links in them).
 pub async fn mark_sent<'e>(
     db: impl Executor<'e, Database = Any>,
     id: &str,
     now_ms: i64,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE outbox SET sent_at = $1, lease_until = NULL, last_error = NULL WHERE id = $2",
+        "UPDATE outbox SET sent_at = $1, lease_until = NULL, last_error = NULL, \
+         body_text = '', body_html = '' WHERE id = $2",
     )
     .bind(now_ms)
     .bind(id)
@@ -117,17 +135,43 @@ pub async fn schedule_retry<'e>(
     .map(|_| ())
 }
 
+/// Gives up on a message and forgets its bodies (the links in them); the
+/// error stays.
 pub async fn mark_dead<'e>(
     db: impl Executor<'e, Database = Any>,
     id: &str,
     now_ms: i64,
     error: &str,
 ) -> sqlx::Result<()> {
-    sqlx::query("UPDATE outbox SET dead_at = $1, lease_until = NULL, last_error = $2 WHERE id = $3")
-        .bind(now_ms)
-        .bind(error)
-        .bind(id)
-        .execute(db)
-        .await
-        .map(|_| ())
+    sqlx::query(
+        "UPDATE outbox SET dead_at = $1, lease_until = NULL, last_error = $2, \
+         body_text = '', body_html = '' WHERE id = $3",
+    )
+    .bind(now_ms)
+    .bind(error)
+    .bind(id)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+/// Deletes up to `limit` messages sent or given up on before `before_ms`,
+/// except one a pending invitation still points at (the Team page shows when
+/// its mail failed); returns how many went.
+pub async fn delete_finished_before<'e>(
+    db: impl Executor<'e, Database = Any>,
+    before_ms: i64,
+    limit: i64,
+) -> sqlx::Result<u64> {
+    sqlx::query(
+        "DELETE FROM outbox WHERE id IN (SELECT o.id FROM outbox o \
+         WHERE (o.sent_at < $1 OR o.dead_at < $1) \
+         AND NOT EXISTS (SELECT 1 FROM invitations i WHERE i.outbox_id = o.id AND i.state = 'pending') \
+         LIMIT $2)",
+    )
+    .bind(before_ms)
+    .bind(limit)
+    .execute(db)
+    .await
+    .map(|done| done.rows_affected())
 }

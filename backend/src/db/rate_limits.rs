@@ -61,3 +61,22 @@ pub async fn clear<'e>(db: impl Executor<'e, Database = Any>, bucket: &str) -> s
         .await
         .map(|_| ())
 }
+
+/// Deletes up to `limit` counters whose window started before `before_ms`
+/// (so ended, for every window no longer than `now - before_ms`); returns
+/// how many went. A hit after that starts a new window anyway.
+pub async fn delete_started_before<'e>(
+    db: impl Executor<'e, Database = Any>,
+    before_ms: i64,
+    limit: i64,
+) -> sqlx::Result<u64> {
+    sqlx::query(
+        "DELETE FROM rate_limits WHERE bucket IN \
+         (SELECT bucket FROM rate_limits WHERE window_start < $1 LIMIT $2)",
+    )
+    .bind(before_ms)
+    .bind(limit)
+    .execute(db)
+    .await
+    .map(|done| done.rows_affected())
+}

@@ -152,3 +152,22 @@ pub async fn forget_registrations<'e>(
     .await
     .map(|_| ())
 }
+
+/// Deletes up to `limit` tokens (used or not) that expired before
+/// `before_ms`; returns how many went. An unused one takes its pending
+/// registration (names, password hash) with it.
+pub async fn delete_expired_before<'e>(
+    db: impl Executor<'e, Database = Any>,
+    before_ms: i64,
+    limit: i64,
+) -> sqlx::Result<u64> {
+    sqlx::query(
+        "DELETE FROM email_verifications WHERE token_hash IN \
+         (SELECT token_hash FROM email_verifications WHERE expires_at < $1 LIMIT $2)",
+    )
+    .bind(before_ms)
+    .bind(limit)
+    .execute(db)
+    .await
+    .map(|done| done.rows_affected())
+}

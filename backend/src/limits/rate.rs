@@ -57,15 +57,25 @@ pub const REGISTRATIONS_PER_ADDRESS: Limit = Limit {
     window: Duration::from_secs(3600),
 };
 
+const INVITES_WINDOW: Duration = Duration::from_secs(3600);
+
 /// Invitations sent (and resent) per account per hour
 /// (`Settings::invites_per_hour`, 100 by default).
 pub fn invites_per_account(state: &Core) -> Limit {
     Limit {
         name: "invites",
         max: state.settings.invites_per_hour,
-        window: Duration::from_secs(3600),
+        window: INVITES_WINDOW,
     }
 }
+
+/// The window of the per-API-key limit (`limits::buffered`, counted in
+/// the same table).
+pub const API_KEY_WINDOW: Duration = Duration::from_secs(60);
+
+/// No limit's window is longer: a counter whose window started longer ago
+/// than this has ended, and the retention purge deletes it.
+pub const LONGEST_WINDOW: Duration = Duration::from_secs(3600);
 
 impl Limit {
     fn bucket(&self, key: &str) -> String {
@@ -112,5 +122,26 @@ impl Limit {
         rate_limits::clear(&state.db.pool, &self.bucket(key))
             .await
             .context("clearing a rate limit")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_window_is_longer_than_the_longest() {
+        for limit in [
+            SIGN_IN_FAILURES_PER_ACCOUNT,
+            SIGN_IN_PER_ADDRESS,
+            SETUP_PER_ADDRESS,
+            VERIFICATION_RESENDS_PER_EMAIL,
+            VERIFICATION_RESENDS_PER_ADDRESS,
+            REGISTRATIONS_PER_ADDRESS,
+        ] {
+            assert!(limit.window <= LONGEST_WINDOW, "{}", limit.name);
+        }
+        assert!(API_KEY_WINDOW <= LONGEST_WINDOW);
+        assert!(INVITES_WINDOW <= LONGEST_WINDOW);
     }
 }

@@ -5,11 +5,11 @@ use anyhow::Context as _;
 use sqlx::AnyConnection;
 
 use super::paging::Window;
-use super::team::{Actor, TeamError};
+use super::team::{Actor, Source, TeamError};
 use crate::Core;
 use crate::db::audit::{self, NewEvent};
 use crate::db::members::MemberRecord;
-use shared::domain::MemberStatus;
+use shared::domain::{AuditAction, MemberStatus};
 use shared::dto::team::{AuditEntry, AuditPage, MemberState, PAGE_SIZE};
 
 /// The role and status `record` has, for an event's before/after.
@@ -50,6 +50,29 @@ fn read_state(event_id: &str, text: Option<String>) -> Option<MemberState> {
         .ok()
 }
 
+/// Who an event is by, when that is not a signed-in Admin (an [`Actor`]):
+/// the admin `/setup` just created (themselves), or the operator of
+/// `server create-admin` (no user).
+#[derive(Debug, Clone, Copy)]
+pub struct By<'a> {
+    pub account_id: &'a str,
+    pub user_id: Option<&'a str>,
+    /// "First Last <email>", or what stands for the operator.
+    pub label: &'a str,
+    pub source: Source,
+}
+
+impl<'a> From<&'a Actor> for By<'a> {
+    fn from(actor: &'a Actor) -> Self {
+        Self {
+            account_id: &actor.account_id,
+            user_id: Some(&actor.user_id),
+            label: &actor.label,
+            source: actor.source,
+        }
+    }
+}
+
 /// Records `action` by `actor` on `target`.
 ///
 /// # Errors
@@ -58,7 +81,23 @@ pub async fn record(
     conn: &mut AnyConnection,
     actor: &Actor,
     target: &MemberRecord,
-    action: &str,
+    action: AuditAction,
+    before: Option<&MemberState>,
+    after: Option<&MemberState>,
+    now: i64,
+) -> anyhow::Result<()> {
+    record_by(conn, actor.into(), target, action, before, after, now).await
+}
+
+/// Records `action` by `by` on `target` (in `by`'s account).
+///
+/// # Errors
+/// On a database failure.
+pub async fn record_by(
+    conn: &mut AnyConnection,
+    by: By<'_>,
+    target: &MemberRecord,
+    action: AuditAction,
     before: Option<&MemberState>,
     after: Option<&MemberState>,
     now: i64,
@@ -67,15 +106,15 @@ pub async fn record(
     audit::insert(
         conn,
         &NewEvent {
-            account_id: &actor.account_id,
-            actor_user_id: Some(&actor.user_id),
-            actor_label: &actor.label,
+            account_id: by.account_id,
+            actor_user_id: by.user_id,
+            actor_label: by.label,
             target_member_id: Some(&target.id),
             target_label: &target.label(),
-            action,
+            action: action.as_str(),
             before: before.as_deref(),
             after: after.as_deref(),
-            source: actor.source.as_str(),
+            source: by.source.as_str(),
         },
         now,
     )

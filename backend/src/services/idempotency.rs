@@ -13,18 +13,25 @@
 //!    ([`Outcome::Replayed`]);
 //! 5. a server error (5xx) is not stored: the claim is released so that a
 //!    retry runs the request afresh.
+//! 6. a key is remembered for [`KEY_LIFETIME`] (24 h); the retention purge
+//!    (`services::retention`) forgets it afterwards.
 //!
 //! Adapters only parse the key ([`IdempotencyKey::parse`]), describe the
 //! request ([`request_hash`]) and map [`IdempotencyError`]; the SQL is in
 //! `db::idempotency`.
 
 use std::future::Future;
+use std::time::Duration;
 
 use anyhow::Context as _;
 
 use crate::Core;
 use crate::db::idempotency;
 use crate::tokens::digest;
+
+/// How long a key is remembered: a retry within it gets the first
+/// response; the retention purge forgets older keys.
+pub const KEY_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
 /// A client's `Idempotency-Key`: 1–255 visible ASCII characters.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -16,8 +16,8 @@ use crate::db::{members, users};
 use crate::tokens::{digest, is_id, is_well_formed};
 use crate::{api_keys, sealing};
 use shared::domain::{
-    EmailAddress, InvitationProblem, InvitationState, Password, PersonName, actor_label,
-    normalize_email,
+    AuditAction, EmailAddress, InvitationProblem, InvitationState, Password, PersonName,
+    actor_label, normalize_email,
 };
 use shared::dto::auth::CurrentUser;
 use shared::dto::invitations::{InviteLanding, PendingInvitation};
@@ -256,7 +256,7 @@ pub async fn accept(
         &mut tx,
         &actor,
         &record,
-        "invitation.accept",
+        AuditAction::InvitationAccept,
         Some(&audit::invitee_state()),
         Some(&audit::member_state(&record)),
         now,

@@ -8,5 +8,6 @@ pub mod idempotency;
 pub mod identity;
 pub mod invitations;
 pub mod paging;
+pub mod retention;
 pub mod setup;
 pub mod team;

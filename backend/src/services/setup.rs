@@ -1,13 +1,31 @@
 //! Creating an admin of the Default account: the `/setup` page (only while
-//! there is none) and `server create-admin` (always).
+//! there is none) and `server create-admin` (always). Either way the admin is
+//! created with an audit event (`admin.create`, in the same transaction) and
+//! a `security` log event.
 
 use anyhow::Context as _;
 
 use crate::db::{accounts, members, users};
 use crate::limits::rate::SETUP_PER_ADDRESS;
+use crate::services::audit::{self, By};
+use crate::services::team::Source;
 use crate::tokens::new_id;
 use crate::{Core, api_keys, sealing};
-use shared::domain::{MemberStatus, Registration, Role};
+use shared::domain::{AuditAction, MemberStatus, Registration, Role, actor_label};
+
+/// Who creates the admin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// The `/setup` page: only while the Default account has no Active
+    /// Admin; the new admin is the event's actor (source `ui`).
+    Setup,
+    /// `server create-admin`: always; the actor is the command line (no
+    /// user, source `cli`).
+    CommandLine,
+}
+
+/// The audit log's actor for [`Via::CommandLine`].
+pub const COMMAND_LINE_ACTOR: &str = "server create-admin";
 
 /// Why an admin could not be created; the `Display` text is what the
 /// person is told.
@@ -55,11 +73,11 @@ pub async fn create_first_admin(
     if !SETUP_PER_ADDRESS.allow(state, client).await? {
         return Err(SetupError::RateLimited);
     }
-    create_admin(state, admin, true).await
+    create_admin(state, admin, Via::Setup).await
 }
 
 /// Creates a verified admin in the Default account and returns the user id.
-/// With `only_if_first`, refuses once an Active Admin exists: checked before
+/// Through [`Via::Setup`], refuses once an Active Admin exists: checked before
 /// the password is hashed (so a refusal is cheap) and again in one
 /// transaction with the insert, holding the Default account's row lock, so
 /// two concurrent setups cannot both win.
@@ -69,8 +87,9 @@ pub async fn create_first_admin(
 pub async fn create_admin(
     state: &Core,
     admin: Registration,
-    only_if_first: bool,
+    via: Via,
 ) -> Result<String, SetupError> {
+    let only_if_first = via == Via::Setup;
     if only_if_first && admin_exists(state).await? {
         return Err(SetupError::AdminExists);
     }
@@ -125,7 +144,41 @@ pub async fn create_admin(
     members::set_api_key(&mut *tx, &member_id, &key_digest, &sealed, now)
         .await
         .context("storing the admin's API key")?;
+    let record = members::find(&mut *tx, &account_id, &member_id)
+        .await
+        .context("reading the admin back")?
+        .context("the new admin's membership is missing")?;
+    let label = actor_label(
+        admin.first_name.as_str(),
+        admin.last_name.as_str(),
+        admin.email.as_str(),
+    );
+    let by = match via {
+        Via::Setup => By {
+            account_id: &account_id,
+            user_id: Some(&user_id),
+            label: &label,
+            source: Source::Ui,
+        },
+        Via::CommandLine => By {
+            account_id: &account_id,
+            user_id: None,
+            label: COMMAND_LINE_ACTOR,
+            source: Source::Cli,
+        },
+    };
+    audit::record_by(
+        &mut tx,
+        by,
+        &record,
+        AuditAction::AdminCreate,
+        None,
+        Some(&audit::member_state(&record)),
+        now,
+    )
+    .await?;
     tx.commit().await.context("committing setup")?;
-    tracing::info!(target: "security", event = "admin.created", user_id);
+    let source = by.source.as_str();
+    tracing::info!(target: "security", event = "admin.created", user_id, member_id, source);
     Ok(user_id)
 }

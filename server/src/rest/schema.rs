@@ -242,7 +242,7 @@ pub struct AuditEvent {
     #[serde(serialize_with = "json_text")]
     #[schema(value_type = Option<String>)]
     pub after: Option<MemberState>,
-    /// `ui` or `api`.
+    /// `ui`, `api` or `cli` (`server create-admin`).
     pub source: String,
 }
 

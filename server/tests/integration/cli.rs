@@ -1,5 +1,5 @@
-//! The command line, run as the real binary: `create-admin`, `--help`,
-//! clap's refusals, and what SIGTERM does.
+//! The command line, run as the real binary: `create-admin` (and its audit
+//! event), `--help`, clap's refusals, and what SIGTERM does.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -81,7 +81,42 @@ async fn create_admin_on_the_command_line_makes_a_verified_admin(engine: Engine)
     let token = app.sign_in("ada@example.com").await;
     let team = app.get("/team", Some(&token)).await;
     assert_eq!(team.status(), reqwest::StatusCode::OK);
+
+    // Audited once, by the command line (the refused second run left none).
+    let events: Vec<AdminEvent> = sqlx::query_as(
+        "SELECT actor_user_id, actor_label, target_member_id, target_label, source, after_state \
+             FROM audit_events WHERE action = 'admin.create'",
+    )
+    .fetch_all(&app.state.db.pool)
+    .await
+    .unwrap();
+    let member_id: String = sqlx::query_scalar("SELECT id FROM members")
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        events,
+        vec![(
+            None,
+            backend::services::setup::COMMAND_LINE_ACTOR.to_owned(),
+            Some(member_id),
+            "Ada Lovelace <ada@example.com>".to_owned(),
+            "cli".to_owned(),
+            Some(r#"{"role":"admin","status":"active"}"#.to_owned()),
+        )]
+    );
 }
+
+/// An `admin.create` event: actor user and label, target member and label,
+/// source, state after.
+type AdminEvent = (
+    Option<String>,
+    String,
+    Option<String>,
+    String,
+    String,
+    Option<String>,
+);
 
 /// The binary with `args`, and `env` added to its environment; its output.
 fn run_server(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
@@ -107,6 +142,8 @@ fn help_lists_every_setting_with_its_variable_and_default() {
         "env: DATABASE_URL",
         "env: PUBLIC_URL",
         "env: SHUTDOWN_DRAIN",
+        "env: RETENTION",
+        "default: 30d",
         "default: 7d",
         "default: 5s",
     ] {

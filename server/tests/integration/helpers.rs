@@ -458,7 +458,7 @@ impl TestApp {
     pub async fn create_admin(&self, email: &str) -> String {
         let admin =
             shared::domain::Registration::parse("Ada", "Lovelace", email, PASSWORD).unwrap();
-        setup::create_admin(&self.state, admin, false)
+        setup::create_admin(&self.state, admin, setup::Via::CommandLine)
             .await
             .unwrap()
     }

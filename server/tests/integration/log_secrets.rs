@@ -9,7 +9,8 @@
 //! verification or invitation tokens, API keys (old and new) or the server
 //! secret may appear anywhere in the log, and the security events of those
 //! flows (admin created, sign-in succeeded and failed, key revealed, signed
-//! out) must.
+//! out) must. The outbox rows of the delivered mail keep no token either,
+//! and the setup left its `admin.create` audit event.
 
 use app::error::AppError;
 use app::rpc::auth::SignOut;
@@ -179,6 +180,41 @@ async fn no_password_token_cookie_or_key_reaches_the_logs(engine: Engine) {
     assert!(status.success());
     let server_secret = std::fs::read_to_string(dir.join("secret.key")).unwrap();
     secrets.push(("server secret", server_secret.trim().to_owned()));
+
+    // Nor does the database's outbox: a delivered mail loses its bodies, and
+    // with them its link (security review L7). The setup was audited.
+    let db = backend::db::Db::connect(&database_url).await.unwrap();
+    let outbox: Vec<(String, String, String, Option<i64>)> =
+        sqlx::query_as("SELECT id, body_text, body_html, sent_at FROM outbox")
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+    assert!(outbox.len() >= 4, "{} outbox rows", outbox.len());
+    for (id, text, html, sent_at) in &outbox {
+        if sent_at.is_some() {
+            assert!(
+                text.is_empty() && html.is_empty(),
+                "sent mail {id} kept its body"
+            );
+        }
+        for (what, secret) in &secrets {
+            assert!(
+                !text.contains(secret.as_str()) && !html.contains(secret.as_str()),
+                "{what} in outbox row {id}"
+            );
+        }
+    }
+    let setups: Vec<(String, Option<String>)> = sqlx::query_as(
+        "SELECT source, actor_user_id FROM audit_events WHERE action = 'admin.create'",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    assert!(
+        matches!(setups.as_slice(), [(source, Some(_))] if source == "ui"),
+        "{setups:?}"
+    );
+    db.pool.close().await;
 
     let log = std::fs::read_to_string(&log_path).unwrap();
     // The log really was verbose: sqlx's statements (DEBUG) are in it.

@@ -7,6 +7,7 @@ mod helpers;
 mod mailbox;
 mod smtp_sink;
 
+mod admin_audit;
 mod cli;
 mod crash;
 mod foundation;
@@ -17,6 +18,7 @@ mod log_secrets;
 mod outbox;
 mod rest;
 mod rest_fuzz;
+mod retention;
 mod scale_out;
 mod security;
 mod sigterm;

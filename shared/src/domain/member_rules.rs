@@ -51,16 +51,6 @@ impl MemberAction {
         }
     }
 
-    /// The audit log's name for it.
-    pub fn audit_name(self) -> &'static str {
-        match self {
-            Self::Promote => "member.promote",
-            Self::Demote => "member.demote",
-            Self::Revoke => "member.revoke",
-            Self::Activate => "member.activate",
-        }
-    }
-
     /// Whether the action is offered for a row in this state (ignoring the
     /// last-admin rule, which needs the whole account).
     pub fn applies_to(self, role: Role, status: MemberStatus) -> bool {

@@ -2,6 +2,7 @@
 //! afterwards. They compile for wasm too, so forms pre-validate with the very
 //! same rules the server enforces.
 
+mod audit_action;
 mod email;
 mod invitation;
 mod member_rules;
@@ -12,6 +13,7 @@ mod properties;
 mod registration;
 mod role;
 
+pub use audit_action::AuditAction;
 pub use email::{EmailAddress, normalize as normalize_email};
 pub use invitation::{InvitationProblem, InvitationState, NewInvitee, actor_label};
 pub use member_rules::{MemberAction, RowAction, RuleViolation};

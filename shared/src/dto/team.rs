@@ -58,7 +58,7 @@ pub struct AuditEntry {
     pub before: Option<MemberState>,
     /// The target's state after the action, for actions that change it.
     pub after: Option<MemberState>,
-    /// `ui` or `api`.
+    /// `ui`, `api` or `cli` (`server create-admin`).
     pub source: String,
 }
 

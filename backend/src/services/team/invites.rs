@@ -14,7 +14,9 @@ use crate::limits::rate::invites_per_account;
 use crate::sealing;
 use crate::services::audit::{self, member_state};
 use crate::tokens::{digest, is_id, new_id, new_token};
-use shared::domain::{EmailAddress, InvitationState, PersonName, RowAction, RuleViolation};
+use shared::domain::{
+    AuditAction, EmailAddress, InvitationState, PersonName, RowAction, RuleViolation,
+};
 use shared::dto::team::MemberRow;
 use shared::validation::FieldErrors;
 
@@ -153,7 +155,7 @@ pub async fn invite(
         &mut tx,
         actor,
         &record,
-        "member.invite",
+        AuditAction::MemberInvite,
         None,
         Some(&member_state(&record)),
         now,
@@ -213,7 +215,7 @@ pub async fn resend_invite(
         &mut tx,
         actor,
         &record,
-        "invitation.resend",
+        AuditAction::InvitationResend,
         None,
         None,
         now,
@@ -248,7 +250,7 @@ pub async fn cancel_invite(state: &Core, actor: &Actor, member_id: &str) -> Resu
         &mut tx,
         actor,
         &record,
-        "invitation.cancel",
+        AuditAction::InvitationCancel,
         Some(&member_state(&record)),
         None,
         now,
@@ -279,7 +281,7 @@ pub async fn invite_link(
         &mut tx,
         actor,
         &record,
-        "invitation.link_reveal",
+        AuditAction::InvitationLinkReveal,
         None,
         None,
         now,

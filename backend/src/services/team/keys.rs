@@ -7,7 +7,7 @@ use crate::Core;
 use crate::db::members;
 use crate::services::audit;
 use crate::{api_keys, sealing};
-use shared::domain::RowAction;
+use shared::domain::{AuditAction, RowAction};
 use shared::dto::team::MemberRow;
 
 /// The member's API key, for "Copy API Key" (Active members; audited).
@@ -26,7 +26,16 @@ pub async fn reveal_api_key(
         .as_deref()
         .context("an active member without an API key")?;
     let key = sealing::open(&state.secret, member_id, sealed)?;
-    audit::record(&mut tx, actor, &record, "api_key.reveal", None, None, now).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        &record,
+        AuditAction::ApiKeyReveal,
+        None,
+        None,
+        now,
+    )
+    .await?;
     tx.commit().await.context("committing the reveal")?;
     tracing::info!(target: "security", event = "api_key.revealed", user_id = actor.user_id, member_id);
     Ok(key)
@@ -50,7 +59,16 @@ pub async fn refresh_api_key(
     members::set_api_key(&mut *tx, member_id, &key_digest, &sealed, now)
         .await
         .context("storing the new API key")?;
-    audit::record(&mut tx, actor, &record, "api_key.refresh", None, None, now).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        &record,
+        AuditAction::ApiKeyRefresh,
+        None,
+        None,
+        now,
+    )
+    .await?;
     tx.commit().await.context("committing the refresh")?;
     Ok((to_row(record, actor, now), key))
 }

@@ -32,6 +32,8 @@ pub use roster::*;
 pub enum Source {
     Ui,
     Api,
+    /// The server's command line (`server create-admin`).
+    Cli,
 }
 
 impl Source {
@@ -39,6 +41,7 @@ impl Source {
         match self {
             Self::Ui => "ui",
             Self::Api => "api",
+            Self::Cli => "cli",
         }
     }
 }

@@ -155,7 +155,7 @@ pub async fn change_member(
         &mut tx,
         actor,
         &changed,
-        action.audit_name(),
+        action.into(),
         Some(&before),
         Some(&after),
         now,
