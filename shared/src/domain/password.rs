@@ -132,7 +132,12 @@ mod tests {
         let list = include_str!("../../data/common-passwords.txt");
         assert!(list.lines().count() >= 10_000);
         // Long enough to pass the length rule, in the list, not in COMMON.
-        for common in ["123456654321", "Q1W2E3R4T5Y6", "123qweasdzxc", "telechargement"] {
+        for common in [
+            "123456654321",
+            "Q1W2E3R4T5Y6",
+            "123qweasdzxc",
+            "telechargement",
+        ] {
             assert!(!COMMON.contains(&common.to_lowercase().as_str()));
             assert_eq!(
                 Password::parse(common, None).err().as_deref(),
