@@ -10,7 +10,7 @@ use shared::domain::{MemberStatus, Role};
 use shared::dto::team::MemberState;
 
 use crate::both_engines;
-use crate::helpers::{Engine, PASSWORD, TestApp, spawn_app};
+use crate::helpers::{Engine, PASSWORD, spawn_app};
 
 both_engines!(the_first_admin_from_setup_is_audited_once);
 
@@ -23,7 +23,9 @@ fn setup(email: &str) -> CreateFirstAdmin {
     }
 }
 
-type Event = (
+/// An `admin.create` event: actor user and label, target member and label,
+/// source, state before and after.
+pub type AdminEvent = (
     Option<String>,
     String,
     Option<String>,
@@ -33,12 +35,12 @@ type Event = (
     Option<String>,
 );
 
-async fn admin_events(app: &TestApp) -> Vec<Event> {
+pub async fn admin_events(pool: &sqlx::Pool<sqlx::Any>) -> Vec<AdminEvent> {
     sqlx::query_as(
         "SELECT actor_user_id, actor_label, target_member_id, target_label, source, \
          before_state, after_state FROM audit_events WHERE action = 'admin.create'",
     )
-    .fetch_all(&app.state.db.pool)
+    .fetch_all(pool)
     .await
     .unwrap()
 }
@@ -59,7 +61,7 @@ async fn the_first_admin_from_setup_is_audited_once(engine: Engine) {
     .unwrap();
     let label = "Ada Lovelace <ada@example.com>".to_owned();
     assert_eq!(
-        admin_events(&app).await,
+        admin_events(&app.state.db.pool).await,
         vec![(
             Some(user_id),
             label.clone(),
@@ -85,7 +87,7 @@ async fn the_first_admin_from_setup_is_audited_once(engine: Engine) {
             "An admin already exists. Please sign in.".into()
         ))
     );
-    assert_eq!(admin_events(&app).await.len(), 1);
+    assert_eq!(admin_events(&app.state.db.pool).await.len(), 1);
 
     // The Audit Log shows it as its own entry.
     let admin = app.sign_in("ada@example.com").await;

@@ -4,6 +4,7 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use crate::admin_audit::admin_events;
 use crate::binary::{free_port, run_create_admin, server_command, wait_until_up};
 use crate::both_engines;
 use crate::helpers::{Engine, PASSWORD, fresh_database, spawn_app_on};
@@ -83,13 +84,7 @@ async fn create_admin_on_the_command_line_makes_a_verified_admin(engine: Engine)
     assert_eq!(team.status(), reqwest::StatusCode::OK);
 
     // Audited once, by the command line (the refused second run left none).
-    let events: Vec<AdminEvent> = sqlx::query_as(
-        "SELECT actor_user_id, actor_label, target_member_id, target_label, source, after_state \
-             FROM audit_events WHERE action = 'admin.create'",
-    )
-    .fetch_all(&app.state.db.pool)
-    .await
-    .unwrap();
+    let events = admin_events(&app.state.db.pool).await;
     let member_id: String = sqlx::query_scalar("SELECT id FROM members")
         .fetch_one(&app.state.db.pool)
         .await
@@ -102,21 +97,11 @@ async fn create_admin_on_the_command_line_makes_a_verified_admin(engine: Engine)
             Some(member_id),
             "Ada Lovelace <ada@example.com>".to_owned(),
             "cli".to_owned(),
+            None,
             Some(r#"{"role":"admin","status":"active"}"#.to_owned()),
         )]
     );
 }
-
-/// An `admin.create` event: actor user and label, target member and label,
-/// source, state after.
-type AdminEvent = (
-    Option<String>,
-    String,
-    Option<String>,
-    String,
-    String,
-    Option<String>,
-);
 
 /// The binary with `args`, and `env` added to its environment; its output.
 fn run_server(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {

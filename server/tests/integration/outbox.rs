@@ -21,22 +21,31 @@ both_engines!(
     dev_mail_is_written_as_eml_files,
 );
 
-async fn queue_one(state: &app::state::AppState, to: &str) {
-    let mut tx = state.db.begin_write().await.unwrap();
+/// Queues a verification mail to `to` in `tx` (not committed).
+pub async fn enqueue_verify_mail(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    state: &app::state::AppState,
+    (to, first_name, link): (&str, &str, &str),
+) {
     let message = templates::VERIFY_EMAIL
         .render(
             to,
             &[
-                ("first_name", "X"),
+                ("first_name", first_name),
                 ("email", to),
-                ("link", "http://x/y"),
+                ("link", link),
                 ("ttl", "1 hour"),
             ],
         )
         .unwrap();
-    email::enqueue(&mut tx, &state.settings, &message, state.clock.now_ms())
+    email::enqueue(tx, &state.settings, &message, state.clock.now_ms())
         .await
         .unwrap();
+}
+
+async fn queue_one(state: &app::state::AppState, to: &str) {
+    let mut tx = state.db.begin_write().await.unwrap();
+    enqueue_verify_mail(&mut tx, state, (to, "X", "http://x/y")).await;
     tx.commit().await.unwrap();
     state.outbox_wake.notify_one();
 }
@@ -145,25 +154,7 @@ async fn a_message_leased_by_a_crashed_worker_is_sent_after_the_lease_runs_out(e
 async fn a_rolled_back_transaction_sends_nothing(engine: Engine) {
     let app = spawn_app_smtp(engine).await;
     let mut tx = app.state.db.begin_write().await.unwrap();
-    let message = templates::VERIFY_EMAIL
-        .render(
-            "x@example.com",
-            &[
-                ("first_name", "X"),
-                ("email", "x@example.com"),
-                ("link", "http://x/y"),
-                ("ttl", "1 hour"),
-            ],
-        )
-        .unwrap();
-    email::enqueue(
-        &mut tx,
-        &app.state.settings,
-        &message,
-        app.state.clock.now_ms(),
-    )
-    .await
-    .unwrap();
+    enqueue_verify_mail(&mut tx, &app.state, ("x@example.com", "X", "http://x/y")).await;
     tx.rollback().await.unwrap();
     app.state.outbox_wake.notify_one();
     tokio::time::sleep(Duration::from_millis(1500)).await;

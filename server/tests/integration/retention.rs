@@ -7,11 +7,11 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use app::rpc::team::CancelInvite;
-use backend::email::{self, templates};
 use backend::services::retention::{self, Purged};
 
 use crate::both_engines;
 use crate::helpers::{Engine, TestApp, spawn_app, spawn_app_smtp};
+use crate::outbox::enqueue_verify_mail;
 
 both_engines!(
     delivered_mail_keeps_no_token_in_its_outbox_row,
@@ -130,25 +130,7 @@ async fn dead_mail_keeps_no_token_in_its_outbox_row(engine: Engine) {
     let token = backend::tokens::new_token();
     let link = format!("{}/verify-email/{token}", app.state.settings.public_url);
     let mut tx = app.state.db.begin_write().await.unwrap();
-    let message = templates::VERIFY_EMAIL
-        .render(
-            "grace@example.com",
-            &[
-                ("first_name", "Grace"),
-                ("email", "grace@example.com"),
-                ("link", link.as_str()),
-                ("ttl", "1 hour"),
-            ],
-        )
-        .unwrap();
-    email::enqueue(
-        &mut tx,
-        &app.state.settings,
-        &message,
-        app.state.clock.now_ms(),
-    )
-    .await
-    .unwrap();
+    enqueue_verify_mail(&mut tx, &app.state, ("grace@example.com", "Grace", &link)).await;
     tx.commit().await.unwrap();
     let queued = outbox_rows(&app).await;
     assert!(queued[0].4.contains(&token), "a queued mail holds its link");

@@ -83,15 +83,7 @@ fn status_of(received: &[u8]) -> Option<u16> {
 /// One request on its own connection, `Connection: close`; its answer's
 /// status and text.
 async fn exchange(server: &Server, request: String) -> (Option<u16>, String) {
-    let mut stream = server.connect().await;
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let received = read_until_closed(&mut stream, Duration::from_secs(5))
-        .await
-        .expect("the server answers and closes");
-    (
-        status_of(&received),
-        String::from_utf8_lossy(&received).into_owned(),
-    )
+    post_body(server, &request, &[]).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
