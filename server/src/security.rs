@@ -113,15 +113,19 @@ const SERVED_METHODS: [Method; 6] = [
     Method::DELETE,
 ];
 
-/// The `Allow` header of a 405: what the routes take (the REST API's
-/// per-route 405s list nothing narrower).
+/// The `Allow` header of a 405 outside the REST API (whose router lists
+/// each route's own methods).
 const ALLOW: &str = "GET, HEAD, POST, DELETE";
 
 /// 405 for a method no route serves, 400 for a request target that is not a
 /// path (`CONNECT`'s `host:port`, `OPTIONS *`); `None` for the rest.
 fn refuse_odd_request(request: &Request) -> Option<Response> {
     let path = request.uri().path();
-    if !SERVED_METHODS.contains(request.method()) {
+    let routed_api = path.starts_with("/api/")
+        && request.uri().path_and_query().is_some()
+        && request.method() != Method::CONNECT;
+    // The REST router answers its own 405s, with each route's `Allow`.
+    if !SERVED_METHODS.contains(request.method()) && !routed_api {
         let detail = "This server does not take that method.";
         let mut response = if path.starts_with("/api/") {
             Problem::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", detail)
