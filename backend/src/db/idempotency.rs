@@ -94,13 +94,12 @@ pub async fn delete_created_before<'e>(
     before_ms: i64,
     limit: i64,
 ) -> sqlx::Result<u64> {
-    sqlx::query(
+    super::delete_batch(
+        db,
         "DELETE FROM idempotency_keys WHERE (account_id, idempotency_key) IN \
          (SELECT account_id, idempotency_key FROM idempotency_keys WHERE created_at < $1 LIMIT $2)",
+        before_ms,
+        limit,
     )
-    .bind(before_ms)
-    .bind(limit)
-    .execute(db)
     .await
-    .map(|done| done.rows_affected())
 }

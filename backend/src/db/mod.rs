@@ -42,6 +42,22 @@ pub struct Db {
     pub engine: Engine,
 }
 
+/// Runs one batch of a purge: `sql` deletes up to `$2` rows older than the
+/// cut-off `$1` (ms); how many went. Each table's module owns its SQL.
+pub(crate) async fn delete_batch<'e>(
+    db: impl sqlx::Executor<'e, Database = Any>,
+    sql: &'static str,
+    before_ms: i64,
+    limit: i64,
+) -> sqlx::Result<u64> {
+    sqlx::query(sql)
+        .bind(before_ms)
+        .bind(limit)
+        .execute(db)
+        .await
+        .map(|done| done.rows_affected())
+}
+
 /// Creates `path` and any missing folders above it, readable by the owner
 /// only (0700: the database and the secret live there).
 ///

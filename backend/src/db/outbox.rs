@@ -163,15 +163,14 @@ pub async fn delete_finished_before<'e>(
     before_ms: i64,
     limit: i64,
 ) -> sqlx::Result<u64> {
-    sqlx::query(
+    super::delete_batch(
+        db,
         "DELETE FROM outbox WHERE id IN (SELECT o.id FROM outbox o \
          WHERE (o.sent_at < $1 OR o.dead_at < $1) \
          AND NOT EXISTS (SELECT 1 FROM invitations i WHERE i.outbox_id = o.id AND i.state = 'pending') \
          LIMIT $2)",
+        before_ms,
+        limit,
     )
-    .bind(before_ms)
-    .bind(limit)
-    .execute(db)
     .await
-    .map(|done| done.rows_affected())
 }

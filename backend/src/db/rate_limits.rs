@@ -70,13 +70,12 @@ pub async fn delete_started_before<'e>(
     before_ms: i64,
     limit: i64,
 ) -> sqlx::Result<u64> {
-    sqlx::query(
+    super::delete_batch(
+        db,
         "DELETE FROM rate_limits WHERE bucket IN \
          (SELECT bucket FROM rate_limits WHERE window_start < $1 LIMIT $2)",
+        before_ms,
+        limit,
     )
-    .bind(before_ms)
-    .bind(limit)
-    .execute(db)
     .await
-    .map(|done| done.rows_affected())
 }

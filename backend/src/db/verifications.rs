@@ -161,13 +161,12 @@ pub async fn delete_expired_before<'e>(
     before_ms: i64,
     limit: i64,
 ) -> sqlx::Result<u64> {
-    sqlx::query(
+    super::delete_batch(
+        db,
         "DELETE FROM email_verifications WHERE token_hash IN \
          (SELECT token_hash FROM email_verifications WHERE expires_at < $1 LIMIT $2)",
+        before_ms,
+        limit,
     )
-    .bind(before_ms)
-    .bind(limit)
-    .execute(db)
     .await
-    .map(|done| done.rows_affected())
 }
