@@ -80,6 +80,15 @@ fn status_of(received: &[u8]) -> Option<u16> {
     words.next()?.parse().ok()
 }
 
+/// `GET /healthz` on its own connection; its answer's status and text.
+async fn healthz(server: &Server) -> (Option<u16>, String) {
+    let request = format!(
+        "GET /healthz HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+        server.host()
+    );
+    exchange(server, request).await
+}
+
 /// One request on its own connection, `Connection: close`; its answer's
 /// status and text.
 async fn exchange(server: &Server, request: String) -> (Option<u16>, String) {
@@ -136,14 +145,7 @@ async fn a_body_that_trickles_in_is_cut_at_the_body_deadline() {
         String::from_utf8_lossy(&received)
     );
     // The server is not held: it still answers.
-    let (status, _) = exchange(
-        &server,
-        format!(
-            "GET /healthz HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-            server.host()
-        ),
-    )
-    .await;
+    let (status, _) = healthz(&server).await;
     assert_eq!(status, Some(200));
 }
 
@@ -228,27 +230,13 @@ async fn connections_over_the_cap_are_refused_until_some_close() {
     let text = String::from_utf8_lossy(&refused).to_lowercase();
     assert_eq!(status_of(&refused), Some(503), "{text}");
     assert!(text.contains("retry-after: 1"), "{text}");
-    let (status, text) = exchange(
-        &server,
-        format!(
-            "GET /healthz HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-            server.host()
-        ),
-    )
-    .await;
+    let (status, text) = healthz(&server).await;
     assert_eq!(status, Some(503), "{text}");
     // Two close: new connections are served again.
     open.truncate(6);
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
-        let (status, text) = exchange(
-            &server,
-            format!(
-                "GET /healthz HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-                server.host()
-            ),
-        )
-        .await;
+        let (status, text) = healthz(&server).await;
         match status {
             Some(200) => break,
             Some(503) if Instant::now() < deadline => {
@@ -365,10 +353,6 @@ async fn odd_methods_and_targets_get_a_4xx_answer() {
         .unwrap_or_default();
     assert!(allow.contains("get") && !allow.contains("delete"), "{text}");
     // Still serving.
-    let (status, _) = exchange(
-        &server,
-        format!("GET /healthz HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"),
-    )
-    .await;
+    let (status, _) = healthz(&server).await;
     assert_eq!(status, Some(200));
 }
