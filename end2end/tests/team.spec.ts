@@ -9,6 +9,7 @@ import {
   waitForHydration,
 } from '../fixtures/pages';
 import { linkIn, waitForMail } from '../support/mailbox';
+import { expectAccessible } from '../support/axe';
 
 const stamp = Date.now();
 const member = {
@@ -56,6 +57,7 @@ test('an admin invites a teammate, who registers, verifies, signs in and accepts
   await expect(page.getByText('Page 1 of 1')).toBeVisible();
   const team = new TeamPage(page);
   await expect(team.row(admin.email)).toContainText('Active');
+  await expectAccessible(page, 'Team page');
 
   // Invite User opens a modal; focus is inside and stays inside.
   const opener = page.getByRole('button', { name: 'Invite User', exact: true });
@@ -64,6 +66,7 @@ test('an admin invites a teammate, who registers, verifies, signs in and accepts
   await expect(dialog).toBeVisible();
   await expect(dialog).toHaveAttribute('aria-modal', 'true');
   await expect(dialog.getByLabel('First Name')).toBeFocused();
+  await expectAccessible(page, 'Invite User dialog');
   await dialog.getByRole('button', { name: 'Invite User', exact: true }).focus();
   await page.keyboard.press('Tab');
   await expect(dialog.getByLabel('First Name')).toBeFocused();
@@ -91,6 +94,7 @@ test('an admin invites a teammate, who registers, verifies, signs in and accepts
   await dialog.getByLabel('Email Address').blur();
   await expect(dialog.getByText('Enter an email address like name@example.com.')).toBeVisible();
   await expect(dialog.getByText('First name is required.')).toBeHidden();
+  await expectAccessible(page, 'Invite User dialog with a field error');
   await dialog.getByLabel('Email Address').fill(member.email);
   await dialog.getByRole('button', { name: 'Invite User', exact: true }).click();
   await expect(dialog).toBeHidden();
@@ -114,6 +118,7 @@ test('an admin invites a teammate, who registers, verifies, signs in and accepts
   await expect(invitee.getByLabel('Last Name')).toHaveValue(member.lastName);
   await expect(invitee.getByLabel('Email Address')).toHaveValue(member.email);
   await expect(invitee.getByLabel('Email Address')).not.toBeEditable();
+  await expectAccessible(invitee, 'invitation landing (register)');
   await invitee.getByLabel('Password').fill(member.password);
   await invitee.getByRole('button', { name: 'Register' }).click();
   await expect(invitee.getByRole('heading', { name: 'Check your email' })).toBeVisible();
@@ -131,6 +136,7 @@ test('an admin invites a teammate, who registers, verifies, signs in and accepts
   await expect(invitee.getByRole('heading', { level: 1, name: 'Invitations' })).toBeVisible();
   await expect(invitee.getByText('You have been invited to join Default')).toBeVisible();
   await waitForHydration(invitee);
+  await expectAccessible(invitee, 'Invitations page');
   await invitee.getByRole('button', { name: 'Accept' }).click();
   await expect(invitee.getByRole('heading', { level: 1, name: 'Default' })).toBeVisible();
   await expect(invitee).toHaveURL(/\/$/);
@@ -171,6 +177,7 @@ test('row actions: Copy API Key, Refresh, Promote, Demote, Revoke and Activate',
   await expect(confirmation).toHaveAttribute('aria-modal', 'true');
   await expect(confirmation).toContainText(`${member.firstName} ${member.lastName}`);
   await expect(confirmation.getByRole('button', { name: 'Cancel', exact: true })).toBeFocused();
+  await expectAccessible(page, 'Refresh confirmation dialog');
   await page.keyboard.press('Escape');
   await expect(confirmation).toBeHidden();
   await expect(team.action(member.email, 'Refresh')).toBeFocused();
@@ -200,6 +207,7 @@ test('row actions: Copy API Key, Refresh, Promote, Demote, Revoke and Activate',
   await team.confirmAction(member.email, 'Revoke');
   await expect(row.getByRole('cell').nth(3)).toHaveText('Disabled');
   await expect(row.getByRole('button')).toHaveText(['Activate']);
+  await expectAccessible(page, 'Team page with a Disabled member');
   await memberPage.reload();
   await expect(memberPage).toHaveURL(/\/sign-in/);
 
@@ -225,12 +233,14 @@ test('row actions: Copy API Key, Refresh, Promote, Demote, Revoke and Activate',
   await expect(own).toContainText('You');
   await team.action(admin.email, 'Demote').click();
   await expect(own.getByRole('alert')).toContainText('at least one active admin');
+  await expectAccessible(page, 'Team page with a row error');
   await expect(own.getByRole('cell').nth(2)).toHaveText('Admin');
 
   const again = await signInAsMember(browser);
   const teamResponse = await again.goto('/team');
   expect(teamResponse?.status()).toBe(403);
   await expect(again.getByRole('heading', { level: 1, name: 'Access denied' })).toBeVisible();
+  await expectAccessible(again, 'Access denied page');
   const auditResponse = await again.goto('/audit-log');
   expect(auditResponse?.status()).toBe(403);
   await expect(again.getByRole('navigation', { name: 'Administration' })).toHaveCount(0);
@@ -253,6 +263,7 @@ test('invited rows: Resend Invite, Copy Invite Link and Cancel Invite', async ({
   await expect(dialog.getByText('This person is already a member of the team.')).toBeVisible();
   await expect(dialog.getByLabel('Email Address')).toBeFocused();
   await expect(dialog.getByLabel('Email Address')).toHaveAttribute('aria-invalid', 'true');
+  await expectAccessible(page, 'Invite User dialog with a server error');
   await dialog.getByLabel('Email Address').fill(second.email);
   await expect(dialog.getByText('This person is already a member of the team.')).toBeHidden();
   await dialog.getByRole('button', { name: 'Cancel', exact: true }).click();
@@ -261,6 +272,7 @@ test('invited rows: Resend Invite, Copy Invite Link and Cancel Invite', async ({
 
   await team.invite(second);
   const row = team.row(second.email);
+  await expectAccessible(page, 'Team page with an Invited member');
   const first = linkIn(await waitForMail(second.email, invited), '/invite/');
 
   // Resend: a new link; the old one stops working.
@@ -292,6 +304,7 @@ test('invited rows: Resend Invite, Copy Invite Link and Cancel Invite', async ({
   await team.action(second.email, 'Cancel Invite').click();
   const confirmation = team.confirmation();
   await expect(confirmation).toContainText(`${second.firstName} ${second.lastName}`);
+  await expectAccessible(page, 'Cancel Invite confirmation dialog');
   await confirmation.getByRole('button', { name: 'Keep Invite', exact: true }).click();
   await expect(confirmation).toBeHidden();
   await expect(team.action(second.email, 'Cancel Invite')).toBeFocused();
@@ -319,6 +332,7 @@ test('the Audit Log lists what the admins did, newest first', async ({ page }) =
   // Newest first: the last thing done (cancelling Alan's invitation) leads.
   await expect(page.getByRole('row').nth(1)).toContainText('invitation.cancel');
   await expect(page.getByRole('row').nth(1)).toContainText(/\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
+  await expectAccessible(page, 'Audit Log page');
 });
 
 test('before hydration: a teammate registers from the link and accepts, and the Team search works', async ({
@@ -395,6 +409,7 @@ test('an invitee who already has an account signs in, then accepts', async ({ br
   await own.goto(linkIn(await waitForMail(existing.email, invited), '/invite/'));
   await expect(own.getByRole('heading', { name: 'You have been invited to join Default' })).toBeVisible();
   await expect(own.getByText(`Sign in as ${existing.email} to accept`)).toBeVisible();
+  await expectAccessible(own, 'invitation landing (sign in to accept)');
   await expect(own.getByRole('button', { name: 'Register' })).toHaveCount(0);
   await waitForHydration(own);
   await own.getByRole('link', { name: 'Sign In' }).click();
@@ -424,6 +439,7 @@ test('when the clipboard refuses, the key is shown selected in a read-only field
   await expect(field).toHaveValue(/^mst_/);
   await expect(field).not.toBeEditable();
   await expect(field).toBeFocused();
+  await expectAccessible(page, 'Team page with the key shown in a field');
   const selected = await field.evaluate((input: HTMLInputElement) =>
     input.value.substring(input.selectionStart ?? 0, input.selectionEnd ?? 0),
   );
@@ -434,4 +450,5 @@ test('an invitation link that is not valid says so with a 404', async ({ page })
   const response = await page.goto('/invite/not-a-real-token');
   expect(response?.status()).toBe(404);
   await expect(page.getByText('This invitation link is not valid.')).toBeVisible();
+  await expectAccessible(page, 'invalid invitation link');
 });
