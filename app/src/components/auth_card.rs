@@ -6,9 +6,9 @@ use leptos_meta::Title;
 
 use crate::error::AppError;
 
-/// A centred card, the page's `main` landmark, headed by `title` (also the
-/// document title), labelled by
-/// its heading (`title_id`) for assistive technology.
+/// A centred card in the page's `main` landmark, headed by `title` (also
+/// the document title), labelled by its heading (`title_id`) for assistive
+/// technology.
 #[component]
 pub fn AuthCard(title: &'static str, title_id: &'static str, children: Children) -> impl IntoView {
     view! {
