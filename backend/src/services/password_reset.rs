@@ -83,8 +83,8 @@ pub async fn request_reset(state: &Core, email: &str, client: &str) -> Result<()
     let user = users::find_by_email(&mut *tx, &normalized)
         .await
         .context("looking up the user")?;
-    let queued = match user {
-        Some(user) if within_limit => {
+    let queued = match (user, within_limit) {
+        (Some(user), true) => {
             let token = new_token();
             let expires_at = now.saturating_add(millis(state.settings.reset_ttl));
             password_resets::insert(&mut *tx, &digest(&token), &user.id, now, expires_at)
@@ -107,9 +107,9 @@ pub async fn request_reset(state: &Core, email: &str, client: &str) -> Result<()
             tracing::info!(target: "security", event = "password_reset.requested", user_id = user.id, client);
             true
         }
-        _ => {
+        (user, within_limit) => {
             if !within_limit {
-                // Never the address itself: only whether it is a user's.
+                // Never the address itself: only whose it is, if anyone's.
                 let user_id = user.map(|user| user.id);
                 tracing::warn!(target: "security", event = "password_reset.limited", limit = "email", user_id, client);
             }
