@@ -236,9 +236,15 @@ mod tests {
                 .subject,
             "You already have a Muster account"
         );
-        let reset = RESET_PASSWORD.render("x@example.com", &vars("X", "L")).unwrap();
+        let reset = RESET_PASSWORD
+            .render("x@example.com", &vars("X", "L"))
+            .unwrap();
         assert_eq!(reset.subject, "Reset your password");
-        assert!(reset.text.contains("The link works for 24 hours and only once."));
+        assert!(
+            reset
+                .text
+                .contains("The link works for 24 hours and only once.")
+        );
         let changed = PASSWORD_CHANGED
             .render("x@example.com", &vars("X", "L"))
             .unwrap();

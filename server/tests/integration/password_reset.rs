@@ -115,11 +115,20 @@ async fn the_whole_flow_by_mail_resets_the_password_and_ends_every_session(engin
 
     // The sign-in page links to the form, which works before hydration.
     let sign_in_page = app.page("/sign-in", None).await;
-    assert!(sign_in_page.contains("href=\"/forgot-password\""), "{sign_in_page}");
+    assert!(
+        sign_in_page.contains("href=\"/forgot-password\""),
+        "{sign_in_page}"
+    );
     assert!(sign_in_page.contains("Forgot password?"));
     let form = app.page("/forgot-password", None).await;
-    assert!(form.contains("Email Address") && form.contains("Send Reset Link"), "{form}");
-    assert!(form.contains("<main"), "the page has a main landmark: {form}");
+    assert!(
+        form.contains("Email Address") && form.contains("Send Reset Link"),
+        "{form}"
+    );
+    assert!(
+        form.contains("<main"),
+        "the page has a main landmark: {form}"
+    );
     let answered = request_by_plain_form(&app, "Grace@Example.com").await;
     assert!(answered.contains(ANSWER), "{answered}");
 
@@ -127,11 +136,17 @@ async fn the_whole_flow_by_mail_resets_the_password_and_ends_every_session(engin
     let mails = app.mail.wait_for(1).await;
     let mail = &mails[0];
     assert_eq!(mail.recipients, [GRACE]);
-    assert_eq!(mail.header("Subject").as_deref(), Some("Reset your password"));
+    assert_eq!(
+        mail.header("Subject").as_deref(),
+        Some("Reset your password")
+    );
     let token = mail.token("reset-password");
     let base = format!("{}/reset-password/", app.state.settings.public_url);
     assert_eq!(mail.link(&base), Some(format!("{base}{token}")));
-    assert!(mail.text().contains("The link works for 1 hour and only once."));
+    assert!(
+        mail.text()
+            .contains("The link works for 1 hour and only once.")
+    );
     // Only the digest is stored.
     let stored: Vec<String> = sqlx::query_scalar("SELECT token_hash FROM password_resets")
         .fetch_all(&app.state.db.pool)
@@ -143,18 +158,31 @@ async fn the_whole_flow_by_mail_resets_the_password_and_ends_every_session(engin
     let hash_before = password_hash(&app, GRACE).await;
     for _ in 0..2 {
         let page = app.page(&format!("/reset-password/{token}"), None).await;
-        assert!(page.contains("New Password") && page.contains("Reset Password"), "{page}");
+        assert!(
+            page.contains("New Password") && page.contains("Reset Password"),
+            "{page}"
+        );
         assert!(page.contains(GRACE), "{page}");
     }
     assert_eq!(
-        app.rpc(PasswordResetLanding { token: token.clone() }, None).await,
+        app.rpc(
+            PasswordResetLanding {
+                token: token.clone()
+            },
+            None
+        )
+        .await,
         Ok(ResetLanding::Ready {
             email: GRACE.into()
         })
     );
     assert_eq!(password_hash(&app, GRACE).await, hash_before);
     assert_eq!(
-        count(&app, "SELECT COUNT(*) FROM password_resets WHERE used_at IS NOT NULL").await,
+        count(
+            &app,
+            "SELECT COUNT(*) FROM password_resets WHERE used_at IS NOT NULL"
+        )
+        .await,
         0
     );
     assert_eq!(signed_in_user(&app, &first).await.as_deref(), Some(GRACE));
@@ -178,7 +206,11 @@ async fn the_whole_flow_by_mail_resets_the_password_and_ends_every_session(engin
     assert!(cleared, "the browser's session cookie is cleared");
     let landed = app.page("/sign-in?reset=1", None).await;
     assert!(landed.contains("Your password has been reset."), "{landed}");
-    assert!(!app.page("/sign-in", None).await.contains("Your password has been reset."));
+    assert!(
+        !app.page("/sign-in", None)
+            .await
+            .contains("Your password has been reset.")
+    );
 
     // Every session is over; the old password is refused, the new one works.
     assert_eq!(signed_in_user(&app, &first).await, None);
@@ -205,9 +237,18 @@ async fn the_whole_flow_by_mail_resets_the_password_and_ends_every_session(engin
     );
     let text = notice.text();
     assert!(text.contains("Hi Grace,"), "{text}");
-    assert!(text.contains(&format!("{GRACE} was just changed")), "{text}");
-    assert!(text.contains(&format!("{}/forgot-password", app.state.settings.public_url)));
-    assert!(notice.link("/reset-password/").is_none(), "the notice carries no reset link");
+    assert!(
+        text.contains(&format!("{GRACE} was just changed")),
+        "{text}"
+    );
+    assert!(text.contains(&format!(
+        "{}/forgot-password",
+        app.state.settings.public_url
+    )));
+    assert!(
+        notice.link("/reset-password/").is_none(),
+        "the notice carries no reset link"
+    );
 
     // The link is used up: its page and its post say so.
     let used = app.get(&format!("/reset-password/{token}"), None).await;
@@ -257,7 +298,13 @@ async fn a_link_works_once_and_a_reset_ends_the_other_links(engine: Engine) {
             Err(AppError::Conflict(_))
         ));
         assert_eq!(
-            app.rpc(PasswordResetLanding { token: token.clone() }, None).await,
+            app.rpc(
+                PasswordResetLanding {
+                    token: token.clone()
+                },
+                None
+            )
+            .await,
             Ok(ResetLanding::Unusable)
         );
     }
@@ -302,11 +349,18 @@ async fn an_unknown_address_gets_the_same_answer_and_no_mail(engine: Engine) {
     let unknown = request_by_plain_form(&app, "nobody@example.com").await;
     let known = request_by_plain_form(&app, GRACE).await;
     assert!(unknown.contains(ANSWER));
-    // The same page, but for its per-request nonces.
+    // The same page, but for its per-request nonces (in `nonce` and, on
+    // the preload links, `crossorigin` attributes).
     let without_nonces = |page: &str| {
-        page.split("nonce=\"")
-            .map(|part| part.split_once('"').map_or(part, |(_, rest)| rest))
-            .collect::<String>()
+        ["nonce=\"", "crossorigin=\""]
+            .iter()
+            .fold(page.to_owned(), |page, attribute| {
+                let mut parts = page.split(attribute);
+                let first = parts.next().unwrap_or_default().to_owned();
+                parts.fold(first, |kept, part| {
+                    kept + part.split_once('"').map_or(part, |(_, rest)| rest)
+                })
+            })
     };
     assert_eq!(without_nonces(&unknown), without_nonces(&known));
     assert_eq!(request(&app, "nobody@example.com").await, Ok(()));
@@ -375,12 +429,18 @@ async fn a_weak_password_is_refused_with_the_field_message_and_keeps_the_link(en
     let token = reset_token(&app, GRACE, 1).await;
     for (weak, message) in [
         ("short", "Password must be at least 12 characters."),
-        ("password1234", "This password is too common. Choose another."),
+        (
+            "password1234",
+            "This password is too common. Choose another.",
+        ),
         (GRACE, "Password must not be your email address."),
     ] {
         let refused = reset(&app, &token, weak).await;
         assert_eq!(
-            refused.as_ref().err().and_then(|e| e.field_message("password")),
+            refused
+                .as_ref()
+                .err()
+                .and_then(|e| e.field_message("password")),
             Some(message.to_owned()),
             "{weak}: {refused:?}"
         );
@@ -508,7 +568,10 @@ async fn the_retention_purge_deletes_old_reset_links(engine: Engine) {
     app.state.clock.advance(Duration::from_secs(24 * 3600));
     assert_eq!(request(&app, GRACE).await, Ok(()));
     let fresh = reset_token(&app, GRACE, 3).await;
-    assert_eq!(retention::purge(&app.state).await.unwrap().password_resets, 0);
+    assert_eq!(
+        retention::purge(&app.state).await.unwrap().password_resets,
+        0
+    );
     app.state.clock.advance(app.state.settings.retention);
     let purged = retention::purge(&app.state).await.unwrap();
     assert_eq!(purged.password_resets, 2);
