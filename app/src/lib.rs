@@ -20,6 +20,7 @@ use components::{
     AuditLogPage, CheckEmailPage, Home, InvitationsPage, InvitePage, NotFound, RegisterPage,
     SetupPage, SignInPage, SignedInShell, TeamPage, VerifyEmailPage,
 };
+use components::{ForgotPasswordPage, ResetPasswordPage};
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -58,6 +59,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/check-email") view=CheckEmailPage ssr=SsrMode::Async/>
                 <Route path=path!("/verify-email/:token") view=VerifyEmailPage ssr=SsrMode::Async/>
                 <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async/>
+                <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
+                <Route path=path!("/reset-password/:token") view=ResetPasswordPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=SignedInShell ssr=SsrMode::Async>
                     <Route path=path!("") view=Home ssr=SsrMode::Async/>
                     <Route path=path!("/team") view=TeamPage ssr=SsrMode::Async/>

@@ -141,6 +141,8 @@ pub struct Settings {
     pub verify_ttl: Duration,
     /// How long an invitation link works.
     pub invite_ttl: Duration,
+    /// How long a password reset link works.
+    pub reset_ttl: Duration,
     /// Whether anyone may register without an invitation.
     pub allow_self_registration: bool,
     /// Delivery attempts before a message is marked dead.
@@ -185,6 +187,7 @@ impl Default for Settings {
             session_absolute_timeout: Duration::from_secs(7 * 24 * 3600),
             verify_ttl: Duration::from_secs(24 * 3600),
             invite_ttl: Duration::from_secs(7 * 24 * 3600),
+            reset_ttl: Duration::from_secs(3600),
             allow_self_registration: false,
             outbox_max_attempts: 12,
             api_requests_per_minute: 600,

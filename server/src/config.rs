@@ -188,6 +188,17 @@ pub struct Options {
     )]
     pub invite_ttl: Duration,
 
+    /// How long a password reset link works (single use either way).
+    #[arg(
+        long,
+        env = "RESET_TTL",
+        default_value = "1h",
+        value_parser = parse_duration,
+        global = true,
+        help_heading = POLICY
+    )]
+    pub reset_ttl: Duration,
+
     /// A session ends after this long without a request (short by default:
     /// an admin's session can reveal every member's API key).
     #[arg(
@@ -439,6 +450,7 @@ impl Options {
             session_absolute_timeout: self.session_absolute_timeout,
             verify_ttl: self.verify_ttl,
             invite_ttl: self.invite_ttl,
+            reset_ttl: self.reset_ttl,
             allow_self_registration: self.allow_self_registration,
             outbox_max_attempts: self.outbox_max_attempts,
             invites_per_hour: self.invites_per_hour,

@@ -6,18 +6,19 @@ use leptos_meta::Title;
 
 use crate::error::AppError;
 
-/// A centred card headed by `title` (also the document title), labelled by
-/// its heading (`title_id`) for assistive technology.
+/// A centred card in the page's `main` landmark, headed by `title` (also
+/// the document title), labelled by its heading (`title_id`) for assistive
+/// technology.
 #[component]
 pub fn AuthCard(title: &'static str, title_id: &'static str, children: Children) -> impl IntoView {
     view! {
         <Title text=title/>
-        <div class="auth-page">
+        <main class="auth-page">
             <section class="card" aria-labelledby=title_id>
                 <h1 id=title_id>{title}</h1>
                 {children()}
             </section>
-        </div>
+        </main>
     }
 }
 

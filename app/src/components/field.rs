@@ -68,9 +68,11 @@ pub fn Field(
     }
 }
 
-/// A password field with a Show/Hide toggle.
+/// A password field with a Show/Hide toggle, labelled `label` ("Password"
+/// unless told; the input's name is `password` either way).
 #[component]
 pub fn PasswordField(
+    #[prop(default = "Password")] label: &'static str,
     #[prop(default = "current-password")] autocomplete: &'static str,
     #[prop(into)] server_error: Signal<Option<String>>,
     #[prop(optional)] validate: Option<Validator>,
@@ -87,7 +89,7 @@ pub fn PasswordField(
     };
     view! {
         <div class="field">
-            <label for=id.clone()>"Password"</label>
+            <label for=id.clone()>{label}</label>
             <div class="password-row">
                 <input
                     id=id.clone()

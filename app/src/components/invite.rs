@@ -23,7 +23,7 @@ pub fn InvitePage() -> impl IntoView {
     );
     view! {
         <Title text="Invitation"/>
-        <div class="auth-page">
+        <main class="auth-page">
             <section class="card" aria-labelledby="invite-title">
                 <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                     {move || Suspend::new(async move {
@@ -70,7 +70,7 @@ pub fn InvitePage() -> impl IntoView {
                     })}
                 </Suspense>
             </section>
-        </div>
+        </main>
     }
 }
 

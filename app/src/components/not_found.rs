@@ -8,11 +8,11 @@ pub fn NotFound() -> impl IntoView {
     set_page_status(404);
     view! {
         <Title text="Not found"/>
-        <div class="auth-page">
+        <main class="auth-page">
             <section class="card">
                 <h1>"Page not found"</h1>
                 <p><a href="/">"Go home"</a></p>
             </section>
-        </div>
+        </main>
     }
 }

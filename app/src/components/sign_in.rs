@@ -18,6 +18,8 @@ pub fn SignInPage() -> impl IntoView {
     let resend = ServerAction::<ResendVerification>::new();
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
+    // Where a password reset lands (`reset_password` redirects here).
+    let just_reset = move || query.read().get("reset").is_some_and(|reset| reset == "1");
     let no_field_error = Signal::derive(|| None::<String>);
     // The typed address, for "Resend" (read from the field as it changes).
     let typed_email = RwSignal::new(String::new());
@@ -33,6 +35,9 @@ pub fn SignInPage() -> impl IntoView {
     };
     view! {
         <AuthCard title="Sign In" title_id="sign-in-title">
+            <Show when=just_reset>
+                <p class="notice" role="status">"Your password has been reset."</p>
+            </Show>
             <div on:input=track_email>
                 <ActionForm action=action>
                     <input type="hidden" name="next" value=next/>
@@ -45,6 +50,7 @@ pub fn SignInPage() -> impl IntoView {
                     </button>
                 </ActionForm>
             </div>
+            <p class="alternative"><a href="/forgot-password">"Forgot password?"</a></p>
             <Show when=move || matches!(error.get(), Some(AppError::EmailNotVerified))>
                 <div class="notice">
                     <p>"We sent a verification link when you registered. Open it, or get a new one:"</p>

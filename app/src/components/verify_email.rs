@@ -27,7 +27,7 @@ pub fn VerifyEmailPage() -> impl IntoView {
     let verify = ServerAction::<VerifyEmail>::new();
     view! {
         <Title text="Verify email address"/>
-        <div class="auth-page">
+        <main class="auth-page">
             <section class="card" aria-labelledby="verify-title">
                 {move || match verify.value().get() {
                     Some(Ok(outcome)) => outcome_view(outcome),
@@ -82,7 +82,7 @@ pub fn VerifyEmailPage() -> impl IntoView {
                     }.into_any(),
                 }}
             </section>
-        </div>
+        </main>
     }
 }
 

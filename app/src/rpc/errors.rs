@@ -5,6 +5,7 @@
 use backend::services::auth::SignInError;
 use backend::services::identity::IdentityError;
 use backend::services::invitations::InvitationError;
+use backend::services::password_reset::ResetError;
 use backend::services::setup::SetupError;
 use backend::services::team::TeamError;
 
@@ -71,6 +72,16 @@ impl From<SetupError> for AppError {
             SetupError::EmailTaken => Self::field("email", error.to_string()),
             SetupError::RateLimited => Self::TooManyRequests,
             SetupError::Unexpected(error) => internal(error),
+        }
+    }
+}
+
+impl From<ResetError> for AppError {
+    fn from(error: ResetError) -> Self {
+        match error {
+            ResetError::Invalid(fields) => Self::Validation(fields),
+            ResetError::LinkNotUsable => Self::Conflict(error.to_string()),
+            ResetError::Unexpected(error) => internal(error),
         }
     }
 }

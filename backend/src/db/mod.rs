@@ -10,6 +10,7 @@ pub mod idempotency;
 pub mod invitations;
 pub mod members;
 pub mod outbox;
+pub mod password_resets;
 pub mod rate_limits;
 pub mod sessions;
 pub mod users;

@@ -149,3 +149,23 @@ pub async fn replace_unverified<'e>(
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Gives a user a new password hash after a password reset, and marks the
+/// address verified if it was not (following the mailed link proved it).
+pub async fn set_password_and_verify<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: &str,
+    password_hash: &str,
+    now_ms: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE users SET password_hash = $1, \
+         email_verified_at = COALESCE(email_verified_at, $2), updated_at = $2 WHERE id = $3",
+    )
+    .bind(password_hash)
+    .bind(now_ms)
+    .bind(user_id)
+    .execute(db)
+    .await
+    .map(|_| ())
+}

@@ -34,6 +34,12 @@ pub const ACCOUNT_EXISTS: Template = Template {
     name: "account_exists",
 };
 pub const INVITATION: Template = Template { name: "invitation" };
+pub const RESET_PASSWORD: Template = Template {
+    name: "reset_password",
+};
+pub const PASSWORD_CHANGED: Template = Template {
+    name: "password_changed",
+};
 
 /// Every template's three parts: (name, subject, text, html).
 macro_rules! sources {
@@ -47,8 +53,13 @@ macro_rules! sources {
     };
 }
 
-const SOURCES: &[(&str, &str, &str, &str)] =
-    sources!["verify_email", "account_exists", "invitation"];
+const SOURCES: &[(&str, &str, &str, &str)] = sources![
+    "verify_email",
+    "account_exists",
+    "invitation",
+    "reset_password",
+    "password_changed",
+];
 
 /// All templates, parsed once. A syntax error is kept and returned by every
 /// [`Template::render`] (and fails the unit tests first).
@@ -147,7 +158,13 @@ impl Template {
 mod tests {
     use super::*;
 
-    const ALL: [Template; 3] = [VERIFY_EMAIL, ACCOUNT_EXISTS, INVITATION];
+    const ALL: [Template; 5] = [
+        VERIFY_EMAIL,
+        ACCOUNT_EXISTS,
+        INVITATION,
+        RESET_PASSWORD,
+        PASSWORD_CHANGED,
+    ];
 
     /// Every variable any template uses.
     fn vars<'a>(first_name: &'a str, link: &'a str) -> [(&'static str, &'a str); 6] {
@@ -219,6 +236,20 @@ mod tests {
                 .subject,
             "You already have a Muster account"
         );
+        let reset = RESET_PASSWORD
+            .render("x@example.com", &vars("X", "L"))
+            .unwrap();
+        assert_eq!(reset.subject, "Reset your password");
+        assert!(
+            reset
+                .text
+                .contains("The link works for 24 hours and only once.")
+        );
+        let changed = PASSWORD_CHANGED
+            .render("x@example.com", &vars("X", "L"))
+            .unwrap();
+        assert_eq!(changed.subject, "Your password was changed");
+        assert!(changed.text.contains("x@example.com was just changed"));
     }
 
     #[test]

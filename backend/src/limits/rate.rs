@@ -57,6 +57,21 @@ pub const REGISTRATIONS_PER_ADDRESS: Limit = Limit {
     window: Duration::from_secs(3600),
 };
 
+/// "Send Reset Link" requests per client address: 10 per hour. Past it
+/// the answer is the same page (nothing is sent).
+pub const PASSWORD_RESET_REQUESTS_PER_ADDRESS: Limit = Limit {
+    name: "reset-address",
+    max: 10,
+    window: Duration::from_secs(3600),
+};
+/// Password reset mails per email address: 3 per hour (counted whether or
+/// not the address has an account). Past it nothing is sent.
+pub const PASSWORD_RESET_MAILS_PER_EMAIL: Limit = Limit {
+    name: "reset-email",
+    max: 3,
+    window: Duration::from_secs(3600),
+};
+
 const INVITES_WINDOW: Duration = Duration::from_secs(3600);
 
 /// Invitations sent (and resent) per account per hour
@@ -114,6 +129,24 @@ impl Limit {
         .context("reading a rate limit")
     }
 
+    /// Counts one attempt on `conn`, inside the caller's transaction (so the
+    /// count is a write of that transaction, whatever else it does);
+    /// `false` when it is over the limit.
+    ///
+    /// # Errors
+    /// On a database failure.
+    pub async fn allow_in(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        now_ms: i64,
+        key: &str,
+    ) -> anyhow::Result<bool> {
+        let hits = rate_limits::hit(conn, &self.bucket(key), now_ms, millis(self.window))
+            .await
+            .context("counting a rate-limited attempt")?;
+        Ok(hits <= self.max)
+    }
+
     /// Forgets the attempts under `key`.
     ///
     /// # Errors
@@ -138,6 +171,8 @@ mod tests {
             VERIFICATION_RESENDS_PER_EMAIL,
             VERIFICATION_RESENDS_PER_ADDRESS,
             REGISTRATIONS_PER_ADDRESS,
+            PASSWORD_RESET_REQUESTS_PER_ADDRESS,
+            PASSWORD_RESET_MAILS_PER_EMAIL,
         ] {
             assert!(limit.window <= LONGEST_WINDOW, "{}", limit.name);
         }

@@ -9,6 +9,9 @@
 //! - **Email verifications**: links (used or not) that expired more than
 //!   `RETENTION` ago. Until then a used link's page still says "already
 //!   verified" rather than "invalid".
+//! - **Password resets**: links (used or not) that expired more than
+//!   `RETENTION` ago (a used or superseded link's expiry is at most its
+//!   creation plus `RESET_TTL`).
 //! - **Rate-limit counters** whose window has ended (older than the longest
 //!   window, [`LONGEST_WINDOW`]).
 //! - **Idempotency keys** older than [`KEY_LIFETIME`] (24 h).
@@ -28,7 +31,7 @@ use anyhow::Context as _;
 
 use crate::Core;
 use crate::clock::millis;
-use crate::db::{idempotency, outbox, rate_limits, verifications};
+use crate::db::{idempotency, outbox, password_resets, rate_limits, verifications};
 use crate::limits::rate::LONGEST_WINDOW;
 use crate::services::idempotency::KEY_LIFETIME;
 
@@ -40,13 +43,18 @@ pub const BATCH: i64 = 500;
 pub struct Purged {
     pub outbox: u64,
     pub email_verifications: u64,
+    pub password_resets: u64,
     pub rate_limits: u64,
     pub idempotency_keys: u64,
 }
 
 impl Purged {
     pub fn total(&self) -> u64 {
-        self.outbox + self.email_verifications + self.rate_limits + self.idempotency_keys
+        self.outbox
+            + self.email_verifications
+            + self.password_resets
+            + self.rate_limits
+            + self.idempotency_keys
     }
 }
 
@@ -87,6 +95,10 @@ pub async fn purge(state: &Core) -> anyhow::Result<Purged> {
         in_batches(|limit| verifications::delete_expired_before(pool, finished, limit))
             .await
             .context("purging expired verification links")?;
+    let password_resets =
+        in_batches(|limit| password_resets::delete_expired_before(pool, finished, limit))
+            .await
+            .context("purging expired password reset links")?;
     let window_ended = cut_off(now, LONGEST_WINDOW);
     let rate_limits =
         in_batches(|limit| rate_limits::delete_started_before(pool, window_ended, limit))
@@ -100,6 +112,7 @@ pub async fn purge(state: &Core) -> anyhow::Result<Purged> {
     Ok(Purged {
         outbox,
         email_verifications,
+        password_resets,
         rate_limits,
         idempotency_keys,
     })

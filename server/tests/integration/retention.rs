@@ -275,6 +275,7 @@ async fn the_purge_deletes_exactly_the_rows_past_their_retention(engine: Engine)
         Purged {
             outbox: 2,
             email_verifications: 2,
+            password_resets: 0,
             rate_limits: 1,
             idempotency_keys: 1,
         }
