@@ -26,4 +26,5 @@ mod slow_clients;
 mod smtp_hang;
 mod soak;
 mod team;
+mod team_more;
 mod verification;

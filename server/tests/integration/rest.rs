@@ -27,6 +27,7 @@ const ROUTES: &[(Method, &str)] = &[
     (Method::GET, "/api/v1/me"),
     (Method::GET, "/api/v1/members"),
     (Method::GET, "/api/v1/members/{member}"),
+    (Method::DELETE, "/api/v1/members/{member}"),
     (Method::POST, "/api/v1/invitations"),
     (Method::GET, "/api/v1/invitations"),
     (Method::POST, "/api/v1/invitations/{invitation}/resend"),
