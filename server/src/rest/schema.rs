@@ -321,7 +321,7 @@ pub struct AuditEventList {
 #[cfg(test)]
 mod tests {
     use super::{AuditEntry, AuditEvent, MemberState, rfc3339};
-    use shared::domain::{InvitationState, MemberStatus, Role};
+    use shared::domain::{MemberStatus, Role};
 
     #[test]
     fn formats_utc_times() {
