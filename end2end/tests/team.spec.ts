@@ -162,7 +162,7 @@ test('row actions: Copy API Key, Refresh, Promote, Demote, Revoke and Activate',
   const team = new TeamPage(page);
   await team.open();
   const row = team.row(member.email);
-  await expect(row.getByRole('button')).toHaveText(['Copy API Key', 'Refresh', 'Promote', 'Revoke']);
+  await expect(row.getByRole('button')).toHaveText(['Copy API Key', 'Refresh', 'Promote', 'Revoke', 'Remove']);
 
   // Copy API Key.
   await team.action(member.email, 'Copy API Key').click();
@@ -197,16 +197,16 @@ test('row actions: Copy API Key, Refresh, Promote, Demote, Revoke and Activate',
   // Promote and Demote, in place.
   await team.action(member.email, 'Promote').click();
   await expect(row.getByRole('cell').nth(2)).toHaveText('Admin');
-  await expect(row.getByRole('button')).toHaveText(['Copy API Key', 'Refresh', 'Demote', 'Revoke']);
+  await expect(row.getByRole('button')).toHaveText(['Copy API Key', 'Refresh', 'Demote', 'Revoke', 'Remove']);
   await expect(team.action(member.email, 'Demote')).toBeFocused();
   await team.action(member.email, 'Demote').click();
   await expect(row.getByRole('cell').nth(2)).toHaveText('User');
-  await expect(row.getByRole('button')).toHaveText(['Copy API Key', 'Refresh', 'Promote', 'Revoke']);
+  await expect(row.getByRole('button')).toHaveText(['Copy API Key', 'Refresh', 'Promote', 'Revoke', 'Remove']);
 
-  // Revoke: Disabled, only Activate left, and the member's session ends.
+  // Revoke: Disabled, only Activate (and Remove) left, and the member's session ends.
   await team.confirmAction(member.email, 'Revoke');
   await expect(row.getByRole('cell').nth(3)).toHaveText('Disabled');
-  await expect(row.getByRole('button')).toHaveText(['Activate']);
+  await expect(row.getByRole('button')).toHaveText(['Activate', 'Remove']);
   await expectAccessible(page, 'Team page with a Disabled member');
   await memberPage.reload();
   await expect(memberPage).toHaveURL(/\/sign-in/);
@@ -222,7 +222,7 @@ test('row actions: Copy API Key, Refresh, Promote, Demote, Revoke and Activate',
   // Activate: Active again; the member can sign in, but is no admin.
   await team.action(member.email, 'Activate').click();
   await expect(row.getByRole('cell').nth(3)).toHaveText('Active');
-  await expect(row.getByRole('button')).toHaveText(['Copy API Key', 'Refresh', 'Promote', 'Revoke']);
+  await expect(row.getByRole('button')).toHaveText(['Copy API Key', 'Refresh', 'Promote', 'Revoke', 'Remove']);
   // The key survived Revoke.
   await team.action(member.email, 'Copy API Key').click();
   await expect(row.getByRole('status')).toHaveText('Copied');

@@ -1,5 +1,6 @@
 //! The "Invite User" modal of the Team page: "First Name", "Last Name",
-//! "Email Address", then "Invite User" or "Cancel".
+//! "Email Address", "Role" ("User" or "Admin": what Accept gives), then
+//! "Invite User" or "Cancel".
 
 use leptos::prelude::*;
 use leptos::wasm_bindgen::JsCast;
@@ -9,7 +10,7 @@ use super::modal::ModalFrame;
 use super::{Field, action_error};
 use crate::error::AppError;
 use crate::rpc::team::{InviteMember, MemberRow};
-use shared::domain::{EmailAddress, PersonName};
+use shared::domain::{EmailAddress, PersonName, Role};
 
 fn check_first_name(value: &str) -> Result<(), String> {
     PersonName::parse(value, "First name").map(|_| ())
@@ -59,6 +60,8 @@ pub fn InviteModal(
     return_focus: String,
 ) -> impl IntoView {
     let action = ServerAction::<InviteMember>::new();
+    // The select's value: `user` or `admin`.
+    let role = RwSignal::new(Role::User.as_str().to_owned());
     let server_error = action_error(action);
     // Problems found in the browser when "Invite User" was pressed.
     let local_errors = RwSignal::new(Vec::<(&'static str, String)>::new());
@@ -134,6 +137,7 @@ pub fn InviteModal(
             first_name,
             last_name,
             email,
+            role: Some(role.get_untracked()),
         });
     };
     view! {
@@ -156,6 +160,27 @@ pub fn InviteModal(
                     server_error=field_error("last_name") validate=check_last_name/>
                 <Field label="Email Address" name="email" input_type="email" autocomplete="off"
                     server_error=field_error("email") validate=check_email/>
+                <div class="field">
+                    <label for="field-role">"Role"</label>
+                    <select
+                        id="field-role"
+                        name="role"
+                        aria-describedby="field-role-error"
+                        on:change=move |ev| role.set(event_target_value(&ev))
+                    >
+                        {[Role::User, Role::Admin]
+                            .into_iter()
+                            .map(|option| view! {
+                                <option value=option.as_str() selected=option == Role::User>
+                                    {option.label()}
+                                </option>
+                            })
+                            .collect_view()}
+                    </select>
+                    <p class="field-error" id="field-role-error" aria-live="polite">
+                        {move || server_error.get().and_then(|e| e.field_message("role"))}
+                    </p>
+                </div>
                 <p class="form-error" role="alert">{form_error}</p>
                 <div class="modal-actions">
                     <button type="button" class="secondary" on:click=move |_| on_close.run(())>

@@ -40,7 +40,8 @@ impl From<InvitationError> for AppError {
             | InvitationError::LinkNoLongerWorks
             | InvitationError::Expired
             | InvitationError::AlreadyAccepted
-            | InvitationError::Cancelled) => Self::Conflict(conflict.to_string()),
+            | InvitationError::Cancelled
+            | InvitationError::Declined) => Self::Conflict(conflict.to_string()),
         }
     }
 }

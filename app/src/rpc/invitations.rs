@@ -48,12 +48,21 @@ pub async fn pending_invitations() -> Result<Vec<PendingInvitation>, AppError> {
         .map_err(super::ctx::internal)
 }
 
-/// Accepts an invitation: Active member with role User and a fresh API key;
-/// then home.
+/// Accepts an invitation: Active member with the invited role and a fresh
+/// API key; then home.
 #[server(prefix = "/rpc", endpoint = "invitation/accept")]
 pub async fn accept_invitation(invitation_id: String) -> Result<(), AppError> {
     let (state, user) = super::ctx::require_user().await?;
     backend::services::invitations::accept(&state, &user, &invitation_id).await?;
     leptos_axum::redirect("/");
+    Ok(())
+}
+
+/// Declines an invitation: it is `declined`, and the admin sees so. A form
+/// post from a page not yet hydrated comes back to `/invitations`.
+#[server(prefix = "/rpc", endpoint = "invitation/decline")]
+pub async fn decline_invitation(invitation_id: String) -> Result<(), AppError> {
+    let (state, user) = super::ctx::require_user().await?;
+    backend::services::invitations::decline(&state, &user, &invitation_id).await?;
     Ok(())
 }

@@ -18,15 +18,34 @@ pub async fn list_members(q: String, status: String, page: u32) -> Result<Member
 }
 
 /// Invites a teammate: an Invited row appears and the invitation email is
-/// queued in the same transaction.
+/// queued in the same transaction. `role` (`user` or `admin`; User when
+/// absent) is what Accept gives.
 #[server(prefix = "/rpc", endpoint = "team/invite")]
 pub async fn invite_member(
     first_name: String,
     last_name: String,
     email: String,
+    #[server(default)] role: Option<String>,
 ) -> Result<MemberRow, AppError> {
     let (state, admin) = super::ctx::require_admin().await?;
-    backend::services::team::invite(&state, &admin, &first_name, &last_name, &email)
+    backend::services::team::invite_with_role(
+        &state,
+        &admin,
+        &first_name,
+        &last_name,
+        &email,
+        role.as_deref(),
+    )
+    .await
+    .map_err(AppError::from)
+}
+
+/// "Remove": deletes an Active or Disabled membership (never the caller's
+/// own, never the last Active Admin); its key and sessions lose the account.
+#[server(prefix = "/rpc", endpoint = "team/remove")]
+pub async fn remove_member(member_id: String) -> Result<(), AppError> {
+    let (state, admin) = super::ctx::require_admin().await?;
+    backend::services::team::remove_member(&state, &admin, &member_id)
         .await
         .map_err(AppError::from)
 }

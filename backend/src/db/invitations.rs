@@ -19,8 +19,8 @@ pub struct NewInvitation<'a> {
     pub outbox_id: &'a str,
 }
 
-/// Inserts a pending invitation; `false` when one is already pending for
-/// that address in the account.
+/// Inserts a pending invitation; `false` when one is already open (pending
+/// or declined) for that address in the account.
 pub async fn insert<'e>(
     db: impl Executor<'e, Database = Any>,
     invitation: &NewInvitation<'_>,
@@ -101,6 +101,18 @@ pub async fn pending_for_member<'e>(
         .await
 }
 
+/// The open invitation (pending or declined) of a member row.
+pub async fn open_for_member<'e>(
+    db: impl Executor<'e, Database = Any>,
+    member_id: &str,
+) -> sqlx::Result<Option<InvitationRecord>> {
+    let sql = format!("{SELECT} WHERE i.member_id = $1 AND i.state IN ('pending', 'declined')");
+    sqlx::query_as(&sql)
+        .bind(member_id)
+        .fetch_optional(db)
+        .await
+}
+
 /// Pending, unexpired invitations for an address, oldest first.
 pub async fn pending_for_email<'e>(
     db: impl Executor<'e, Database = Any>,
@@ -117,7 +129,8 @@ pub async fn pending_for_email<'e>(
         .await
 }
 
-/// Gives a pending invitation a new token, expiry and email.
+/// Gives an open invitation a new token, expiry and email; a declined one
+/// is pending again.
 pub async fn renew<'e>(
     db: impl Executor<'e, Database = Any>,
     id: &str,
@@ -128,8 +141,8 @@ pub async fn renew<'e>(
     now_ms: i64,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE invitations SET token_hash = $1, token_sealed = $2, expires_at = $3, outbox_id = $4, updated_at = $5 \
-         WHERE id = $6 AND state = 'pending'",
+        "UPDATE invitations SET state = 'pending', token_hash = $1, token_sealed = $2, expires_at = $3, outbox_id = $4, \
+         updated_at = $5 WHERE id = $6 AND state IN ('pending', 'declined')",
     )
     .bind(token_hash)
     .bind(token_sealed)
@@ -156,6 +169,23 @@ pub async fn finish<'e>(
     .bind(state.as_str())
     .bind(now_ms)
     .bind(accepted_at)
+    .bind(id)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Cancels an open (pending or declined) invitation; `false` if it was not
+/// open.
+pub async fn cancel_open<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: &str,
+    now_ms: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE invitations SET state = 'cancelled', updated_at = $1 WHERE id = $2 AND state IN ('pending', 'declined')",
+    )
+    .bind(now_ms)
     .bind(id)
     .execute(db)
     .await?;

@@ -12,9 +12,11 @@ pub async fn insert<'e>(
     now_ms: i64,
 ) -> sqlx::Result<String> {
     let id = new_id();
+    // An Active row joins now; an Invited one when it is accepted.
+    let joined_at = (status != MemberStatus::Invited).then_some(now_ms);
     sqlx::query(
-        "INSERT INTO members (id, account_id, user_id, role, status, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $6)",
+        "INSERT INTO members (id, account_id, user_id, role, status, created_at, updated_at, joined_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $7)",
     )
     .bind(&id)
     .bind(account_id)
@@ -22,6 +24,7 @@ pub async fn insert<'e>(
     .bind(role.as_str())
     .bind(status.as_str())
     .bind(now_ms)
+    .bind(joined_at)
     .execute(db)
     .await?;
     Ok(id)
@@ -57,6 +60,14 @@ pub struct MemberRecord {
     pub invitation_expires_at: Option<i64>,
     /// When the pending invitation's email was given up on (dead letter).
     pub invitation_mail_dead_at: Option<i64>,
+    /// The open invitation's state: `pending` or `declined`.
+    pub invitation_state: Option<String>,
+    /// When the membership became Active.
+    pub joined_at: Option<i64>,
+    /// The last request by session in this account (minute precision).
+    pub last_active_at: Option<i64>,
+    /// The last request by the member's API key (minute precision).
+    pub api_key_last_used_at: Option<i64>,
 }
 
 impl MemberRecord {
@@ -66,13 +77,19 @@ impl MemberRecord {
     }
 }
 
+/// An Invited row's open invitation: pending, or declined (the admin still
+/// sees it, and may resend or cancel it). At most one per row.
+const OPEN_INVITATION: &str =
+    "LEFT JOIN invitations i ON i.member_id = m.id AND i.state IN ('pending', 'declined')";
+
 const SELECT: &str = "SELECT m.id, m.account_id, m.user_id, m.role, m.status, m.api_key_sealed, \
      COALESCE(u.first_name, i.first_name) AS first_name, COALESCE(u.last_name, i.last_name) AS last_name, \
      COALESCE(u.email, i.email) AS email, i.id AS invitation_id, i.expires_at AS invitation_expires_at, \
-     o.dead_at AS invitation_mail_dead_at \
+     o.dead_at AS invitation_mail_dead_at, i.state AS invitation_state, m.joined_at, m.last_active_at, \
+     m.api_key_last_used_at \
      FROM members m \
      LEFT JOIN users u ON u.id = m.user_id \
-     LEFT JOIN invitations i ON i.member_id = m.id AND i.state = 'pending' \
+     LEFT JOIN invitations i ON i.member_id = m.id AND i.state IN ('pending', 'declined') \
      LEFT JOIN outbox o ON o.id = i.outbox_id";
 
 /// Search, status and role filters; `$2`: status or '', `$3`: LIKE pattern
@@ -155,7 +172,7 @@ pub async fn count<'e>(
     } else {
         format!(
             "SELECT COUNT(*) AS n FROM members m LEFT JOIN users u ON u.id = m.user_id \
-             LEFT JOIN invitations i ON i.member_id = m.id AND i.state = 'pending' {FILTER}"
+             {OPEN_INVITATION} {FILTER}"
         )
     };
     sqlx::query_scalar(&sql)
@@ -167,19 +184,22 @@ pub async fn count<'e>(
         .await
 }
 
-/// A new Invited row (no user yet: it is linked on accept).
+/// A new Invited row with the invited role (no user yet: it is linked on
+/// accept).
 pub async fn insert_invited<'e>(
     db: impl Executor<'e, Database = Any>,
     id: &str,
     account_id: &str,
+    role: Role,
     now_ms: i64,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO members (id, account_id, user_id, role, status, created_at, updated_at) \
-         VALUES ($1, $2, NULL, 'user', 'invited', $3, $3)",
+         VALUES ($1, $2, NULL, $3, 'invited', $4, $4)",
     )
     .bind(id)
     .bind(account_id)
+    .bind(role.as_str())
     .bind(now_ms)
     .execute(db)
     .await
@@ -220,7 +240,8 @@ pub async fn set_api_key<'e>(
         .map(|_| ())
 }
 
-/// Turns an Invited row into an Active User of `user_id` with a key.
+/// Turns an Invited row into an Active member of `user_id` with a key; the
+/// role is the invited one.
 pub async fn activate_invited<'e>(
     db: impl Executor<'e, Database = Any>,
     member_id: &str,
@@ -230,8 +251,8 @@ pub async fn activate_invited<'e>(
     now_ms: i64,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query(
-        "UPDATE members SET user_id = $1, role = 'user', status = 'active', api_key_digest = $2, api_key_sealed = $3, \
-         updated_at = $4 WHERE id = $5 AND status = 'invited'",
+        "UPDATE members SET user_id = $1, status = 'active', api_key_digest = $2, api_key_sealed = $3, \
+         updated_at = $4, joined_at = $4 WHERE id = $5 AND status = 'invited'",
     )
     .bind(user_id)
     .bind(key_digest)
@@ -248,6 +269,21 @@ pub async fn delete<'e>(
     member_id: &str,
 ) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM members WHERE id = $1")
+        .bind(member_id)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
+/// Records a request by session of member `member_id` at `now_ms` (the
+/// caller writes at most once a minute per member).
+pub async fn touch_last_active<'e>(
+    db: impl Executor<'e, Database = Any>,
+    member_id: &str,
+    now_ms: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE members SET last_active_at = $1 WHERE id = $2")
+        .bind(now_ms)
         .bind(member_id)
         .execute(db)
         .await

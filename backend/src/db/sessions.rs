@@ -13,6 +13,9 @@ pub struct SessionRecord {
     pub account_id: Option<String>,
     pub account_name: Option<String>,
     pub role: Option<String>,
+    /// That membership, and when it last made a request by session.
+    pub member_id: Option<String>,
+    pub member_last_active_at: Option<i64>,
 }
 
 pub async fn insert<'e>(
@@ -43,7 +46,8 @@ pub async fn find<'e>(
 ) -> sqlx::Result<Option<SessionRecord>> {
     sqlx::query_as(
         "SELECT s.user_id, s.last_seen_at, s.expires_at, u.first_name, u.last_name, u.email, \
-                a.id AS account_id, a.name AS account_name, m.role \
+                a.id AS account_id, a.name AS account_name, m.role, \
+                m.id AS member_id, m.last_active_at AS member_last_active_at \
          FROM sessions s \
          JOIN users u ON u.id = s.user_id \
          LEFT JOIN members m ON m.user_id = u.id AND m.status = 'active' \

@@ -6,15 +6,16 @@ use anyhow::Context as _;
 
 use crate::Core;
 use crate::clock::millis;
-use crate::db::{sessions, users};
+use crate::db::{members, sessions, users};
 use crate::limits::rate::{SIGN_IN_FAILURES_PER_ACCOUNT, SIGN_IN_PER_ADDRESS};
 use crate::passwords::Verification;
 use crate::tokens::{digest, is_well_formed, new_token};
 use shared::domain::{EmailAddress, Role};
 use shared::dto::auth::{AccountMembership, CurrentUser};
 
-/// Only refresh `last_seen_at` when it is older than this, so reads do not
-/// each cost a write.
+/// Only refresh `last_seen_at` (and the membership's `last_active_at`, the
+/// Team page's "Last Active") when it is older than this, so reads do not
+/// each cost a write: both are precise to this interval.
 const TOUCH_INTERVAL_MS: i64 = 60_000;
 
 #[derive(Debug, thiserror::Error)]
@@ -159,6 +160,17 @@ pub async fn current_user(state: &Core, token: &str) -> anyhow::Result<Option<Cu
         sessions::touch(&state.db.pool, &token_hash, now)
             .await
             .context("touching the session")?;
+    }
+    // The membership the session acts in: at most one write a minute per
+    // member, whatever the number of its sessions and requests.
+    if let Some(member_id) = &session.member_id
+        && session
+            .member_last_active_at
+            .is_none_or(|at| now - at > TOUCH_INTERVAL_MS)
+    {
+        members::touch_last_active(&state.db.pool, member_id, now)
+            .await
+            .context("recording the member's activity")?;
     }
     let membership = match (session.account_id, session.account_name, session.role) {
         (Some(account_id), Some(account_name), Some(role)) => Some(AccountMembership {

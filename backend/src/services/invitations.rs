@@ -49,6 +49,8 @@ pub enum InvitationError {
     AlreadyAccepted,
     #[error("This invitation was cancelled.")]
     Cancelled,
+    #[error("This invitation was declined.")]
+    Declined,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -59,6 +61,7 @@ impl From<InvitationProblem> for InvitationError {
             InvitationProblem::Expired => Self::Expired,
             InvitationProblem::Accepted => Self::AlreadyAccepted,
             InvitationProblem::Cancelled => Self::Cancelled,
+            InvitationProblem::Declined => Self::Declined,
         }
     }
 }
@@ -87,7 +90,10 @@ pub async fn landing(state: &Core, token: &str) -> anyhow::Result<InviteLanding>
     match state_of(&invitation)?.check_usable(invitation.expires_at, state.clock.now_ms()) {
         Ok(()) => {}
         Err(InvitationProblem::Accepted) => return Ok(InviteLanding::AlreadyAccepted),
-        Err(InvitationProblem::Cancelled) => return Ok(InviteLanding::Invalid),
+        // A declined link works no more than a cancelled one.
+        Err(InvitationProblem::Cancelled | InvitationProblem::Declined) => {
+            return Ok(InviteLanding::Invalid);
+        }
         Err(InvitationProblem::Expired) => return Ok(InviteLanding::Expired),
     }
     let existing = users::find_by_email(&state.db.pool, &invitation.email_normalized)
@@ -193,11 +199,12 @@ pub async fn has_pending(state: &Core, email_normalized: &str) -> anyhow::Result
 }
 
 /// Accepts an invitation addressed to the signed-in user: the Invited row
-/// becomes an Active User with a fresh API key.
+/// becomes an Active member with the invited role (User unless the admin
+/// chose Admin) and a fresh API key.
 ///
 /// # Errors
 /// `NotFound`; `Forbidden` for another address's invitation; `Expired`,
-/// `Cancelled` or `AlreadyAccepted` for one that cannot be used.
+/// `Cancelled`, `Declined` or `AlreadyAccepted` for one that cannot be used.
 pub async fn accept(
     state: &Core,
     user: &CurrentUser,
@@ -263,5 +270,69 @@ pub async fn accept(
     )
     .await?;
     tx.commit().await.context("committing accept")?;
+    Ok(())
+}
+
+/// Declines an invitation addressed to the signed-in user: it is `declined`
+/// (its link stops working) and its Invited row stays, so the admin sees it
+/// was declined and may resend or cancel it. Audited as the invitee's.
+///
+/// # Errors
+/// `NotFound`; `Forbidden` for another address's invitation; `Expired`,
+/// `Cancelled`, `Declined` or `AlreadyAccepted` for one that cannot be used.
+pub async fn decline(
+    state: &Core,
+    user: &CurrentUser,
+    invitation_id: &str,
+) -> Result<(), InvitationError> {
+    if !is_id(invitation_id) {
+        return Err(InvitationError::NotFound);
+    }
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin_write().await.context("beginning decline")?;
+    let invitation = invitations::find_by_id(&mut *tx, invitation_id)
+        .await
+        .context("reading the invitation")?
+        .ok_or(InvitationError::NotFound)?;
+    if invitation.email_normalized != normalize_email(&user.email) {
+        return Err(InvitationError::Forbidden);
+    }
+    members::lock_account(&mut *tx, &invitation.account_id)
+        .await
+        .context("locking the account")?;
+    state_of(&invitation)?.check_usable(invitation.expires_at, now)?;
+    let member_id = invitation
+        .member_id
+        .clone()
+        .ok_or(InvitationError::Cancelled)?;
+    if !invitations::finish(&mut *tx, &invitation.id, InvitationState::Declined, now)
+        .await
+        .context("marking the invitation declined")?
+    {
+        return Err(anyhow::anyhow!("a usable invitation was not pending").into());
+    }
+    let record = members::find(&mut *tx, &invitation.account_id, &member_id)
+        .await
+        .context("reading the member")?
+        .context("the declined invitation's member vanished")?;
+    let actor = Actor {
+        user_id: user.user_id.clone(),
+        account_id: invitation.account_id.clone(),
+        account_name: invitation.account_name.clone(),
+        label: actor_label(&user.first_name, &user.last_name, &user.email),
+        source: Source::Ui,
+    };
+    audit::record(
+        &mut tx,
+        &actor,
+        &record,
+        AuditAction::InvitationDecline,
+        None,
+        None,
+        now,
+    )
+    .await?;
+    tx.commit().await.context("committing decline")?;
+    tracing::info!(target: "security", event = "invitation.declined", user_id = user.user_id, invitation_id);
     Ok(())
 }

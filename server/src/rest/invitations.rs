@@ -16,7 +16,15 @@ use super::schema::{Invitation, InvitationList, Member, NewInvitation, PageQuery
 
 /// The invitation's response as sent, and as stored for idempotent replays.
 async fn invite_once(state: &AppState, actor: &Actor, new: &NewInvitation) -> StoredResponse {
-    let result = team::invite(state, actor, &new.first_name, &new.last_name, &new.email).await;
+    let result = team::invite_with_role(
+        state,
+        actor,
+        &new.first_name,
+        &new.last_name,
+        &new.email,
+        new.role.as_deref(),
+    )
+    .await;
     let (status, body) = match result.map(|row| Invitation::from_member(Member::from(row))) {
         Ok(Some(invitation)) => (
             StatusCode::CREATED,
@@ -81,7 +89,14 @@ pub async fn create(
             "Idempotency-Key must be 1–255 visible ASCII characters.",
         )
     })?;
-    let request = idempotency::request_hash(&[&new.first_name, &new.last_name, &new.email]);
+    // The role joins the hash only when sent, so a retry of a request made
+    // before roles existed still matches its stored response.
+    let request = match &new.role {
+        None => idempotency::request_hash(&[&new.first_name, &new.last_name, &new.email]),
+        Some(role) => {
+            idempotency::request_hash(&[&new.first_name, &new.last_name, &new.email, role])
+        }
+    };
     let outcome = idempotency::run_once(&state, actor.account_id(), &key, &request, || {
         invite_once(&state, &actor, &new)
     })
@@ -89,7 +104,8 @@ pub async fn create(
     Ok(respond(outcome.into_response()))
 }
 
-/// Pending invitations, newest first.
+/// Open invitations (pending, or declined by the invited person), newest
+/// first.
 #[utoipa::path(operation_id = "list_invitations", get, path = "/api/v1/invitations", tag = "invitations", params(PageQuery),
     responses(
         (status = 200, body = InvitationList),
@@ -112,7 +128,7 @@ pub async fn list(
 }
 
 /// Sends the invitation again: a new link (the old one stops working) and a
-/// new expiry.
+/// new expiry. A declined invitation is pending again.
 #[utoipa::path(operation_id = "resend_invitation", post, path = "/api/v1/invitations/{id}/resend", tag = "invitations",
     params(("id" = String, Path, description = "Invitation id")),
     responses(
@@ -131,7 +147,8 @@ pub async fn resend(
         .ok_or_else(|| internal(&anyhow::anyhow!("a resent invitation is not pending")))
 }
 
-/// Cancels a pending invitation; its Invited member row is removed.
+/// Cancels an open (pending or declined) invitation; its Invited member row
+/// is removed.
 #[utoipa::path(operation_id = "cancel_invitation", delete, path = "/api/v1/invitations/{id}", tag = "invitations",
     params(("id" = String, Path, description = "Invitation id")),
     responses(

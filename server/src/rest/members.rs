@@ -3,6 +3,7 @@
 use app::state::AppState;
 use axum::Json;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum_extra::extract::WithRejection;
 use backend::services::team;
 use shared::domain::MemberAction;
@@ -11,7 +12,7 @@ use super::extract::{Admin, ApiPath, ApiQuery, Caller, encode_cursor, page_windo
 use super::problem::Problem;
 use super::responses::{
     AdminGuardedChangeErrors, AdminItemErrors, AdminListErrors, ApiKeyErrors, KeyErrors,
-    MemberChangeErrors,
+    MemberChangeErrors, RemoveMemberErrors,
 };
 use super::schema::{ApiKey, Me, Member, MemberList, MemberQuery};
 
@@ -73,6 +74,25 @@ pub async fn get_member(
     WithRejection(Path(id), _): ApiPath<String>,
 ) -> Result<Json<Member>, Problem> {
     Ok(Json(team::get_member(&state, &actor, &id).await?.into()))
+}
+
+/// Removes an Active or Disabled member from the account: the membership
+/// and its API key are deleted, its sessions lose the account at once, the
+/// audit event stays. The user is kept (other accounts, signing in). Never
+/// the last Active Admin, never the caller's own membership.
+#[utoipa::path(operation_id = "remove_member", delete, path = "/api/v1/members/{id}", tag = "members",
+    params(("id" = String, Path, description = "Member id")),
+    responses(
+        (status = 204, description = "Removed"),
+        RemoveMemberErrors,
+    ))]
+pub async fn remove_member(
+    State(state): State<AppState>,
+    Admin(actor): Admin,
+    WithRejection(Path(id), _): ApiPath<String>,
+) -> Result<StatusCode, Problem> {
+    team::remove_member(&state, &actor, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The member's API key (Active members; audited as a reveal).

@@ -71,7 +71,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(members::me))
         .routes(routes!(members::list_members))
-        .routes(routes!(members::get_member))
+        .routes(routes!(members::get_member, members::remove_member))
         .routes(routes!(members::reveal_api_key))
         .routes(routes!(members::refresh_api_key))
         .routes(routes!(members::promote))

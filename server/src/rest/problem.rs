@@ -125,6 +125,7 @@ impl From<TeamError> for Problem {
                 let code = match rule {
                     RuleViolation::NotApplicable => "invalid_state",
                     RuleViolation::LastActiveAdmin => "last_active_admin",
+                    RuleViolation::RemoveSelf => "cannot_remove_self",
                 };
                 Self::new(StatusCode::CONFLICT, code, rule.message())
             }

@@ -94,3 +94,9 @@ problem_set!(
         422 => "`idempotency_key_reused`",
         429,
 );
+
+problem_set!(
+    /// Removing a member: not an Invited row (cancel its invitation), not
+    /// the caller's own, not the last Active Admin.
+    RemoveMemberErrors: 401, 403, 404, 409 => "`invalid_state`, `last_active_admin` or `cannot_remove_self`"
+);

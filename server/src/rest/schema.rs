@@ -3,7 +3,7 @@
 
 use app::rpc::team::{AuditEntry, MemberRow, MemberState};
 use serde::{Deserialize, Serialize, Serializer};
-use shared::domain::{MemberStatus, Role};
+use shared::domain::{InvitationState, MemberStatus, Role};
 use utoipa::{IntoParams, ToSchema};
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
@@ -40,6 +40,27 @@ impl From<MemberStatus> for ApiStatus {
     }
 }
 
+/// An open invitation's state: `pending`, or `declined` by the invited
+/// person (the admin may still resend or cancel it).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ApiInvitationState {
+    Pending,
+    Declined,
+}
+
+impl From<InvitationState> for ApiInvitationState {
+    fn from(state: InvitationState) -> Self {
+        // Only open invitations are shown with their member.
+        match state {
+            InvitationState::Declined => Self::Declined,
+            InvitationState::Pending | InvitationState::Accepted | InvitationState::Cancelled => {
+                Self::Pending
+            }
+        }
+    }
+}
+
 /// Milliseconds since the epoch as RFC 3339 UTC (`2026-11-26T12:00:00Z`).
 pub fn rfc3339(ms: i64) -> String {
     let seconds = ms.div_euclid(1000);
@@ -57,6 +78,7 @@ pub fn rfc3339(ms: i64) -> String {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MemberInvitation {
     pub id: String,
+    pub state: ApiInvitationState,
     pub expires_at: String,
     pub expired: bool,
     /// The invitation email could not be delivered.
@@ -72,7 +94,9 @@ pub struct MemberInvitation {
     "email": "grace@example.com",
     "role": "user",
     "status": "active",
-    "invitation": null
+    "invitation": null,
+    "joined_at": "2026-11-26T12:00:00Z",
+    "last_active_at": "2026-11-27T09:30:00Z"
 }))]
 pub struct Member {
     pub id: String,
@@ -82,6 +106,12 @@ pub struct Member {
     pub role: ApiRole,
     pub status: ApiStatus,
     pub invitation: Option<MemberInvitation>,
+    /// When the membership became Active (accepted, or created as an
+    /// admin); `null` while invited.
+    pub joined_at: Option<String>,
+    /// The later of the member's last request by session and by API key in
+    /// this account, precise to a minute; `null` when none.
+    pub last_active_at: Option<String>,
 }
 
 impl From<MemberRow> for Member {
@@ -93,8 +123,11 @@ impl From<MemberRow> for Member {
             email: row.email,
             role: row.role.into(),
             status: row.status.into(),
+            joined_at: row.joined_at.map(rfc3339),
+            last_active_at: row.last_active_at.map(rfc3339),
             invitation: row.invitation.map(|invitation| MemberInvitation {
                 id: invitation.id,
+                state: invitation.state.into(),
                 expires_at: rfc3339(invitation.expires_at),
                 expired: invitation.expired,
                 delivery_failed: invitation.delivery_failed,
@@ -154,7 +187,7 @@ pub struct PageQuery {
 /// A new invitation.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"first_name": "Grace", "last_name": "Hopper", "email": "grace@example.com"}))]
+#[schema(example = json!({"first_name": "Grace", "last_name": "Hopper", "email": "grace@example.com", "role": "user"}))]
 pub struct NewInvitation {
     /// 1–100 characters after trimming; no control or invisible formatting
     /// characters.
@@ -179,12 +212,19 @@ pub struct NewInvitation {
         pattern = "^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$"
     )]
     pub email: String,
+    /// The role Accept gives: `user` (when absent or `null`) or `admin`.
+    /// Anything else is a `validation_failed` error on `role`.
+    #[schema(value_type = Option<ApiRole>)]
+    pub role: Option<String>,
 }
 
-/// A pending invitation.
+/// An open invitation: pending, or declined by the invited person.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Invitation {
     pub id: String,
+    pub state: ApiInvitationState,
+    /// The role Accept gives.
+    pub role: ApiRole,
     /// The Invited member row it belongs to.
     pub member_id: String,
     pub first_name: String,
@@ -201,6 +241,8 @@ impl Invitation {
         let invitation = member.invitation?;
         Some(Self {
             id: invitation.id,
+            state: invitation.state,
+            role: member.role,
             member_id: member.id,
             first_name: member.first_name,
             last_name: member.last_name,

@@ -313,6 +313,7 @@ impl Site {
             first_name: first.into(),
             last_name: last.into(),
             email: email.into(),
+            role: None,
         };
         self.rpc(input, Some(session)).await
     }

@@ -27,4 +27,5 @@ mod slow_clients;
 mod smtp_hang;
 mod soak;
 mod team;
+mod team_more;
 mod verification;

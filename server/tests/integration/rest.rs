@@ -27,6 +27,7 @@ const ROUTES: &[(Method, &str)] = &[
     (Method::GET, "/api/v1/me"),
     (Method::GET, "/api/v1/members"),
     (Method::GET, "/api/v1/members/{member}"),
+    (Method::DELETE, "/api/v1/members/{member}"),
     (Method::POST, "/api/v1/invitations"),
     (Method::GET, "/api/v1/invitations"),
     (Method::POST, "/api/v1/invitations/{invitation}/resend"),
@@ -316,7 +317,7 @@ async fn errors_are_problem_documents_and_bad_input_is_a_4xx(engine: Engine) {
     };
     let cases: Vec<(Vec<u8>, &str, StatusCode, &str)> = vec![
         (
-            br#"{"first_name":"G","last_name":"H","email":"g@example.com","role":"admin"}"#
+            br#"{"first_name":"G","last_name":"H","email":"g@example.com","team":"admin"}"#
                 .to_vec(),
             "application/json",
             StatusCode::BAD_REQUEST,

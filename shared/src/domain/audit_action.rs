@@ -25,10 +25,14 @@ pub enum AuditAction {
     /// "Copy API Key" or `GET /api/v1/members/{id}/api-key`: a key was shown.
     ApiKeyReveal,
     ApiKeyRefresh,
+    /// "Remove": the membership was deleted (its user is kept).
+    MemberRemove,
+    /// The invited person declined on `/invitations`.
+    InvitationDecline,
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 14] = [
         Self::AdminCreate,
         Self::MemberInvite,
         Self::MemberPromote,
@@ -41,6 +45,8 @@ impl AuditAction {
         Self::InvitationAccept,
         Self::ApiKeyReveal,
         Self::ApiKeyRefresh,
+        Self::MemberRemove,
+        Self::InvitationDecline,
     ];
 
     /// The name stored in `audit_events.action`.
@@ -58,6 +64,8 @@ impl AuditAction {
             Self::InvitationAccept => "invitation.accept",
             Self::ApiKeyReveal => "api_key.reveal",
             Self::ApiKeyRefresh => "api_key.refresh",
+            Self::MemberRemove => "member.remove",
+            Self::InvitationDecline => "invitation.decline",
         }
     }
 
@@ -108,6 +116,8 @@ mod tests {
                 "invitation.accept",
                 "api_key.reveal",
                 "api_key.refresh",
+                "member.remove",
+                "invitation.decline",
             ]
         );
         for action in AuditAction::ALL {

@@ -1,6 +1,12 @@
-//! The invitation lifecycle: `Pending` until it is accepted or cancelled, and
-//! usable only while pending and unexpired. Every place that asks "does this
-//! link still work?" asks [`InvitationState::check_usable`].
+//! The invitation lifecycle: `Pending` until it is accepted, declined or
+//! cancelled, and usable only while pending and unexpired. Every place that
+//! asks "does this link still work?" asks [`InvitationState::check_usable`].
+//!
+//! A declined invitation stays with its Invited row, so the admin sees it
+//! was declined ([`InvitationState::is_open`]): they may Resend it (it is
+//! pending again, with a new link and expiry) or Cancel it (the row goes).
+//! Only a pending one has a link worth copying
+//! ([`InvitationState::has_working_link`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -9,10 +15,13 @@ use crate::validation::{FieldError, FieldErrors};
 
 /// Where an invitation is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum InvitationState {
     Pending,
     Accepted,
     Cancelled,
+    /// The invited person said no (on `/invitations`).
+    Declined,
 }
 
 /// Why an invitation cannot be used.
@@ -22,15 +31,24 @@ pub enum InvitationProblem {
     Expired,
     Accepted,
     Cancelled,
+    Declined,
 }
 
 impl InvitationState {
+    pub const ALL: [Self; 4] = [
+        Self::Pending,
+        Self::Accepted,
+        Self::Cancelled,
+        Self::Declined,
+    ];
+
     /// The stored name.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Pending => "pending",
             Self::Accepted => "accepted",
             Self::Cancelled => "cancelled",
+            Self::Declined => "declined",
         }
     }
 
@@ -41,6 +59,7 @@ impl InvitationState {
             "pending" => Ok(Self::Pending),
             "accepted" => Ok(Self::Accepted),
             "cancelled" => Ok(Self::Cancelled),
+            "declined" => Ok(Self::Declined),
             other => Err(format!("unknown invitation state {other:?}")),
         }
     }
@@ -48,16 +67,30 @@ impl InvitationState {
     /// Whether an invitation in this state, expiring at `expires_at`, can be
     /// used at `now` (both in milliseconds).
     ///
+    /// Accepting and declining both need a usable invitation.
+    ///
     /// # Errors
-    /// `Accepted` or `Cancelled` once finished; `Expired` for a pending one
+    /// `Accepted`, `Cancelled` or `Declined` once finished; `Expired` for a pending one
     /// whose expiry has come.
     pub fn check_usable(self, expires_at: i64, now: i64) -> Result<(), InvitationProblem> {
         match self {
             Self::Accepted => Err(InvitationProblem::Accepted),
             Self::Cancelled => Err(InvitationProblem::Cancelled),
+            Self::Declined => Err(InvitationProblem::Declined),
             Self::Pending if expires_at <= now => Err(InvitationProblem::Expired),
             Self::Pending => Ok(()),
         }
+    }
+
+    /// Whether the admin still has something to do with it: its Invited row
+    /// stays (Resend, Cancel) while it is pending or declined.
+    pub fn is_open(self) -> bool {
+        matches!(self, Self::Pending | Self::Declined)
+    }
+
+    /// Whether its link can still work (so "Copy Invite Link" applies).
+    pub fn has_working_link(self) -> bool {
+        self == Self::Pending
     }
 }
 
@@ -115,15 +148,28 @@ mod tests {
             InvitationState::Cancelled.check_usable(10, 9),
             Err(InvitationProblem::Cancelled)
         );
+        assert_eq!(
+            InvitationState::Declined.check_usable(10, 9),
+            Err(InvitationProblem::Declined)
+        );
+    }
+
+    #[test]
+    fn pending_and_declined_invitations_stay_open_but_only_pending_links_work() {
+        for state in InvitationState::ALL {
+            let open = matches!(state, InvitationState::Pending | InvitationState::Declined);
+            assert_eq!(state.is_open(), open, "{state:?}");
+            assert_eq!(
+                state.has_working_link(),
+                state == InvitationState::Pending,
+                "{state:?}"
+            );
+        }
     }
 
     #[test]
     fn states_round_trip_through_their_stored_names() {
-        for state in [
-            InvitationState::Pending,
-            InvitationState::Accepted,
-            InvitationState::Cancelled,
-        ] {
+        for state in InvitationState::ALL {
             assert_eq!(InvitationState::parse(state.as_str()), Ok(state));
         }
         assert!(InvitationState::parse("expired").is_err());

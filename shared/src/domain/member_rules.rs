@@ -22,6 +22,8 @@ pub enum RuleViolation {
     NotApplicable,
     /// It would leave the account without an Active Admin.
     LastActiveAdmin,
+    /// "Remove" on one's own row: leaving is "Leave Account" on the profile.
+    RemoveSelf,
 }
 
 impl RuleViolation {
@@ -33,6 +35,9 @@ impl RuleViolation {
             }
             Self::LastActiveAdmin => {
                 "The account must keep at least one active admin. Promote someone else first."
+            }
+            Self::RemoveSelf => {
+                "You cannot remove yourself. To leave this account, use Leave Account on your profile."
             }
         }
     }
@@ -92,7 +97,7 @@ impl MemberAction {
 }
 
 /// A row action that is not a role or status change: it reads or renews a
-/// secret of the row. Each applies to one status only.
+/// secret of the row, or (Remove) deletes the membership.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RowAction {
     CopyApiKey,
@@ -100,29 +105,58 @@ pub enum RowAction {
     ResendInvite,
     CancelInvite,
     CopyInviteLink,
+    /// Deletes an Active or Disabled membership (its key with it); never
+    /// the last Active Admin, never one's own (see [`RowAction::check_removal`]).
+    Remove,
 }
 
 impl RowAction {
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::CopyApiKey,
         Self::RefreshApiKey,
         Self::ResendInvite,
         Self::CancelInvite,
         Self::CopyInviteLink,
+        Self::Remove,
     ];
 
-    /// The only status a row may have for this action: API keys belong to
-    /// Active members, invitation actions to Invited rows.
-    pub fn required_status(self) -> MemberStatus {
+    /// Whether the action is offered for a row with this status: API keys
+    /// belong to Active members, invitation actions to Invited rows, and
+    /// Remove to the members who joined (Active or Disabled; an Invited row
+    /// is cancelled instead).
+    pub fn applies_to(self, status: MemberStatus) -> bool {
         match self {
-            Self::CopyApiKey | Self::RefreshApiKey => MemberStatus::Active,
-            Self::ResendInvite | Self::CancelInvite | Self::CopyInviteLink => MemberStatus::Invited,
+            Self::CopyApiKey | Self::RefreshApiKey => status == MemberStatus::Active,
+            Self::ResendInvite | Self::CancelInvite | Self::CopyInviteLink => {
+                status == MemberStatus::Invited
+            }
+            Self::Remove => matches!(status, MemberStatus::Active | MemberStatus::Disabled),
         }
     }
 
-    /// Whether the action is offered for a row with this status.
-    pub fn applies_to(self, status: MemberStatus) -> bool {
-        status == self.required_status()
+    /// Whether member (`role`, `status`) may be removed by someone else,
+    /// given how many Active Admins the account has now. `own` is whether
+    /// the actor would remove their own membership.
+    ///
+    /// # Errors
+    /// `NotApplicable` for an Invited row; `LastActiveAdmin` for the
+    /// account's last Active Admin; `RemoveSelf` for one's own row.
+    pub fn check_removal(
+        role: Role,
+        status: MemberStatus,
+        active_admins: i64,
+        own: bool,
+    ) -> Result<(), RuleViolation> {
+        Self::Remove.check(status)?;
+        // The last Active Admin hears of that first: it is what stands in
+        // the way of leaving too.
+        if role == Role::Admin && status == MemberStatus::Active && active_admins <= 1 {
+            return Err(RuleViolation::LastActiveAdmin);
+        }
+        if own {
+            return Err(RuleViolation::RemoveSelf);
+        }
+        Ok(())
     }
 
     /// # Errors
@@ -148,6 +182,7 @@ mod tests {
                     RowAction::CopyApiKey | RowAction::RefreshApiKey => {
                         status == MemberStatus::Active
                     }
+                    RowAction::Remove => status != MemberStatus::Invited,
                     _ => status == MemberStatus::Invited,
                 };
                 assert_eq!(action.applies_to(status), expected, "{action:?} {status:?}");
@@ -214,6 +249,35 @@ mod tests {
                 .apply(Role::Admin, MemberStatus::Active, 2)
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn removal_needs_a_joined_member_of_someone_else_and_another_admin() {
+        use MemberStatus::*;
+        use Role::*;
+        for role in ROLES {
+            assert_eq!(
+                RowAction::check_removal(role, Invited, 5, false),
+                Err(RuleViolation::NotApplicable)
+            );
+            for status in [Active, Disabled] {
+                assert_eq!(RowAction::check_removal(role, status, 5, false), Ok(()));
+                assert_eq!(
+                    RowAction::check_removal(role, status, 5, true),
+                    Err(RuleViolation::RemoveSelf)
+                );
+            }
+        }
+        for own in [false, true] {
+            assert_eq!(
+                RowAction::check_removal(Admin, Active, 1, own),
+                Err(RuleViolation::LastActiveAdmin)
+            );
+        }
+        assert_eq!(RowAction::check_removal(Admin, Active, 2, false), Ok(()));
+        // A Disabled Admin is not one of the Active Admins the rule keeps.
+        assert_eq!(RowAction::check_removal(Admin, Disabled, 1, false), Ok(()));
+        assert_eq!(RowAction::check_removal(User, Active, 1, false), Ok(()));
     }
 
     #[test]

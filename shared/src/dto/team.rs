@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{MemberStatus, Role};
+use crate::domain::{InvitationState, MemberStatus, Role};
 
 /// Rows per Team page.
 pub const PAGE_SIZE: u32 = 50;
@@ -19,13 +19,28 @@ pub struct MemberRow {
     pub status: MemberStatus,
     /// The signed-in admin's own row.
     pub is_you: bool,
-    /// For Invited rows: the pending invitation.
+    /// For Invited rows: the open invitation (pending or declined).
     pub invitation: Option<InvitationSummary>,
+    /// When the membership became Active (ms since the epoch), if it has.
+    pub joined_at: Option<i64>,
+    /// The later of the member's last request by session and by API key in
+    /// this account (ms since the epoch; precise to a minute), if any.
+    pub last_active_at: Option<i64>,
+}
+
+impl MemberRow {
+    /// Whether the admin may still resend or cancel its invitation, and
+    /// whether its link works ("Copy Invite Link").
+    pub fn invitation_state(&self) -> Option<InvitationState> {
+        self.invitation.as_ref().map(|invitation| invitation.state)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvitationSummary {
     pub id: String,
+    /// `Pending`, or `Declined` by the invited person.
+    pub state: InvitationState,
     /// Milliseconds since the Unix epoch.
     pub expires_at: i64,
     pub expired: bool,

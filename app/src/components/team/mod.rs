@@ -124,7 +124,7 @@ fn MemberTable(rows: RwSignal<Vec<MemberRow>>, total: RwSignal<i64>) -> impl Int
         <DataTable
             class="members"
             caption="Members of this account"
-            columns=&["Name", "Email", "Role", "Status", "Actions"]
+            columns=&["Name", "Email", "Role", "Status", "Last Active", "Actions"]
         >
             <For
                 each=move || rows.get()
@@ -133,7 +133,7 @@ fn MemberTable(rows: RwSignal<Vec<MemberRow>>, total: RwSignal<i64>) -> impl Int
             />
             <Show when=move || rows.with(Vec::is_empty)>
                 <tr>
-                    <td colspan="5" class="empty">"No members match."</td>
+                    <td colspan="6" class="empty">"No members match."</td>
                 </tr>
             </Show>
         </DataTable>

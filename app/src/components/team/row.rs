@@ -8,10 +8,12 @@ use leptos::task::spawn_local;
 use leptos::wasm_bindgen::JsCast;
 
 use super::TITLE_ID;
-use super::row_actions::{ActionOutcome, RowAction, confirmation, perform_row_action};
+use super::row_actions::{ActionOutcome, RowAction, RowState, confirmation, perform_row_action};
 use crate::components::clipboard::{self, CopyFallback};
 use crate::components::confirm_dialog::ConfirmDialog;
+use crate::components::dates::format_utc;
 use crate::rpc::team::MemberRow;
+use shared::domain::InvitationState;
 
 /// Where focus goes once an action finished, if the focus was lost on the
 /// way (its button was disabled while pending, or replaced, or removed).
@@ -63,7 +65,7 @@ pub(super) fn MemberRowView(
         let id = id.clone();
         move |_| rows.with(|rows| rows.iter().find(|row| row.id == id).cloned())
     });
-    let state = Memo::new(move |_| row.with(|row| row.as_ref().map(|row| (row.role, row.status))));
+    let state = Memo::new(move |_| row.with(|row| row.as_ref().map(RowState::of)));
     let busy = RwSignal::new(None::<RowAction>);
     let error = RwSignal::new(None::<String>);
     let notice = RwSignal::new(None::<String>);
@@ -140,21 +142,31 @@ pub(super) fn MemberRowView(
         row.with(|row| {
             row.as_ref().map(|row| {
                 let invitation = row.invitation.as_ref();
+                let declined = invitation.is_some_and(|i| i.state == InvitationState::Declined);
                 let expired = invitation.is_some_and(|i| i.expired);
                 let undelivered = invitation.is_some_and(|i| i.delivery_failed);
                 view! {
                     <span class=format!("status status-{}", row.status.as_str())>{row.status.label()}</span>
+                    {declined.then(|| view! { " " <span class="badge danger">"Declined"</span> })}
                     {expired.then(|| view! { " " <span class="badge warn">"Expired"</span> })}
                     {undelivered.then(|| view! { " " <span class="badge danger">"Email not delivered"</span> })}
                 }
             })
         })
     };
+    // Sessions and keys record a use at most once a minute: minute precision.
+    let last_active = move || {
+        row.with(|row| {
+            row.as_ref().map(|row| {
+                row.last_active_at
+                    .map_or_else(|| "Never".to_owned(), format_utc)
+            })
+        })
+    };
     let buttons = {
         let id = id.clone();
         move || {
-            let (role, status) = state.get()?;
-            let buttons = RowAction::for_row(role, status)
+            let buttons = RowAction::for_row(state.get()?)
                 .into_iter()
                 .map(|action| {
                     let class = if action.is_destructive() {
@@ -232,6 +244,7 @@ pub(super) fn MemberRowView(
             <td>{email}</td>
             <td>{role}</td>
             <td>{status_cell}</td>
+            <td class="last-active">{last_active}</td>
             <td class="actions-cell">
                 <div class="row-actions" id=format!("actions-{id}")>{buttons}</div>
                 {move || notice.get().map(|text| view! { <p class="row-notice" role="status">{text}</p> })}

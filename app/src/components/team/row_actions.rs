@@ -5,9 +5,11 @@
 use crate::error::AppError;
 use crate::rpc::team::{
     MemberRow, activate_member, cancel_invite, demote_member, invite_link, promote_member,
-    refresh_api_key, resend_invite, reveal_api_key, revoke_member,
+    refresh_api_key, remove_member, resend_invite, reveal_api_key, revoke_member,
 };
-use shared::domain::{MemberAction, MemberStatus, Role, RowAction as KeyOrInviteAction};
+use shared::domain::{
+    InvitationState, MemberAction, MemberStatus, Role, RowAction as KeyOrInviteAction,
+};
 
 /// What a row button does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,6 +20,28 @@ pub(super) enum RowAction {
     ResendInvite,
     CancelInvite,
     CopyInviteLink,
+    Remove,
+}
+
+/// What decides a row's buttons: its role and status, whether it is the
+/// signed-in admin's own, and its open invitation's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct RowState {
+    pub role: Role,
+    pub status: MemberStatus,
+    pub is_you: bool,
+    pub invitation: Option<InvitationState>,
+}
+
+impl RowState {
+    pub(super) fn of(row: &MemberRow) -> Self {
+        Self {
+            role: row.role,
+            status: row.status,
+            is_you: row.is_you,
+            invitation: row.invitation_state(),
+        }
+    }
 }
 
 /// The domain decides which key and invitation actions a status allows (the
@@ -30,6 +54,7 @@ impl From<KeyOrInviteAction> for RowAction {
             KeyOrInviteAction::ResendInvite => Self::ResendInvite,
             KeyOrInviteAction::CancelInvite => Self::CancelInvite,
             KeyOrInviteAction::CopyInviteLink => Self::CopyInviteLink,
+            KeyOrInviteAction::Remove => Self::Remove,
         }
     }
 }
@@ -43,20 +68,36 @@ impl RowAction {
             Self::ResendInvite => "Resend Invite",
             Self::CancelInvite => "Cancel Invite",
             Self::CopyInviteLink => "Copy Invite Link",
+            Self::Remove => "Remove",
         }
     }
 
-    /// The buttons a row in this state shows, in order.
-    pub(super) fn for_row(role: Role, status: MemberStatus) -> Vec<Self> {
+    /// The buttons a row in this state shows, in order ("Remove" last).
+    /// Not shown: "Copy Invite Link" once the invitation was declined (its
+    /// link no longer works), and "Remove" on one's own row (leaving is
+    /// "Leave Account" on the profile); the server refuses both too.
+    pub(super) fn for_row(row: RowState) -> Vec<Self> {
+        let RowState {
+            role,
+            status,
+            is_you,
+            invitation,
+        } = row;
         let secrets = KeyOrInviteAction::ALL
             .into_iter()
-            .filter(|action| action.applies_to(status))
+            .filter(|action| *action != KeyOrInviteAction::Remove && action.applies_to(status))
+            .filter(|action| {
+                *action != KeyOrInviteAction::CopyInviteLink
+                    || invitation.is_none_or(InvitationState::has_working_link)
+            })
             .map(Self::from);
         let changes = MemberAction::ALL
             .into_iter()
             .filter(|action| action.applies_to(role, status))
             .map(Self::Change);
-        secrets.chain(changes).collect()
+        let remove =
+            (KeyOrInviteAction::Remove.applies_to(status) && !is_you).then_some(Self::Remove);
+        secrets.chain(changes).chain(remove).collect()
     }
 
     /// Whether the action asks for confirmation first (it cannot be undone
@@ -64,7 +105,7 @@ impl RowAction {
     pub(super) fn needs_confirmation(self) -> bool {
         matches!(
             self,
-            Self::Refresh | Self::CancelInvite | Self::Change(MemberAction::Revoke)
+            Self::Refresh | Self::CancelInvite | Self::Remove | Self::Change(MemberAction::Revoke)
         )
     }
 
@@ -124,6 +165,13 @@ pub(super) fn confirmation(
             ),
             "Keep Invite",
         ),
+        RowAction::Remove => (
+            format!("Remove {name} from this account?"),
+            format!(
+                "{name} loses access to this account at once and their API key is deleted. Their user account and any other accounts are kept. To undo, invite them again."
+            ),
+            "Cancel",
+        ),
         _ => (
             format!("Revoke {name}?"),
             format!(
@@ -161,6 +209,10 @@ pub(super) async fn perform_row_action(
             cancel_invite(member_id).await?;
             ActionOutcome::Removed
         }
+        RowAction::Remove => {
+            remove_member(member_id).await?;
+            ActionOutcome::Removed
+        }
         RowAction::Change(MemberAction::Promote) => {
             ActionOutcome::Row(promote_member(member_id).await?)
         }
@@ -182,25 +234,55 @@ mod tests {
 
     #[test]
     fn rows_offer_only_the_buttons_their_state_allows() {
-        let labels = |role, status| -> Vec<&str> {
-            RowAction::for_row(role, status)
+        let state = |role, status, is_you, invitation| RowState {
+            role,
+            status,
+            is_you,
+            invitation,
+        };
+        let labels = |row| -> Vec<&str> {
+            RowAction::for_row(row)
                 .into_iter()
                 .map(RowAction::label)
                 .collect()
         };
         assert_eq!(
-            labels(Role::User, MemberStatus::Active),
-            ["Copy API Key", "Refresh", "Promote", "Revoke"]
+            labels(state(Role::User, MemberStatus::Active, false, None)),
+            ["Copy API Key", "Refresh", "Promote", "Revoke", "Remove"]
         );
         assert_eq!(
-            labels(Role::Admin, MemberStatus::Active),
+            labels(state(Role::Admin, MemberStatus::Active, false, None)),
+            ["Copy API Key", "Refresh", "Demote", "Revoke", "Remove"]
+        );
+        assert_eq!(
+            labels(state(Role::Admin, MemberStatus::Active, true, None)),
             ["Copy API Key", "Refresh", "Demote", "Revoke"]
         );
-        assert_eq!(labels(Role::User, MemberStatus::Disabled), ["Activate"]);
-        assert_eq!(labels(Role::Admin, MemberStatus::Disabled), ["Activate"]);
         assert_eq!(
-            labels(Role::User, MemberStatus::Invited),
+            labels(state(Role::User, MemberStatus::Disabled, false, None)),
+            ["Activate", "Remove"]
+        );
+        assert_eq!(
+            labels(state(Role::Admin, MemberStatus::Disabled, false, None)),
+            ["Activate", "Remove"]
+        );
+        assert_eq!(
+            labels(state(
+                Role::User,
+                MemberStatus::Invited,
+                false,
+                Some(InvitationState::Pending)
+            )),
             ["Resend Invite", "Cancel Invite", "Copy Invite Link"]
+        );
+        assert_eq!(
+            labels(state(
+                Role::Admin,
+                MemberStatus::Invited,
+                false,
+                Some(InvitationState::Declined)
+            )),
+            ["Resend Invite", "Cancel Invite"]
         );
     }
 
@@ -210,6 +292,7 @@ mod tests {
             RowAction::Refresh,
             RowAction::Change(MemberAction::Revoke),
             RowAction::CancelInvite,
+            RowAction::Remove,
         ] {
             assert!(action.needs_confirmation());
             let (title, description, dismiss) =

@@ -15,15 +15,16 @@ use crate::sealing;
 use crate::services::audit::{self, member_state};
 use crate::tokens::{digest, is_id, new_id, new_token};
 use shared::domain::{
-    AuditAction, EmailAddress, InvitationState, PersonName, RowAction, RuleViolation,
+    AuditAction, EmailAddress, InvitationState, PersonName, Role, RowAction, RuleViolation,
 };
 use shared::dto::team::MemberRow;
 use shared::validation::FieldErrors;
 
-/// The Invited member row of a pending invitation of the actor's account.
+/// The Invited member row of an open (pending or declined) invitation of the
+/// actor's account.
 ///
 /// # Errors
-/// `NotFound` for unknown, other accounts' or no longer pending invitations.
+/// `NotFound` for unknown, other accounts' or finished invitations.
 pub async fn member_for_invitation(
     state: &Core,
     actor: &Actor,
@@ -37,7 +38,7 @@ pub async fn member_for_invitation(
         .context("reading the invitation")?
         .filter(|invitation| {
             invitation.account_id == actor.account_id
-                && InvitationState::parse(&invitation.state) == Ok(InvitationState::Pending)
+                && InvitationState::parse(&invitation.state).is_ok_and(InvitationState::is_open)
         })
         .ok_or(TeamError::NotFound)?;
     invitation.member_id.ok_or(TeamError::NotFound)
@@ -75,12 +76,10 @@ async fn queue_invitation_mail(
     Ok((digest(&token), sealed, outbox_id))
 }
 
-/// Invites a teammate: an Invited row, its invitation, the email and the
-/// audit event commit together.
+/// Invites a teammate as a User: see [`invite_with_role`].
 ///
 /// # Errors
-/// `Invalid` for bad input, a current member or a pending invitation;
-/// `RateLimited`; `Forbidden` if the actor is no longer an admin.
+/// As [`invite_with_role`].
 pub async fn invite(
     state: &Core,
     actor: &Actor,
@@ -88,14 +87,45 @@ pub async fn invite(
     last_name: &str,
     email: &str,
 ) -> Result<MemberRow, TeamError> {
+    invite_with_role(state, actor, first_name, last_name, email, None).await
+}
+
+/// The role an invitation gives on Accept: `user` or `admin`, and User
+/// when none was chosen.
+fn invited_role(role: Option<&str>) -> Result<Role, String> {
+    role.map_or(Ok(Role::User), |role| {
+        Role::parse(role).map_err(|_| "Choose user or admin.".to_owned())
+    })
+}
+
+/// Invites a teammate with the role they get on Accept (`role`: `user`,
+/// `admin`, or `None` for User): an Invited row with that role, its
+/// invitation, the email and the audit event (which records the role)
+/// commit together.
+///
+/// # Errors
+/// `Invalid` for bad input (a `role` field error for an unknown role), a
+/// current member or an open invitation; `RateLimited`; `Forbidden` if the
+/// actor is no longer an admin.
+pub async fn invite_with_role(
+    state: &Core,
+    actor: &Actor,
+    first_name: &str,
+    last_name: &str,
+    email: &str,
+    role: Option<&str>,
+) -> Result<MemberRow, TeamError> {
     let mut errors = FieldErrors::default();
     let first_name = errors.check("first_name", PersonName::parse(first_name, "First name"));
     let last_name = errors.check("last_name", PersonName::parse(last_name, "Last name"));
     let email = errors.check("email", EmailAddress::parse(email));
+    let role = errors.check("role", invited_role(role));
     if let Err(fields) = errors.finish() {
         return Err(TeamError::Invalid(fields));
     }
-    let (Some(first_name), Some(last_name), Some(email)) = (first_name, last_name, email) else {
+    let (Some(first_name), Some(last_name), Some(email), Some(role)) =
+        (first_name, last_name, email, role)
+    else {
         return Err(anyhow::anyhow!("parsed fields missing").into());
     };
     if !invites_per_account(state)
@@ -113,7 +143,7 @@ pub async fn invite(
         return Err(TeamError::AlreadyMember);
     }
     let member_id = new_id();
-    members::insert_invited(&mut *tx, &member_id, &actor.account_id, now)
+    members::insert_invited(&mut *tx, &member_id, &actor.account_id, role, now)
         .await
         .context("inserting the invited member")?;
     let invitation_id = new_id();
@@ -167,7 +197,7 @@ pub async fn invite(
 }
 
 /// Sends the invitation again: a new link (the old one stops working), a
-/// new expiry, a new email.
+/// new expiry, a new email. A declined invitation is pending again.
 ///
 /// # Errors
 /// `NotFound`, `Rule` for a row that is not Invited, `RateLimited`.
@@ -185,7 +215,7 @@ pub async fn resend_invite(
     let now = state.clock.now_ms();
     let (mut tx, record) =
         begin_row_action(state, actor, member_id, RowAction::ResendInvite).await?;
-    let invitation = invitations::pending_for_member(&mut *tx, member_id)
+    let invitation = invitations::open_for_member(&mut *tx, member_id)
         .await
         .context("reading the invitation")?
         .ok_or(TeamError::Rule(RuleViolation::NotApplicable))?;
@@ -227,7 +257,8 @@ pub async fn resend_invite(
     Ok(to_row(record, actor, now))
 }
 
-/// Cancels a pending invitation; its Invited row is removed.
+/// Cancels an open (pending or declined) invitation; its Invited row is
+/// removed.
 ///
 /// # Errors
 /// `NotFound`, `Rule` for a row that is not Invited.
@@ -235,11 +266,11 @@ pub async fn cancel_invite(state: &Core, actor: &Actor, member_id: &str) -> Resu
     let now = state.clock.now_ms();
     let (mut tx, record) =
         begin_row_action(state, actor, member_id, RowAction::CancelInvite).await?;
-    if let Some(invitation) = invitations::pending_for_member(&mut *tx, member_id)
+    if let Some(invitation) = invitations::open_for_member(&mut *tx, member_id)
         .await
         .context("reading the invitation")?
     {
-        invitations::finish(&mut *tx, &invitation.id, InvitationState::Cancelled, now)
+        invitations::cancel_open(&mut *tx, &invitation.id, now)
             .await
             .context("cancelling the invitation")?;
     }
@@ -263,7 +294,8 @@ pub async fn cancel_invite(state: &Core, actor: &Actor, member_id: &str) -> Resu
 /// The link of a pending invitation, for "Copy Invite Link" (audited).
 ///
 /// # Errors
-/// `NotFound`, `Rule` for a row that is not Invited.
+/// `NotFound`, `Rule` for a row that is not Invited or whose invitation was
+/// declined (its link no longer works).
 pub async fn invite_link(
     state: &Core,
     actor: &Actor,

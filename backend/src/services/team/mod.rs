@@ -4,9 +4,9 @@
 //! re-checks that the actor is still an Active Admin, applies the domain
 //! rule, writes the audit event (and any mail) and commits.
 //!
-//! `roster` (list, read, role and status changes), `invites` (invite,
-//! resend, cancel, link) and `keys` (API keys) share the actor, the error
-//! and the helpers defined here.
+//! `roster` (list, read, role and status changes, remove), `invites`
+//! (invite, resend, cancel, link) and `keys` (API keys) share the actor, the
+//! error and the helpers defined here.
 
 use anyhow::Context as _;
 use sqlx::{Any, Transaction};
@@ -14,7 +14,7 @@ use sqlx::{Any, Transaction};
 use crate::Core;
 use crate::db::members::{self, MemberRecord, like_pattern};
 use crate::tokens::is_id;
-use shared::domain::{MemberStatus, Role, RowAction, RuleViolation};
+use shared::domain::{InvitationState, MemberStatus, Role, RowAction, RuleViolation};
 use shared::dto::auth::CurrentUser;
 use shared::dto::team::{InvitationSummary, MemberRow};
 use shared::validation::FieldError;
@@ -121,6 +121,13 @@ fn field_error(field: &str, message: &str) -> TeamError {
 }
 
 fn to_row(record: MemberRecord, actor: &Actor, now: i64) -> MemberRow {
+    // A state this code does not write (edited by hand) reads as pending:
+    // the row still shows, and Resend or Cancel put it right.
+    let state = record
+        .invitation_state
+        .as_deref()
+        .and_then(|state| InvitationState::parse(state).ok())
+        .unwrap_or(InvitationState::Pending);
     let invitation = match (
         record.status,
         record.invitation_id,
@@ -128,13 +135,18 @@ fn to_row(record: MemberRecord, actor: &Actor, now: i64) -> MemberRow {
     ) {
         (MemberStatus::Invited, Some(id), Some(expires_at)) => Some(InvitationSummary {
             id,
+            state,
             expires_at,
-            expired: expires_at <= now,
+            expired: state == InvitationState::Pending && expires_at <= now,
             delivery_failed: record.invitation_mail_dead_at.is_some(),
         }),
         _ => None,
     };
+    // Sessions and the key each record a use at most once a minute.
+    let last_active_at = record.last_active_at.max(record.api_key_last_used_at);
     MemberRow {
+        joined_at: record.joined_at,
+        last_active_at,
         is_you: record.user_id.as_deref() == Some(actor.user_id.as_str()),
         id: record.id,
         first_name: record.first_name,

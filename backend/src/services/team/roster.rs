@@ -10,7 +10,7 @@ use crate::services::api_auth::ApiCaller;
 use crate::services::audit::{self, member_state};
 use crate::services::paging::Window;
 use crate::tokens::is_id;
-use shared::domain::MemberAction;
+use shared::domain::{AuditAction, MemberAction, RowAction};
 use shared::dto::team::{MemberPage, MemberRow, PAGE_SIZE};
 
 /// The members in `window`, newest first, and whether more follow (one
@@ -163,4 +163,41 @@ pub async fn change_member(
     .await?;
     tx.commit().await.context("committing the change")?;
     Ok(to_row(changed, actor, now))
+}
+
+/// "Remove": deletes an Active or Disabled membership. Its API key goes with
+/// the row, and its sessions lose the account at once (a session reaches an
+/// account only through an Active member row); the user is kept, with any
+/// other accounts, and can still sign in. The audit event stays (it names
+/// the member by id and label, with no reference to the row).
+///
+/// # Errors
+/// `NotFound`; `Rule(NotApplicable)` for an Invited row (cancel it instead);
+/// `Rule(RemoveSelf)` for the actor's own row; `Rule(LastActiveAdmin)` for
+/// the account's last Active Admin.
+pub async fn remove_member(state: &Core, actor: &Actor, member_id: &str) -> Result<(), TeamError> {
+    let now = state.clock.now_ms();
+    let mut tx = begin_as_admin(state, actor).await?;
+    let record = find(&mut tx, actor, member_id).await?;
+    let admins = members::count_active_admins(&mut *tx, &actor.account_id)
+        .await
+        .context("counting admins")?;
+    let own = record.user_id.as_deref() == Some(actor.user_id.as_str());
+    RowAction::check_removal(record.role, record.status, admins, own).map_err(TeamError::Rule)?;
+    members::delete(&mut *tx, member_id)
+        .await
+        .context("removing the member")?;
+    audit::record(
+        &mut tx,
+        actor,
+        &record,
+        AuditAction::MemberRemove,
+        Some(&member_state(&record)),
+        None,
+        now,
+    )
+    .await?;
+    tx.commit().await.context("committing the removal")?;
+    tracing::info!(target: "security", event = "member.removed", user_id = actor.user_id, member_id);
+    Ok(())
 }
