@@ -20,6 +20,7 @@ use components::{
     AuditLogPage, CheckEmailPage, Home, InvitationsPage, InvitePage, NotFound, RegisterPage,
     SetupPage, SignInPage, SignedInShell, TeamPage, VerifyEmailPage,
 };
+use components::{ConfirmEmailPage, ProfilePage};
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -58,11 +59,13 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/check-email") view=CheckEmailPage ssr=SsrMode::Async/>
                 <Route path=path!("/verify-email/:token") view=VerifyEmailPage ssr=SsrMode::Async/>
                 <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async/>
+                <Route path=path!("/confirm-email/:token") view=ConfirmEmailPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=SignedInShell ssr=SsrMode::Async>
                     <Route path=path!("") view=Home ssr=SsrMode::Async/>
                     <Route path=path!("/team") view=TeamPage ssr=SsrMode::Async/>
                     <Route path=path!("/audit-log") view=AuditLogPage ssr=SsrMode::Async/>
                     <Route path=path!("/invitations") view=InvitationsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

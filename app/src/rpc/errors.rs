@@ -5,6 +5,7 @@
 use backend::services::auth::SignInError;
 use backend::services::identity::IdentityError;
 use backend::services::invitations::InvitationError;
+use backend::services::profile::{CURRENT_PASSWORD_FIELD, ProfileError};
 use backend::services::setup::SetupError;
 use backend::services::team::TeamError;
 
@@ -71,6 +72,20 @@ impl From<SetupError> for AppError {
             SetupError::EmailTaken => Self::field("email", error.to_string()),
             SetupError::RateLimited => Self::TooManyRequests,
             SetupError::Unexpected(error) => internal(error),
+        }
+    }
+}
+
+impl From<ProfileError> for AppError {
+    fn from(error: ProfileError) -> Self {
+        match error {
+            ProfileError::Invalid(fields) => Self::Validation(fields),
+            ProfileError::WrongPassword => Self::field(CURRENT_PASSWORD_FIELD, error.to_string()),
+            ProfileError::RateLimited => Self::TooManyRequests,
+            ProfileError::NotFound => Self::NotFound,
+            ProfileError::NoAccount => Self::Conflict(error.to_string()),
+            ProfileError::Rule(rule) => Self::Conflict(rule.message().to_owned()),
+            ProfileError::Unexpected(error) => internal(error),
         }
     }
 }

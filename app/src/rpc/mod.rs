@@ -8,6 +8,7 @@ pub mod ctx;
 mod errors;
 pub mod identity;
 pub mod invitations;
+pub mod profile;
 pub mod setup;
 pub mod team;
 

@@ -57,6 +57,22 @@ pub const REGISTRATIONS_PER_ADDRESS: Limit = Limit {
     window: Duration::from_secs(3600),
 };
 
+/// Failed current-password checks on the Profile page (email and password
+/// changes) per user: 10 per 15 minutes, counted before the hash like
+/// sign-in failures; a match forgets them.
+pub const PROFILE_PASSWORD_FAILURES_PER_USER: Limit = Limit {
+    name: "profile-password-failures",
+    max: 10,
+    window: Duration::from_secs(15 * 60),
+};
+/// Email-change requests (each sends a mail to the typed address) per
+/// user: 5 per hour.
+pub const EMAIL_CHANGES_PER_USER: Limit = Limit {
+    name: "email-change",
+    max: 5,
+    window: Duration::from_secs(3600),
+};
+
 const INVITES_WINDOW: Duration = Duration::from_secs(3600);
 
 /// Invitations sent (and resent) per account per hour
@@ -138,6 +154,8 @@ mod tests {
             VERIFICATION_RESENDS_PER_EMAIL,
             VERIFICATION_RESENDS_PER_ADDRESS,
             REGISTRATIONS_PER_ADDRESS,
+            PROFILE_PASSWORD_FAILURES_PER_USER,
+            EMAIL_CHANGES_PER_USER,
         ] {
             assert!(limit.window <= LONGEST_WINDOW, "{}", limit.name);
         }

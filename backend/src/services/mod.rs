@@ -8,6 +8,7 @@ pub mod idempotency;
 pub mod identity;
 pub mod invitations;
 pub mod paging;
+pub mod profile;
 pub mod retention;
 pub mod setup;
 pub mod team;

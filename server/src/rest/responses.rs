@@ -94,3 +94,8 @@ problem_set!(
         422 => "`idempotency_key_reused`",
         429,
 );
+
+problem_set!(
+    /// Reading or refreshing the caller's own API key (any role).
+    OwnApiKeyErrors: 401, 404, 409, 429
+);

@@ -16,6 +16,7 @@ mod idempotency;
 mod identity;
 mod log_secrets;
 mod outbox;
+mod profile;
 mod rest;
 mod rest_fuzz;
 mod retention;

@@ -25,10 +25,20 @@ pub enum AuditAction {
     /// "Copy API Key" or `GET /api/v1/members/{id}/api-key`: a key was shown.
     ApiKeyReveal,
     ApiKeyRefresh,
+    /// Profile: the user changed their first or last name.
+    UserUpdateDetails,
+    /// Profile: the user confirmed a new email address from the link.
+    UserChangeEmail,
+    /// Profile: the user changed their password (their other sessions ended).
+    UserChangePassword,
+    /// Profile: the user ended one or all of their other sessions.
+    SessionRevoke,
+    /// Profile: the user left the account (their membership and key are gone).
+    MemberLeave,
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 17] = [
         Self::AdminCreate,
         Self::MemberInvite,
         Self::MemberPromote,
@@ -41,6 +51,11 @@ impl AuditAction {
         Self::InvitationAccept,
         Self::ApiKeyReveal,
         Self::ApiKeyRefresh,
+        Self::UserUpdateDetails,
+        Self::UserChangeEmail,
+        Self::UserChangePassword,
+        Self::SessionRevoke,
+        Self::MemberLeave,
     ];
 
     /// The name stored in `audit_events.action`.
@@ -58,6 +73,11 @@ impl AuditAction {
             Self::InvitationAccept => "invitation.accept",
             Self::ApiKeyReveal => "api_key.reveal",
             Self::ApiKeyRefresh => "api_key.refresh",
+            Self::UserUpdateDetails => "user.update_details",
+            Self::UserChangeEmail => "user.change_email",
+            Self::UserChangePassword => "user.change_password",
+            Self::SessionRevoke => "session.revoke",
+            Self::MemberLeave => "member.leave",
         }
     }
 
@@ -108,6 +128,11 @@ mod tests {
                 "invitation.accept",
                 "api_key.reveal",
                 "api_key.refresh",
+                "user.update_details",
+                "user.change_email",
+                "user.change_password",
+                "session.revoke",
+                "member.leave",
             ]
         );
         for action in AuditAction::ALL {

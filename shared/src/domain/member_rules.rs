@@ -22,6 +22,8 @@ pub enum RuleViolation {
     NotApplicable,
     /// It would leave the account without an Active Admin.
     LastActiveAdmin,
+    /// The last Active Admin tried to leave the account.
+    LastActiveAdminLeaving,
 }
 
 impl RuleViolation {
@@ -33,6 +35,9 @@ impl RuleViolation {
             }
             Self::LastActiveAdmin => {
                 "The account must keep at least one active admin. Promote someone else first."
+            }
+            Self::LastActiveAdminLeaving => {
+                "You are the last active admin of this account. Promote someone else to admin before you leave."
             }
         }
     }
@@ -91,6 +96,23 @@ impl MemberAction {
     }
 }
 
+/// Whether a member with `role` and `status` may leave an account that has
+/// `active_admins` Active Admins: anyone but its last Active Admin (the
+/// account must keep one, as for Demote and Revoke).
+///
+/// # Errors
+/// `LastActiveAdminLeaving` for the last Active Admin.
+pub fn check_leave(
+    role: Role,
+    status: MemberStatus,
+    active_admins: i64,
+) -> Result<(), RuleViolation> {
+    if role == Role::Admin && status == MemberStatus::Active && active_admins <= 1 {
+        return Err(RuleViolation::LastActiveAdminLeaving);
+    }
+    Ok(())
+}
+
 /// A row action that is not a role or status change: it reads or renews a
 /// secret of the row. Each applies to one status only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -133,6 +155,23 @@ impl RowAction {
         } else {
             Err(RuleViolation::NotApplicable)
         }
+    }
+}
+
+#[cfg(test)]
+mod leave_tests {
+    use super::*;
+
+    #[test]
+    fn only_the_last_active_admin_may_not_leave() {
+        assert_eq!(
+            check_leave(Role::Admin, MemberStatus::Active, 1),
+            Err(RuleViolation::LastActiveAdminLeaving)
+        );
+        assert_eq!(check_leave(Role::Admin, MemberStatus::Active, 2), Ok(()));
+        assert_eq!(check_leave(Role::User, MemberStatus::Active, 1), Ok(()));
+        assert_eq!(check_leave(Role::User, MemberStatus::Active, 0), Ok(()));
+        assert_eq!(check_leave(Role::Admin, MemberStatus::Disabled, 1), Ok(()));
     }
 }
 

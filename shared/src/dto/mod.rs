@@ -5,4 +5,5 @@
 pub mod auth;
 pub mod identity;
 pub mod invitations;
+pub mod profile;
 pub mod team;
