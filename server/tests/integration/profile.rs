@@ -101,7 +101,7 @@ async fn the_profile_page_is_for_signed_in_users_and_linked_from_the_header(engi
     let mut at = 0;
     for heading in headings {
         let found = page[at..]
-            .find(&format!(">{heading}</h2>"))
+            .find(&format!("-title\">{heading}<"))
             .unwrap_or_else(|| panic!("{heading} after the previous section: {page}"));
         at += found;
     }
