@@ -21,6 +21,7 @@ use components::{
     SetupPage, SignInPage, SignedInShell, TeamPage, VerifyEmailPage,
 };
 use components::{ForgotPasswordPage, ResetPasswordPage};
+use components::{ConfirmEmailPage, ProfilePage};
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -61,11 +62,13 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async/>
                 <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
                 <Route path=path!("/reset-password/:token") view=ResetPasswordPage ssr=SsrMode::Async/>
+                <Route path=path!("/confirm-email/:token") view=ConfirmEmailPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=SignedInShell ssr=SsrMode::Async>
                     <Route path=path!("") view=Home ssr=SsrMode::Async/>
                     <Route path=path!("/team") view=TeamPage ssr=SsrMode::Async/>
                     <Route path=path!("/audit-log") view=AuditLogPage ssr=SsrMode::Async/>
                     <Route path=path!("/invitations") view=InvitationsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -14,6 +14,7 @@ pub mod services;
 pub mod settings;
 pub mod state;
 pub mod tokens;
+pub mod user_agent;
 
 #[cfg(test)]
 mod shape_properties;

@@ -28,6 +28,11 @@ pub fn SignedInShell() -> impl IntoView {
     }
 }
 
+/// The name the header shows, which the Profile page's "Your Details"
+/// updates once saved.
+#[derive(Clone, Copy)]
+pub struct HeaderName(pub RwSignal<String>);
+
 #[component]
 fn Frame(user: CurrentUser) -> impl IntoView {
     let sign_out = Auth::get().sign_out;
@@ -36,7 +41,8 @@ fn Frame(user: CurrentUser) -> impl IntoView {
         .membership
         .as_ref()
         .map_or_else(|| "Muster".to_owned(), |m| m.account_name.clone());
-    let full_name = format!("{} {}", user.first_name, user.last_name);
+    let full_name = RwSignal::new(format!("{} {}", user.first_name, user.last_name));
+    provide_context(HeaderName(full_name));
     provide_context(user);
     view! {
         <div class="layout">
@@ -54,7 +60,8 @@ fn Frame(user: CurrentUser) -> impl IntoView {
             </aside>
             <div class="main">
                 <header class="topbar">
-                    <span class="who">{full_name}</span>
+                    <span class="who">{move || full_name.get()}</span>
+                    <A href="/profile" attr:class="profile-link">"Profile"</A>
                     <ActionForm action=sign_out>
                         <button type="submit" class="secondary" disabled=move || sign_out.pending().get()>"Sign Out"</button>
                     </ActionForm>

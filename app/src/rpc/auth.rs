@@ -23,7 +23,8 @@ pub async fn sign_in(
     use backend::services::auth;
     let state = ctx::state()?;
     let client = ctx::client_address(&state);
-    let token = auth::sign_in(&state, &email, password, &client).await?;
+    let user_agent = ctx::user_agent();
+    let token = auth::sign_in(&state, &email, password, &client, user_agent.as_deref()).await?;
     // A new session id on every sign-in: whatever session came with the
     // request (possibly planted) is ended, never upgraded.
     if let Some(previous) = ctx::session_token() {

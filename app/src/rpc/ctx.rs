@@ -98,6 +98,17 @@ pub fn clear_session_cookie(state: &AppState) {
     set_cookie(&session_set_cookie(&state.settings, "", Duration::ZERO));
 }
 
+/// This request's `User-Agent` header, if any (described for the Profile
+/// page's Sessions list when a session opens).
+pub fn user_agent() -> Option<String> {
+    let parts = use_context::<Parts>()?;
+    parts
+        .headers
+        .get(http::header::USER_AGENT)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
+}
+
 /// The caller's address for rate limits: from the trusted proxy's header
 /// when one is configured (its last entry, the one the proxy added), else
 /// the connection's peer address; see [`rate_limit_key`].

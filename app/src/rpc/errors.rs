@@ -6,6 +6,7 @@ use backend::services::auth::SignInError;
 use backend::services::identity::IdentityError;
 use backend::services::invitations::InvitationError;
 use backend::services::password_reset::ResetError;
+use backend::services::profile::{CURRENT_PASSWORD_FIELD, ProfileError};
 use backend::services::setup::SetupError;
 use backend::services::team::TeamError;
 
@@ -83,6 +84,20 @@ impl From<ResetError> for AppError {
             ResetError::Invalid(fields) => Self::Validation(fields),
             ResetError::LinkNotUsable => Self::Conflict(error.to_string()),
             ResetError::Unexpected(error) => internal(error),
+        }
+    }
+}
+
+impl From<ProfileError> for AppError {
+    fn from(error: ProfileError) -> Self {
+        match error {
+            ProfileError::Invalid(fields) => Self::Validation(fields),
+            ProfileError::WrongPassword => Self::field(CURRENT_PASSWORD_FIELD, error.to_string()),
+            ProfileError::RateLimited => Self::TooManyRequests,
+            ProfileError::NotFound => Self::NotFound,
+            ProfileError::NoAccount => Self::Conflict(error.to_string()),
+            ProfileError::Rule(rule) => Self::Conflict(rule.message().to_owned()),
+            ProfileError::Unexpected(error) => internal(error),
         }
     }
 }

@@ -9,6 +9,7 @@ mod errors;
 pub mod identity;
 pub mod invitations;
 pub mod password_reset;
+pub mod profile;
 pub mod setup;
 pub mod team;
 

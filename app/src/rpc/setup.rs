@@ -30,7 +30,7 @@ pub async fn create_first_admin(
     let admin = Registration::parse(&first_name, &last_name, &email, &password)?;
     let client = ctx::client_address(&state);
     let user_id = setup::create_first_admin(&state, admin, &client).await?;
-    let token = auth::open_session(&state, &user_id)
+    let token = auth::open_session(&state, &user_id, ctx::user_agent().as_deref())
         .await
         .map_err(ctx::internal)?;
     ctx::set_session_cookie(&state, &token);

@@ -335,3 +335,39 @@ pub async fn lock_account<'e>(
         .await
         .map(|_| ())
 }
+
+/// `user_id`'s member row in the account, whatever its status.
+pub async fn find_for_user<'e>(
+    db: impl Executor<'e, Database = Any>,
+    account_id: &str,
+    user_id: &str,
+) -> sqlx::Result<Option<MemberRecord>> {
+    let sql = format!("{SELECT} WHERE m.account_id = $1 AND m.user_id = $2");
+    sqlx::query_as(&sql)
+        .bind(account_id)
+        .bind(user_id)
+        .fetch_optional(db)
+        .await
+}
+
+/// When the member's API key was last used (`None`: never).
+pub async fn api_key_last_used_at<'e>(
+    db: impl Executor<'e, Database = Any>,
+    member_id: &str,
+) -> sqlx::Result<Option<i64>> {
+    let row: Option<(Option<i64>,)> =
+        sqlx::query_as("SELECT api_key_last_used_at FROM members WHERE id = $1")
+            .bind(member_id)
+            .fetch_optional(db)
+            .await?;
+    Ok(row.and_then(|(at,)| at))
+}
+
+/// Every member row of `user_id`, in any account.
+pub async fn list_for_user<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: &str,
+) -> sqlx::Result<Vec<MemberRecord>> {
+    let sql = format!("{SELECT} WHERE m.user_id = $1 ORDER BY m.created_at");
+    sqlx::query_as(&sql).bind(user_id).fetch_all(db).await
+}

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod audit;
+pub mod email_changes;
 pub mod idempotency;
 pub mod invitations;
 pub mod members;

@@ -18,21 +18,31 @@ pub struct SessionRecord {
     pub member_last_active_at: Option<i64>,
 }
 
+/// A new session's row: its public `id` (for the Profile page's list) and
+/// the short browser description taken at sign-in.
+pub struct NewSession<'a> {
+    pub token_hash: &'a str,
+    pub id: &'a str,
+    pub user_id: &'a str,
+    pub user_agent: &'a str,
+}
+
 pub async fn insert<'e>(
     db: impl Executor<'e, Database = Any>,
-    token_hash: &str,
-    user_id: &str,
+    session: &NewSession<'_>,
     now_ms: i64,
     expires_at: i64,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) \
-         VALUES ($1, $2, $3, $3, $4)",
+        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, id, user_agent) \
+         VALUES ($1, $2, $3, $3, $4, $5, $6)",
     )
-    .bind(token_hash)
-    .bind(user_id)
+    .bind(session.token_hash)
+    .bind(session.user_id)
     .bind(now_ms)
     .bind(expires_at)
+    .bind(session.id)
+    .bind(session.user_agent)
     .execute(db)
     .await
     .map(|_| ())
@@ -109,4 +119,62 @@ pub async fn delete_for_user<'e>(
         .execute(db)
         .await
         .map(|_| ())
+}
+
+/// One of a user's sessions, for the Profile page's Sessions list.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OwnSession {
+    pub id: String,
+    pub token_hash: String,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub user_agent: Option<String>,
+}
+
+/// A user's sessions that have a public id (those opened since migration
+/// 0011), newest first.
+pub async fn list_for_user<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: &str,
+) -> sqlx::Result<Vec<OwnSession>> {
+    sqlx::query_as(
+        "SELECT id, token_hash, created_at, last_seen_at, user_agent FROM sessions \
+         WHERE user_id = $1 AND id IS NOT NULL ORDER BY created_at DESC, id",
+    )
+    .bind(user_id)
+    .fetch_all(db)
+    .await
+}
+
+/// Ends the session with public id `id` if it is `user_id`'s and not the
+/// one behind `keep_token_hash`; whether one ended.
+pub async fn delete_own<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: &str,
+    id: &str,
+    keep_token_hash: &str,
+) -> sqlx::Result<bool> {
+    let done =
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id = $2 AND token_hash <> $3")
+            .bind(user_id)
+            .bind(id)
+            .bind(keep_token_hash)
+            .execute(db)
+            .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Ends every session of a user but the one behind `keep_token_hash`;
+/// how many ended.
+pub async fn delete_others<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: &str,
+    keep_token_hash: &str,
+) -> sqlx::Result<u64> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+        .bind(user_id)
+        .bind(keep_token_hash)
+        .execute(db)
+        .await
+        .map(|done| done.rows_affected())
 }

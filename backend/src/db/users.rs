@@ -169,3 +169,56 @@ pub async fn set_password_and_verify<'e>(
     .await
     .map(|_| ())
 }
+
+/// Sets a user's first and last name.
+pub async fn update_names<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: &str,
+    first_name: &str,
+    last_name: &str,
+    now_ms: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET first_name = $1, last_name = $2, updated_at = $3 WHERE id = $4")
+        .bind(first_name)
+        .bind(last_name)
+        .bind(now_ms)
+        .bind(user_id)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
+/// Whether another user than `user_id` has this (normalised) address.
+pub async fn email_taken_by_other<'e>(
+    db: impl Executor<'e, Database = Any>,
+    email_normalized: &str,
+    user_id: &str,
+) -> sqlx::Result<bool> {
+    let row = sqlx::query("SELECT 1 AS one FROM users WHERE email_normalized = $1 AND id <> $2")
+        .bind(email_normalized)
+        .bind(user_id)
+        .fetch_optional(db)
+        .await?;
+    Ok(row.is_some())
+}
+
+/// Sets a user's address (proved by the link just followed: verified).
+pub async fn update_email<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: &str,
+    email: &str,
+    email_normalized: &str,
+    now_ms: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE users SET email = $1, email_normalized = $2, \
+         email_verified_at = COALESCE(email_verified_at, $3), updated_at = $3 WHERE id = $4",
+    )
+    .bind(email)
+    .bind(email_normalized)
+    .bind(now_ms)
+    .bind(user_id)
+    .execute(db)
+    .await
+    .map(|_| ())
+}

@@ -40,6 +40,22 @@ pub const RESET_PASSWORD: Template = Template {
 pub const PASSWORD_CHANGED: Template = Template {
     name: "password_changed",
 };
+/// Profile: the link to the new address that confirms an email change.
+pub const CONFIRM_EMAIL_CHANGE: Template = Template {
+    name: "confirm_email_change",
+};
+/// Profile: the notice to the old address once the change applied.
+pub const EMAIL_CHANGED: Template = Template {
+    name: "email_changed",
+};
+/// Profile: to a new address that already has an account (no link).
+pub const EMAIL_CHANGE_TAKEN: Template = Template {
+    name: "email_change_taken",
+};
+/// Profile: the notice after a password change.
+pub const PROFILE_PASSWORD_CHANGED: Template = Template {
+    name: "profile_password_changed",
+};
 
 /// Every template's three parts: (name, subject, text, html).
 macro_rules! sources {
@@ -59,6 +75,10 @@ const SOURCES: &[(&str, &str, &str, &str)] = sources![
     "invitation",
     "reset_password",
     "password_changed",
+    "confirm_email_change",
+    "email_changed",
+    "email_change_taken",
+    "profile_password_changed",
 ];
 
 /// All templates, parsed once. A syntax error is kept and returned by every
@@ -286,6 +306,37 @@ mod tests {
             assert_eq!(email.text, replaced(text, &values, str::to_owned));
             assert_eq!(email.html, replaced(html, &values, escape_html));
         }
+    }
+
+    #[test]
+    fn the_profile_templates_render_each_part_and_escape_html() {
+        let vars = [
+            ("first_name", "<X>"),
+            ("email", "x@example.com"),
+            ("new_email", "y@example.com"),
+            ("link", "https://l.example/confirm-email/t"),
+            ("ttl", "24 hours"),
+        ];
+        for template in [
+            CONFIRM_EMAIL_CHANGE,
+            EMAIL_CHANGED,
+            EMAIL_CHANGE_TAKEN,
+            PROFILE_PASSWORD_CHANGED,
+        ] {
+            let email = template.render("x@example.com", &vars).unwrap();
+            assert!(!email.subject.is_empty() && !email.subject.contains('\n'));
+            assert!(email.text.starts_with("Hi <X>,\n"), "{}", email.text);
+            assert!(email.html.contains("<p>Hi &lt;X&gt;,</p>"));
+            for part in [&email.subject, &email.text, &email.html] {
+                assert!(!part.contains("{{"), "unfilled placeholder in {part}");
+            }
+        }
+        let confirm = CONFIRM_EMAIL_CHANGE.render("y@example.com", &vars).unwrap();
+        assert!(confirm.text.contains("https://l.example/confirm-email/t"));
+        let changed = EMAIL_CHANGED.render("x@example.com", &vars).unwrap();
+        assert!(changed.text.contains("from x@example.com to y@example.com"));
+        let taken = EMAIL_CHANGE_TAKEN.render("x@example.com", &vars).unwrap();
+        assert!(taken.text.contains("You already have an account"));
     }
 
     #[test]

@@ -71,6 +71,21 @@ pub const PASSWORD_RESET_MAILS_PER_EMAIL: Limit = Limit {
     max: 3,
     window: Duration::from_secs(3600),
 };
+/// Failed current-password checks on the Profile page (email and password
+/// changes) per user: 10 per 15 minutes, counted before the hash like
+/// sign-in failures; a match forgets them.
+pub const PROFILE_PASSWORD_FAILURES_PER_USER: Limit = Limit {
+    name: "profile-password-failures",
+    max: 10,
+    window: Duration::from_secs(15 * 60),
+};
+/// Email-change requests (each sends a mail to the typed address) per
+/// user: 5 per hour.
+pub const EMAIL_CHANGES_PER_USER: Limit = Limit {
+    name: "email-change",
+    max: 5,
+    window: Duration::from_secs(3600),
+};
 
 const INVITES_WINDOW: Duration = Duration::from_secs(3600);
 
@@ -173,6 +188,8 @@ mod tests {
             REGISTRATIONS_PER_ADDRESS,
             PASSWORD_RESET_REQUESTS_PER_ADDRESS,
             PASSWORD_RESET_MAILS_PER_EMAIL,
+            PROFILE_PASSWORD_FAILURES_PER_USER,
+            EMAIL_CHANGES_PER_USER,
         ] {
             assert!(limit.window <= LONGEST_WINDOW, "{}", limit.name);
         }

@@ -33,7 +33,8 @@ pub enum SignInError {
 
 /// Checks the credentials and opens a new session; returns the token for the
 /// cookie. Unknown emails cost one dummy argon2 verify, like wrong passwords.
-/// `client` is the caller's address, for the per-address limit.
+/// `client` is the caller's address, for the per-address limit;
+/// `user_agent` its `User-Agent` header, described for the Sessions list.
 ///
 /// # Errors
 /// `InvalidCredentials`, `EmailNotVerified`, `RateLimited`, or an
@@ -43,6 +44,7 @@ pub async fn sign_in(
     email: &str,
     password: String,
     client: &str,
+    user_agent: Option<&str>,
 ) -> Result<String, SignInError> {
     if !SIGN_IN_PER_ADDRESS.allow(state, client).await? {
         tracing::warn!(target: "security", event = "sign_in.limited", limit = "address", client);
@@ -97,20 +99,32 @@ pub async fn sign_in(
             .await
             .context("storing the rehashed password")?;
     }
-    let token = open_session(state, &user.id).await?;
+    let token = open_session(state, &user.id, user_agent).await?;
     tracing::info!(target: "security", event = "sign_in.succeeded", user_id = user.id, client);
     Ok(token)
 }
 
-/// Opens a session for `user_id` and returns its token.
+/// Opens a session for `user_id` and returns its token; the row keeps a
+/// public id and a short description of `user_agent` (the `User-Agent`
+/// header) for the Profile page's Sessions list.
 ///
 /// # Errors
 /// On a database failure.
-pub async fn open_session(state: &Core, user_id: &str) -> anyhow::Result<String> {
+pub async fn open_session(
+    state: &Core,
+    user_id: &str,
+    user_agent: Option<&str>,
+) -> anyhow::Result<String> {
     let token = new_token();
     let now = state.clock.now_ms();
     let expires_at = now.saturating_add(millis(state.settings.session_absolute_timeout));
-    sessions::insert(&state.db.pool, &digest(&token), user_id, now, expires_at)
+    let session = sessions::NewSession {
+        token_hash: &digest(&token),
+        id: &crate::tokens::new_id(),
+        user_id,
+        user_agent: &crate::user_agent::describe(user_agent),
+    };
+    sessions::insert(&state.db.pool, &session, now, expires_at)
         .await
         .context("storing the session")?;
     Ok(token)

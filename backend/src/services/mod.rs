@@ -9,6 +9,7 @@ pub mod identity;
 pub mod invitations;
 pub mod paging;
 pub mod password_reset;
+pub mod profile;
 pub mod retention;
 pub mod setup;
 pub mod team;

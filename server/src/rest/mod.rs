@@ -10,6 +10,7 @@
 mod audit;
 pub mod extract;
 mod invitations;
+mod me;
 mod members;
 pub mod problem;
 mod responses;
@@ -36,7 +37,7 @@ use problem::Problem;
         title = "Muster API",
         version = "1",
         description = "Team administration: members, invitations, API keys and the audit log. \
-                       An Admin's key may call everything; a User's key only `GET /api/v1/me`."
+                       An Admin's key may call everything; a User's key only `GET /api/v1/me` and its own key (`/api/v1/me/api-key`)."
     ),
     modifiers(&BearerAuth),
     security(("api_key" = [])),
@@ -70,6 +71,8 @@ impl Modify for BearerAuth {
 pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(members::me))
+        .routes(routes!(me::own_api_key))
+        .routes(routes!(me::refresh_own_api_key))
         .routes(routes!(members::list_members))
         .routes(routes!(members::get_member, members::remove_member))
         .routes(routes!(members::reveal_api_key))

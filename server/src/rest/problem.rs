@@ -3,6 +3,7 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use backend::services::idempotency::IdempotencyError;
+use backend::services::profile::ProfileError;
 use backend::services::team::TeamError;
 use serde::Serialize;
 use shared::domain::RuleViolation;
@@ -124,7 +125,9 @@ impl From<TeamError> for Problem {
             TeamError::Rule(rule) => {
                 let code = match rule {
                     RuleViolation::NotApplicable => "invalid_state",
-                    RuleViolation::LastActiveAdmin => "last_active_admin",
+                    RuleViolation::LastActiveAdmin | RuleViolation::LastActiveAdminLeaving => {
+                        "last_active_admin"
+                    }
                     RuleViolation::RemoveSelf => "cannot_remove_self",
                 };
                 Self::new(StatusCode::CONFLICT, code, rule.message())
@@ -144,6 +147,21 @@ impl From<TeamError> for Problem {
                 )
             },
             TeamError::Unexpected(error) => internal(&error),
+        }
+    }
+}
+
+impl From<ProfileError> for Problem {
+    fn from(error: ProfileError) -> Self {
+        match error {
+            ProfileError::NotFound | ProfileError::NoAccount => Self::not_found(),
+            ProfileError::Rule(rule) => Self::from(TeamError::Rule(rule)),
+            ProfileError::Invalid(fields) => Self::from(TeamError::Invalid(fields)),
+            ProfileError::RateLimited => Self::from(TeamError::RateLimited),
+            ProfileError::WrongPassword => {
+                Self::new(StatusCode::FORBIDDEN, "wrong_password", error.to_string())
+            }
+            ProfileError::Unexpected(error) => internal(&error),
         }
     }
 }

@@ -100,3 +100,8 @@ problem_set!(
     /// the caller's own, not the last Active Admin.
     RemoveMemberErrors: 401, 403, 404, 409 => "`invalid_state`, `last_active_admin` or `cannot_remove_self`"
 );
+
+problem_set!(
+    /// Reading or refreshing the caller's own API key (any role).
+    OwnApiKeyErrors: 401, 404, 409, 429
+);

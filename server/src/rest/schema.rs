@@ -142,6 +142,10 @@ pub struct Me {
     pub member: Member,
     pub account_id: String,
     pub account_name: String,
+    /// When this key was last used (RFC 3339, recorded at most once a
+    /// minute, so this request may show as up to a minute earlier); `null`:
+    /// never.
+    pub api_key_last_used_at: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

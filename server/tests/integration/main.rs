@@ -17,6 +17,7 @@ mod identity;
 mod log_secrets;
 mod outbox;
 mod password_reset;
+mod profile;
 mod rest;
 mod rest_fuzz;
 mod retention;

@@ -244,6 +244,7 @@ async fn a_burst_of_wrong_passwords_costs_at_most_the_limit_in_hashes(engine: En
                 "ada@example.com",
                 format!("wrong-password-{attempt}"),
                 &format!("198.51.100.{attempt}"),
+                None,
             )
             .await
         });
@@ -266,7 +267,8 @@ async fn a_burst_of_wrong_passwords_costs_at_most_the_limit_in_hashes(engine: En
             &app.state,
             "ada@example.com",
             PASSWORD.into(),
-            "198.51.100.99"
+            "198.51.100.99",
+            None
         )
         .await,
         Err(SignInError::RateLimited)

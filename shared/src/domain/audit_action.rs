@@ -29,10 +29,20 @@ pub enum AuditAction {
     MemberRemove,
     /// The invited person declined on `/invitations`.
     InvitationDecline,
+    /// Profile: the user changed their first or last name.
+    UserUpdateDetails,
+    /// Profile: the user confirmed a new email address from the link.
+    UserChangeEmail,
+    /// Profile: the user changed their password (their other sessions ended).
+    UserChangePassword,
+    /// Profile: the user ended one or all of their other sessions.
+    SessionRevoke,
+    /// Profile: the user left the account (their membership and key are gone).
+    MemberLeave,
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 14] = [
+    pub const ALL: [Self; 19] = [
         Self::AdminCreate,
         Self::MemberInvite,
         Self::MemberPromote,
@@ -47,6 +57,11 @@ impl AuditAction {
         Self::ApiKeyRefresh,
         Self::MemberRemove,
         Self::InvitationDecline,
+        Self::UserUpdateDetails,
+        Self::UserChangeEmail,
+        Self::UserChangePassword,
+        Self::SessionRevoke,
+        Self::MemberLeave,
     ];
 
     /// The name stored in `audit_events.action`.
@@ -66,6 +81,11 @@ impl AuditAction {
             Self::ApiKeyRefresh => "api_key.refresh",
             Self::MemberRemove => "member.remove",
             Self::InvitationDecline => "invitation.decline",
+            Self::UserUpdateDetails => "user.update_details",
+            Self::UserChangeEmail => "user.change_email",
+            Self::UserChangePassword => "user.change_password",
+            Self::SessionRevoke => "session.revoke",
+            Self::MemberLeave => "member.leave",
         }
     }
 
@@ -118,6 +138,11 @@ mod tests {
                 "api_key.refresh",
                 "member.remove",
                 "invitation.decline",
+                "user.update_details",
+                "user.change_email",
+                "user.change_password",
+                "session.revoke",
+                "member.leave",
             ]
         );
         for action in AuditAction::ALL {

@@ -24,6 +24,8 @@ pub enum RuleViolation {
     LastActiveAdmin,
     /// "Remove" on one's own row: leaving is "Leave Account" on the profile.
     RemoveSelf,
+    /// The last Active Admin tried to leave the account.
+    LastActiveAdminLeaving,
 }
 
 impl RuleViolation {
@@ -38,6 +40,9 @@ impl RuleViolation {
             }
             Self::RemoveSelf => {
                 "You cannot remove yourself. To leave this account, use Leave Account on your profile."
+            }
+            Self::LastActiveAdminLeaving => {
+                "You are the last active admin of this account. Promote someone else to admin before you leave."
             }
         }
     }
@@ -94,6 +99,23 @@ impl MemberAction {
             Self::Activate => (role, MemberStatus::Active),
         })
     }
+}
+
+/// Whether a member with `role` and `status` may leave an account that has
+/// `active_admins` Active Admins: anyone but its last Active Admin (the
+/// account must keep one, as for Demote and Revoke).
+///
+/// # Errors
+/// `LastActiveAdminLeaving` for the last Active Admin.
+pub fn check_leave(
+    role: Role,
+    status: MemberStatus,
+    active_admins: i64,
+) -> Result<(), RuleViolation> {
+    if role == Role::Admin && status == MemberStatus::Active && active_admins <= 1 {
+        return Err(RuleViolation::LastActiveAdminLeaving);
+    }
+    Ok(())
 }
 
 /// A row action that is not a role or status change: it reads or renews a
@@ -167,6 +189,23 @@ impl RowAction {
         } else {
             Err(RuleViolation::NotApplicable)
         }
+    }
+}
+
+#[cfg(test)]
+mod leave_tests {
+    use super::*;
+
+    #[test]
+    fn only_the_last_active_admin_may_not_leave() {
+        assert_eq!(
+            check_leave(Role::Admin, MemberStatus::Active, 1),
+            Err(RuleViolation::LastActiveAdminLeaving)
+        );
+        assert_eq!(check_leave(Role::Admin, MemberStatus::Active, 2), Ok(()));
+        assert_eq!(check_leave(Role::User, MemberStatus::Active, 1), Ok(()));
+        assert_eq!(check_leave(Role::User, MemberStatus::Active, 0), Ok(()));
+        assert_eq!(check_leave(Role::Admin, MemberStatus::Disabled, 1), Ok(()));
     }
 }
 

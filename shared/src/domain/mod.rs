@@ -16,7 +16,7 @@ mod role;
 pub use audit_action::AuditAction;
 pub use email::{EmailAddress, normalize as normalize_email};
 pub use invitation::{InvitationProblem, InvitationState, NewInvitee, actor_label};
-pub use member_rules::{MemberAction, RowAction, RuleViolation};
+pub use member_rules::{MemberAction, RowAction, RuleViolation, check_leave};
 pub use password::Password;
 pub use person_name::PersonName;
 pub use registration::Registration;

@@ -6,4 +6,5 @@ pub mod auth;
 pub mod identity;
 pub mod invitations;
 pub mod password_reset;
+pub mod profile;
 pub mod team;
