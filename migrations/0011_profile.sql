@@ -17,3 +17,4 @@ CREATE INDEX email_changes_user ON email_changes (user_id);
 ALTER TABLE sessions ADD COLUMN id TEXT;
 ALTER TABLE sessions ADD COLUMN user_agent TEXT;
 CREATE UNIQUE INDEX sessions_public_id ON sessions (id);
+CREATE INDEX email_changes_expires ON email_changes (expires_at);

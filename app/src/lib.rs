@@ -20,8 +20,8 @@ use components::{
     AuditLogPage, CheckEmailPage, Home, InvitationsPage, InvitePage, NotFound, RegisterPage,
     SetupPage, SignInPage, SignedInShell, TeamPage, VerifyEmailPage,
 };
-use components::{ForgotPasswordPage, ResetPasswordPage};
 use components::{ConfirmEmailPage, ProfilePage};
+use components::{ForgotPasswordPage, ResetPasswordPage};
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {

@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { RegisterPage, SignInPage, verifyByLink, waitForHydration } from '../fixtures/pages';
+import { expectAccessible } from '../support/axe';
 import { linkIn, waitForMail } from '../support/mailbox';
 
 const oldPassword = 'copper-kettle-lantern-9';
@@ -38,9 +39,11 @@ test('a user who forgot the password gets a link by mail, sets a new one, and ot
   await expect(page).toHaveURL(/\/forgot-password$/);
   await expect(page.getByRole('main')).toBeVisible();
   await waitForHydration(page);
+  await expectAccessible(page, 'Forgot password page');
   await page.getByLabel('Email Address').fill(email);
   await page.getByRole('button', { name: 'Send Reset Link' }).click();
   await expect(page.getByText(answer)).toBeVisible();
+  await expectAccessible(page, 'Forgot password answer');
 
   // The link from the mail shows the form; opening it changes nothing.
   const mail = await waitForMail(email, reset);
@@ -54,12 +57,14 @@ test('a user who forgot the password gets a link by mail, sets a new one, and ot
   await newPassword.fill('short');
   await newPassword.blur();
   await expect(page.getByText('Password must be at least 12 characters.')).toBeVisible();
+  await expectAccessible(page, 'Reset password form with a field error');
   await newPassword.fill('amber-falcon-meadow-42');
   await page.getByRole('button', { name: 'Reset Password' }).click();
 
   // Back on Sign In, which says so; the new password works.
   await expect(page).toHaveURL(/\/sign-in\?reset=1$/);
   await expect(page.getByText('Your password has been reset.')).toBeVisible();
+  await expectAccessible(page, 'Sign-in page after a reset');
   await waitForHydration(page);
   await signIn.signIn(email, oldPassword);
   await expect(page.getByText('Incorrect email address or password.')).toBeVisible();
@@ -76,6 +81,7 @@ test('a user who forgot the password gets a link by mail, sets a new one, and ot
   await page.goto(link);
   await expect(page.getByText('This reset link no longer works')).toBeVisible();
   await expect(page.getByRole('link', { name: 'Ask for a new link' })).toHaveAttribute('href', '/forgot-password');
+  await expectAccessible(page, 'Used reset link');
   await waitForMail(email, 'Your password was changed');
 });
 

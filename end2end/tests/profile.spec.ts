@@ -7,6 +7,7 @@ import {
   verifyByLink,
   waitForHydration,
 } from '../fixtures/pages';
+import { expectAccessible } from '../support/axe';
 import { linkIn, waitForMail } from '../support/mailbox';
 
 const stamp = Date.now();
@@ -60,6 +61,7 @@ test('the profile is only for signed-in users and its sections come in order', a
   await expect(page).toHaveURL(/\/sign-in\?next=\/profile$/);
   const me = await registered(browser, person('order'));
   await openProfile(me);
+  await expectAccessible(me, 'Profile page without an account');
   await expect(me.getByRole('heading', { level: 2 })).toHaveText([
     'Your Details',
     'Email Address',
@@ -79,6 +81,7 @@ test('details are checked and saved, and the header shows the new name', async (
   await details.getByLabel('First Name').fill('');
   await details.getByLabel('First Name').blur();
   await expect(details.getByText('First name is required.')).toBeVisible();
+  await expectAccessible(me, 'Profile details with a field error');
   await details.getByLabel('First Name').fill('Katie');
   await details.getByLabel('Last Name').fill('Goble');
   await details.getByRole('button', { name: 'Save' }).click();
@@ -101,6 +104,7 @@ test('a password change keeps this session and ends the others', async ({ browse
   await password.getByLabel('New Password').fill('sunrise-pepper-kettle-88');
   await password.getByRole('button', { name: 'Change Password' }).click();
   await expect(password.getByText('The current password is not correct.')).toBeVisible();
+  await expectAccessible(me, 'Profile password with a wrong current password');
   await password.getByLabel('Current Password').fill(who.password);
   await password.getByRole('button', { name: 'Change Password' }).click();
   await expect(password.getByRole('status')).toContainText('Your password was changed.');
@@ -128,6 +132,7 @@ test('a session signed out from the Sessions list is sent to sign in on its next
   // A header row and two sessions, this one marked.
   await expect(rows).toHaveCount(3);
   await expect(sessions.getByRole('row').filter({ hasText: 'This session' })).toContainText('Chrome on Linux');
+  await expectAccessible(a, 'Profile with two sessions');
   const otherRow = sessions.getByRole('row').filter({ hasNotText: 'This session' }).filter({ has: a.getByRole('button', { name: 'Sign Out', exact: true }) });
   await otherRow.getByRole('button', { name: 'Sign Out', exact: true }).click();
   await expect(sessions.getByRole('status')).toHaveText('The session was signed out.');
@@ -164,6 +169,7 @@ test('an email change applies from the link in the mail, and the old address is 
   const link = linkIn(mail, '/confirm-email/');
   await me.goto(link);
   await expect(me.getByText(newEmail)).toBeVisible();
+  await expectAccessible(me, 'Confirm new email page');
   await waitForHydration(me);
   await me.getByRole('button', { name: 'Confirm Email Address' }).click();
   await expect(me.getByRole('heading', { name: 'Email address changed' })).toBeVisible();
@@ -198,6 +204,7 @@ test('a member copies and refreshes their own key, and leaves the account', asyn
   await openProfile(me);
   const key = section(me, 'API Key');
   await expect(key).toContainText('Never used');
+  await expectAccessible(me, 'Profile of a member');
   await key.getByRole('button', { name: 'Copy API Key' }).click();
   await expect(key.getByRole('status')).toHaveText('Copied');
   const first = await me.evaluate(() => navigator.clipboard.readText());
@@ -205,6 +212,7 @@ test('a member copies and refreshes their own key, and leaves the account', asyn
   await key.getByRole('button', { name: 'Refresh' }).click();
   const dialog = me.getByRole('alertdialog');
   await expect(dialog).toBeVisible();
+  await expectAccessible(me, 'Own key Refresh confirmation');
   await dialog.getByRole('button', { name: 'Refresh', exact: true }).click();
   await expect(dialog).toBeHidden();
   await expect(key.getByRole('status')).toContainText('The old key no longer works.');
@@ -215,6 +223,7 @@ test('a member copies and refreshes their own key, and leaves the account', asyn
   await section(me, 'Leave Account').getByRole('button', { name: 'Leave Account' }).click();
   const leave = me.getByRole('alertdialog');
   await expect(leave).toBeVisible();
+  await expectAccessible(me, 'Leave Account confirmation');
   await leave.getByRole('button', { name: 'Leave', exact: true }).click();
   await expect(me.getByRole('heading', { level: 1, name: 'No account yet' })).toBeVisible();
   await expect(me).toHaveURL(/\/$/);
@@ -232,6 +241,7 @@ test('the last active admin is told they cannot leave', async ({ page }) => {
   await expect(section(page, 'Leave Account').getByRole('alert')).toHaveText(
     'You are the last active admin of this account. Promote someone else to admin before you leave.',
   );
+  await expectAccessible(page, 'Leave Account refused for the last admin');
   await page.goto('/');
   await expect(page.getByRole('heading', { level: 1, name: 'Default' })).toBeVisible();
 });

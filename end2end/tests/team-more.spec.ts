@@ -7,6 +7,7 @@ import {
   verifyByLink,
   waitForHydration,
 } from '../fixtures/pages';
+import { expectAccessible } from '../support/axe';
 import { linkIn, waitForMail } from '../support/mailbox';
 
 // SPEC §8: the role chosen at invite, Remove, Decline and Last Active.
@@ -35,6 +36,7 @@ async function inviteWithRole(page: Page, person: typeof leaver, role?: 'User' |
   await dialog.getByLabel('Last Name').fill(person.lastName);
   await dialog.getByLabel('Email Address').fill(person.email);
   if (role) await select.selectOption(role);
+  await expectAccessible(page, 'Invite User dialog with the Role select');
   await dialog.getByRole('button', { name: 'Invite User', exact: true }).click();
   await expect(dialog).toBeHidden();
   await expect(team.row(person.email)).toContainText('Invited');
@@ -95,6 +97,7 @@ test('invited as Admin, the teammate accepts and is an Admin; Last Active shows 
   // Their own row offers no Remove; another Admin's does.
   await expect(team.action(admin.email, 'Remove')).toHaveCount(0);
   await expect(row.getByRole('button')).toHaveText(['Copy API Key', 'Refresh', 'Demote', 'Revoke', 'Remove']);
+  await expectAccessible(page, 'Team page with the Last Active column');
 });
 
 test('Remove asks first; the row goes and the removed session no longer reaches the account', async ({
@@ -119,6 +122,7 @@ test('Remove asks first; the row goes and the removed session no longer reaches 
   await expect(confirmation).toHaveAttribute('aria-modal', 'true');
   await expect(confirmation).toContainText(`Remove ${leaver.firstName} ${leaver.lastName} from this account?`);
   await expect(confirmation.getByRole('button', { name: 'Cancel', exact: true })).toBeFocused();
+  await expectAccessible(page, 'Remove confirmation');
   await page.keyboard.press('Escape');
   await expect(confirmation).toBeHidden();
   await expect(team.action(leaver.email, 'Remove')).toBeFocused();
@@ -160,6 +164,7 @@ test('Decline on /invitations: the admin sees Declined, and may resend', async (
   await expect(theirs.getByText('You have been invited to join Default')).toBeVisible();
   await waitForHydration(theirs);
   await expect(theirs.getByRole('button', { name: 'Accept', exact: true })).toBeVisible();
+  await expectAccessible(theirs, 'Invitations page with Accept and Decline');
   await theirs.getByRole('button', { name: 'Decline', exact: true }).click();
   await expect(theirs.getByText('You have no pending invitations.')).toBeVisible();
 
@@ -168,6 +173,7 @@ test('Decline on /invitations: the admin sees Declined, and may resend', async (
   await expect(row.getByRole('cell').nth(3)).toContainText('Invited');
   await expect(row.getByRole('cell').nth(3)).toContainText('Declined');
   await expect(row.getByRole('button')).toHaveText(['Resend Invite', 'Cancel Invite']);
+  await expectAccessible(page, 'Team page with a declined invitation');
 
   // Resend: pending again, and they can accept it after all.
   await team.action(leaver.email, 'Resend Invite').click();

@@ -92,3 +92,20 @@ pub async fn consume<'e>(
     .fetch_optional(db)
     .await
 }
+
+/// Deletes up to `limit` links that expired before `before_ms` (used or
+/// not: a used link's row is of no further use once its retention ended).
+pub async fn delete_expired_before<'e>(
+    db: impl Executor<'e, Database = Any>,
+    before_ms: i64,
+    limit: i64,
+) -> sqlx::Result<u64> {
+    super::delete_batch(
+        db,
+        "DELETE FROM email_changes WHERE token_hash IN \
+         (SELECT token_hash FROM email_changes WHERE expires_at < $1 LIMIT $2)",
+        before_ms,
+        limit,
+    )
+    .await
+}

@@ -12,6 +12,8 @@
 //! - **Password resets**: links (used or not) that expired more than
 //!   `RETENTION` ago (a used or superseded link's expiry is at most its
 //!   creation plus `RESET_TTL`).
+//! - **Email changes**: the Profile page's links to a new address, on the
+//!   same terms (a used or replaced link's expiry is moved to that moment).
 //! - **Rate-limit counters** whose window has ended (older than the longest
 //!   window, [`LONGEST_WINDOW`]).
 //! - **Idempotency keys** older than [`KEY_LIFETIME`] (24 h).
@@ -31,7 +33,7 @@ use anyhow::Context as _;
 
 use crate::Core;
 use crate::clock::millis;
-use crate::db::{idempotency, outbox, password_resets, rate_limits, verifications};
+use crate::db::{email_changes, idempotency, outbox, password_resets, rate_limits, verifications};
 use crate::limits::rate::LONGEST_WINDOW;
 use crate::services::idempotency::KEY_LIFETIME;
 
@@ -44,6 +46,7 @@ pub struct Purged {
     pub outbox: u64,
     pub email_verifications: u64,
     pub password_resets: u64,
+    pub email_changes: u64,
     pub rate_limits: u64,
     pub idempotency_keys: u64,
 }
@@ -53,6 +56,7 @@ impl Purged {
         self.outbox
             + self.email_verifications
             + self.password_resets
+            + self.email_changes
             + self.rate_limits
             + self.idempotency_keys
     }
@@ -99,6 +103,10 @@ pub async fn purge(state: &Core) -> anyhow::Result<Purged> {
         in_batches(|limit| password_resets::delete_expired_before(pool, finished, limit))
             .await
             .context("purging expired password reset links")?;
+    let email_changes =
+        in_batches(|limit| email_changes::delete_expired_before(pool, finished, limit))
+            .await
+            .context("purging expired email-change links")?;
     let window_ended = cut_off(now, LONGEST_WINDOW);
     let rate_limits =
         in_batches(|limit| rate_limits::delete_started_before(pool, window_ended, limit))
@@ -113,6 +121,7 @@ pub async fn purge(state: &Core) -> anyhow::Result<Purged> {
         outbox,
         email_verifications,
         password_resets,
+        email_changes,
         rate_limits,
         idempotency_keys,
     })

@@ -237,6 +237,31 @@ async fn the_purge_deletes_exactly_the_rows_past_their_retention(engine: Engine)
         .await
         .unwrap();
     }
+    // Reset and email-change links: kept until RETENTION after they expired.
+    for (table, extra_columns, extra_values) in [
+        ("password_resets", "", ""),
+        (
+            "email_changes",
+            ", new_email, new_email_normalized",
+            ", 'new@example.com', 'new@example.com'",
+        ),
+    ] {
+        for (token_hash, expires_at) in
+            [("old", now - retention - HOUR_MS), ("lately", now - DAY_MS)]
+        {
+            sqlx::query(&format!(
+                "INSERT INTO {table} (token_hash, user_id, created_at, expires_at{extra_columns}) \
+                 VALUES ($1, $2, $3, $4{extra_values})"
+            ))
+            .bind(format!("{table}-{token_hash}"))
+            .bind(&user_id)
+            .bind(expires_at - HOUR_MS)
+            .bind(expires_at)
+            .execute(db)
+            .await
+            .unwrap();
+        }
+    }
     for (bucket, window_start) in [
         ("test:ended", now - 2 * HOUR_MS),
         ("test:running", now - 10 * 60 * 1000),
@@ -275,7 +300,8 @@ async fn the_purge_deletes_exactly_the_rows_past_their_retention(engine: Engine)
         Purged {
             outbox: 2,
             email_verifications: 2,
-            password_resets: 0,
+            password_resets: 1,
+            email_changes: 1,
             rate_limits: 1,
             idempotency_keys: 1,
         }
@@ -287,6 +313,14 @@ async fn the_purge_deletes_exactly_the_rows_past_their_retention(engine: Engine)
     assert_eq!(
         ids(&app, "SELECT token_hash FROM email_verifications").await,
         set(&["v-expired-lately", "v-live"])
+    );
+    assert_eq!(
+        ids(&app, "SELECT token_hash FROM password_resets").await,
+        set(&["password_resets-lately"])
+    );
+    assert_eq!(
+        ids(&app, "SELECT token_hash FROM email_changes").await,
+        set(&["email_changes-lately"])
     );
     let mut buckets = app_buckets.clone();
     buckets.insert("test:running".to_owned());
