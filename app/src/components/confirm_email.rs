@@ -25,7 +25,7 @@ pub fn ConfirmEmailPage() -> impl IntoView {
     let confirm = ServerAction::<ConfirmEmailChange>::new();
     view! {
         <Title text="Confirm email address"/>
-        <div class="auth-page">
+        <main class="auth-page">
             <section class="card" aria-labelledby="confirm-email-title">
                 {move || match confirm.value().get() {
                     Some(Ok(outcome)) => outcome_view(outcome),
@@ -70,7 +70,7 @@ pub fn ConfirmEmailPage() -> impl IntoView {
                     }.into_any(),
                 }}
             </section>
-        </div>
+        </main>
     }
 }
 

@@ -256,7 +256,7 @@ mod tests {
         for body in [
             &br#"{"first_name":1,"last_name":"H","email":"g@example.com"}"#[..],
             br#"{"first_name":"G"}"#,
-            br#"{"first_name":"G","last_name":"H","email":"g@example.com","role":"admin"}"#,
+            br#"{"first_name":"G","last_name":"H","email":"g@example.com","team":"admin"}"#,
             b"not json",
             br#"{"first_name":"G","last_name":"H","email":"g@example.com"} trailing"#,
         ] {
