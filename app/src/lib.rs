@@ -21,6 +21,7 @@ use components::{
     SetupPage, SignInPage, SignedInShell, TeamPage, VerifyEmailPage,
 };
 use components::{ConfirmEmailPage, ProfilePage};
+use components::{NewAccountPage, SettingsPage};
 use components::{ForgotPasswordPage, ResetPasswordPage};
 
 /// The HTML document around the app, rendered on the server only.
@@ -69,6 +70,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/audit-log") view=AuditLogPage ssr=SsrMode::Async/>
                     <Route path=path!("/invitations") view=InvitationsPage ssr=SsrMode::Async/>
                     <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async/>
+                    <Route path=path!("/accounts/new") view=NewAccountPage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -51,6 +51,12 @@ pub enum InvitationError {
     Cancelled,
     #[error("This invitation was declined.")]
     Declined,
+    /// Registering from an invitation link for an address that already
+    /// has a (verified) user: they sign in and accept instead; no second
+    /// user is made. (The link's holder may learn this: the invitation was
+    /// sent to that address.)
+    #[error("You already have an account with this email address. Sign in to accept the invitation.")]
+    AlreadyRegistered,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -135,6 +141,14 @@ pub async fn register(
     state_of(&invitation)?
         .check_usable(invitation.expires_at, state.clock.now_ms())
         .map_err(|_| InvitationError::LinkNoLongerWorks)?;
+    let existing = users::find_by_email(&state.db.pool, &invitation.email_normalized)
+        .await
+        .context("looking up the invited address")?;
+    // As on the landing page: a verified user signs in; an unverified
+    // address may still be claimed by its mailbox's owner.
+    if existing.is_some_and(|user| user.email_verified_at.is_some()) {
+        return Err(InvitationError::AlreadyRegistered);
+    }
     let email = EmailAddress::parse(&invitation.email).map_err(anyhow::Error::msg)?;
     let mut errors = FieldErrors::default();
     let first_name = errors.check("first_name", PersonName::parse(first_name, "First name"));
@@ -200,7 +214,9 @@ pub async fn has_pending(state: &Core, email_normalized: &str) -> anyhow::Result
 
 /// Accepts an invitation addressed to the signed-in user: the Invited row
 /// becomes an Active member with the invited role (User unless the admin
-/// chose Admin) and a fresh API key.
+/// chose Admin) and a fresh API key, and the inviting account becomes the
+/// current account of the session behind `session_token` (same
+/// transaction), whichever account it was in before.
 ///
 /// # Errors
 /// `NotFound`; `Forbidden` for another address's invitation; `Expired`,
@@ -209,6 +225,7 @@ pub async fn accept(
     state: &Core,
     user: &CurrentUser,
     invitation_id: &str,
+    session_token: Option<&str>,
 ) -> Result<(), InvitationError> {
     if !is_id(invitation_id) {
         return Err(InvitationError::NotFound);
@@ -269,6 +286,11 @@ pub async fn accept(
         now,
     )
     .await?;
+    if let Some(token) = session_token.filter(|token| is_well_formed(token)) {
+        crate::db::sessions::set_current_account(&mut *tx, &digest(token), Some(&invitation.account_id))
+            .await
+            .context("making the inviting account current")?;
+    }
     tx.commit().await.context("committing accept")?;
     Ok(())
 }
