@@ -34,7 +34,6 @@ impl From<InvitationError> for AppError {
     fn from(error: InvitationError) -> Self {
         match error {
             InvitationError::NotFound => Self::NotFound,
-            InvitationError::Forbidden => Self::Forbidden,
             InvitationError::Invalid(fields) => Self::Validation(fields),
             InvitationError::RateLimited => Self::TooManyRequests,
             InvitationError::Unexpected(error) => internal(error),

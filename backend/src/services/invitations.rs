@@ -29,9 +29,6 @@ use shared::validation::{FieldError, FieldErrors};
 pub enum InvitationError {
     #[error("Not found.")]
     NotFound,
-    /// Another address's invitation.
-    #[error("You do not have access to this.")]
-    Forbidden,
     #[error("Please correct the highlighted fields.")]
     Invalid(Vec<FieldError>),
     #[error("Too many attempts. Please wait a few minutes and try again.")]
@@ -219,7 +216,7 @@ pub async fn has_pending(state: &Core, email_normalized: &str) -> anyhow::Result
 /// transaction), whichever account it was in before.
 ///
 /// # Errors
-/// `NotFound`; `Forbidden` for another address's invitation; `Expired`,
+/// `NotFound`, also for another address's invitation; `Expired`,
 /// `Cancelled`, `Declined` or `AlreadyAccepted` for one that cannot be used.
 pub async fn accept(
     state: &Core,
@@ -236,8 +233,10 @@ pub async fn accept(
         .await
         .context("reading the invitation")?
         .ok_or(InvitationError::NotFound)?;
+    // Another address's invitation answers as an unknown id would: from
+    // any account, nothing tells whether it exists.
     if invitation.email_normalized != normalize_email(&user.email) {
-        return Err(InvitationError::Forbidden);
+        return Err(InvitationError::NotFound);
     }
     members::lock_account(&mut *tx, &invitation.account_id)
         .await
@@ -300,7 +299,7 @@ pub async fn accept(
 /// was declined and may resend or cancel it. Audited as the invitee's.
 ///
 /// # Errors
-/// `NotFound`; `Forbidden` for another address's invitation; `Expired`,
+/// `NotFound`, also for another address's invitation; `Expired`,
 /// `Cancelled`, `Declined` or `AlreadyAccepted` for one that cannot be used.
 pub async fn decline(
     state: &Core,
@@ -316,8 +315,10 @@ pub async fn decline(
         .await
         .context("reading the invitation")?
         .ok_or(InvitationError::NotFound)?;
+    // Another address's invitation answers as an unknown id would: from
+    // any account, nothing tells whether it exists.
     if invitation.email_normalized != normalize_email(&user.email) {
-        return Err(InvitationError::Forbidden);
+        return Err(InvitationError::NotFound);
     }
     members::lock_account(&mut *tx, &invitation.account_id)
         .await
