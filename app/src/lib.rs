@@ -21,8 +21,8 @@ use components::{
     SetupPage, SignInPage, SignedInShell, TeamPage, VerifyEmailPage,
 };
 use components::{ConfirmEmailPage, ProfilePage};
-use components::{NewAccountPage, SettingsPage};
 use components::{ForgotPasswordPage, ResetPasswordPage};
+use components::{NewAccountPage, SettingsPage};
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {

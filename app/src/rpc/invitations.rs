@@ -55,8 +55,7 @@ pub async fn pending_invitations() -> Result<Vec<PendingInvitation>, AppError> {
 pub async fn accept_invitation(invitation_id: String) -> Result<(), AppError> {
     let (state, user) = super::ctx::require_user().await?;
     let token = super::ctx::session_token();
-    backend::services::invitations::accept(&state, &user, &invitation_id, token.as_deref())
-        .await?;
+    backend::services::invitations::accept(&state, &user, &invitation_id, token.as_deref()).await?;
     leptos_axum::redirect("/");
     Ok(())
 }

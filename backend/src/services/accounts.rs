@@ -29,9 +29,7 @@ use crate::db::{accounts, members, sessions, users};
 use crate::limits::rate::ACCOUNTS_CREATED_PER_USER;
 use crate::tokens::{digest, is_id, is_well_formed};
 use crate::{api_keys, sealing};
-use shared::domain::{
-    AccountName, AuditAction, EmailAddress, MemberStatus, Role, actor_label,
-};
+use shared::domain::{AccountName, AuditAction, EmailAddress, MemberStatus, Role, actor_label};
 use shared::dto::accounts::{AccountChoice, AccountMenu, AccountSummary};
 use shared::dto::auth::CurrentUser;
 use shared::validation::FieldError;
@@ -85,11 +83,13 @@ pub async fn may_create(state: &Core, user: &CurrentUser) -> anyhow::Result<bool
     let policy = state.settings.account_creation;
     // Only `admins` needs to know the user's roles.
     let admin_anywhere = match policy {
-        shared::domain::AccountCreation::Admins => accounts::active_for_user(&state.db.pool, &user.user_id)
-            .await
-            .context("reading the user's accounts")?
-            .iter()
-            .any(|membership| membership.role == Role::Admin.as_str()),
+        shared::domain::AccountCreation::Admins => {
+            accounts::active_for_user(&state.db.pool, &user.user_id)
+                .await
+                .context("reading the user's accounts")?
+                .iter()
+                .any(|membership| membership.role == Role::Admin.as_str())
+        }
         _ => false,
     };
     Ok(policy.allows(admin_anywhere))
@@ -192,9 +192,7 @@ async fn create_with(
             .await
             .context("making the new account current")?;
     }
-    tx.commit()
-        .await
-        .context("committing the new account")?;
+    tx.commit().await.context("committing the new account")?;
     tracing::info!(target: "security", event = "account.created", user_id = founder.user_id, account_id, source = founder.source.as_str());
     Ok(AccountSummary {
         id: account_id,
@@ -287,11 +285,7 @@ pub async fn switch(
     if !is_id(account_id) || !is_well_formed(session_token) {
         return Err(AccountError::NotFound);
     }
-    let mut tx = state
-        .db
-        .begin_write()
-        .await
-        .context("beginning a switch")?;
+    let mut tx = state.db.begin_write().await.context("beginning a switch")?;
     members::lock_account(&mut *tx, account_id)
         .await
         .context("locking the account")?;
@@ -341,11 +335,7 @@ pub async fn settings(state: &Core, actor: &Actor) -> Result<AccountSummary, Tea
 ///
 /// # Errors
 /// `Invalid` (the name), `Forbidden`.
-pub async fn rename(
-    state: &Core,
-    actor: &Actor,
-    name: &str,
-) -> Result<AccountSummary, TeamError> {
+pub async fn rename(state: &Core, actor: &Actor, name: &str) -> Result<AccountSummary, TeamError> {
     let name = AccountName::parse(name).map_err(|message| {
         TeamError::Invalid(vec![FieldError {
             field: NAME_FIELD.to_owned(),

@@ -52,7 +52,9 @@ pub enum InvitationError {
     /// has a (verified) user: they sign in and accept instead; no second
     /// user is made. (The link's holder may learn this: the invitation was
     /// sent to that address.)
-    #[error("You already have an account with this email address. Sign in to accept the invitation.")]
+    #[error(
+        "You already have an account with this email address. Sign in to accept the invitation."
+    )]
     AlreadyRegistered,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
@@ -286,9 +288,13 @@ pub async fn accept(
     )
     .await?;
     if let Some(token) = session_token.filter(|token| is_well_formed(token)) {
-        crate::db::sessions::set_current_account(&mut *tx, &digest(token), Some(&invitation.account_id))
-            .await
-            .context("making the inviting account current")?;
+        crate::db::sessions::set_current_account(
+            &mut *tx,
+            &digest(token),
+            Some(&invitation.account_id),
+        )
+        .await
+        .context("making the inviting account current")?;
     }
     tx.commit().await.context("committing accept")?;
     Ok(())

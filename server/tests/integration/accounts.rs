@@ -12,8 +12,11 @@ use app::error::AppError;
 use app::rpc::accounts::{
     AccountMenu, AccountSettings, AccountSummary, CreateAccount, RenameAccount, SwitchAccount,
 };
+use app::rpc::auth::SignIn;
 use app::rpc::auth::{CurrentUser, GetCurrentUser, SignOut};
-use app::rpc::identity::{RegistrationOpen, Register, ResendVerification, VerificationLanding, VerifyEmail};
+use app::rpc::identity::{
+    Register, RegistrationOpen, ResendVerification, VerificationLanding, VerifyEmail,
+};
 use app::rpc::invitations::{
     AcceptInvitation, DeclineInvitation, InvitationLanding, InviteLanding, PendingInvitations,
     RegisterFromInvitation,
@@ -30,7 +33,6 @@ use app::rpc::team::{
     ListMembers, PromoteMember, RefreshApiKey, RemoveMember, ResendInvite, RevealApiKey,
     RevokeMember,
 };
-use app::rpc::auth::SignIn;
 use app::state::AppState;
 use backend::db::{members, users};
 use reqwest::{Method, StatusCode};
@@ -93,7 +95,11 @@ async fn create_account(
     .await
 }
 
-async fn switch(app: &TestApp, session: &str, account_id: &str) -> Result<AccountSummary, AppError> {
+async fn switch(
+    app: &TestApp,
+    session: &str,
+    account_id: &str,
+) -> Result<AccountSummary, AppError> {
     app.rpc(
         SwitchAccount {
             account_id: account_id.to_owned(),
@@ -207,8 +213,14 @@ async fn a_signed_in_user_creates_an_account_and_is_its_admin_with_a_key_in_it(e
     // The name is checked like every field.
     for (bad, message) in [
         ("   ", "Account name is required."),
-        (&"x".repeat(101)[..], "Account name must be at most 100 characters."),
-        ("Evil\r\nBcc: x@y.z", "Account name contains characters that are not allowed."),
+        (
+            &"x".repeat(101)[..],
+            "Account name must be at most 100 characters.",
+        ),
+        (
+            "Evil\r\nBcc: x@y.z",
+            "Account name contains characters that are not allowed.",
+        ),
     ] {
         assert_eq!(
             create_account(&app, &session, bad).await,
@@ -216,7 +228,10 @@ async fn a_signed_in_user_creates_an_account_and_is_its_admin_with_a_key_in_it(e
             "{bad:?}"
         );
     }
-    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM accounts WHERE id <> $1", "").await, 1);
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) FROM accounts WHERE id <> $1", "").await,
+        1
+    );
 
     // Created: a redirect home, and the new account is the current one.
     let response = app
@@ -319,7 +334,8 @@ async fn account_creation_follows_the_setting(engine: Engine) {
     // admins: Active Admins of any account only.
     let app = spawn_with_policy(engine, AccountCreation::Admins).await;
     app.create_admin("ada@example.com").await;
-    app.create_member("user@example.com", Role::User, true).await;
+    app.create_member("user@example.com", Role::User, true)
+        .await;
     let ada = app.sign_in("ada@example.com").await;
     let plain = app.sign_in("user@example.com").await;
     assert!(!menu(&app, &plain).await.can_create);
@@ -336,7 +352,10 @@ async fn account_creation_follows_the_setting(engine: Engine) {
     assert_ne!(ours.id, default_account(&app).await);
     // Whichever account is current: an Admin of any account may.
     assert_eq!(
-        switch(&app, &plain, &default_account(&app).await).await.unwrap().name,
+        switch(&app, &plain, &default_account(&app).await)
+            .await
+            .unwrap()
+            .name,
         "Default"
     );
     assert!(create_account(&app, &ada, "Third").await.is_ok());
@@ -385,7 +404,11 @@ async fn switching_is_a_post_to_an_account_where_the_user_is_active_and_belongs_
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()["location"], "/");
     assert_eq!(current_account(&app, &first).await.unwrap().0, "Default");
-    assert!(app.page("/", Some(&first)).await.contains(&html_heading("Default")));
+    assert!(
+        app.page("/", Some(&first))
+            .await
+            .contains(&html_heading("Default"))
+    );
     switch(&app, &second, &acme.id).await.unwrap();
     assert_eq!(current_account(&app, &second).await.unwrap().0, "Acme");
     assert_eq!(current_account(&app, &first).await.unwrap().0, "Default");
@@ -406,7 +429,9 @@ async fn switching_is_a_post_to_an_account_where_the_user_is_active_and_belongs_
     let other_user = user(&app.state, "bob@example.com").await;
     let bob_session = app.sign_in("bob@example.com").await;
     let bobs = create_account(&app, &bob_session, "Bob's").await.unwrap();
-    let disabled_there = create_account(&app, &bob_session, "Bob's too").await.unwrap();
+    let disabled_there = create_account(&app, &bob_session, "Bob's too")
+        .await
+        .unwrap();
     let ada_id: String = sqlx::query_scalar("SELECT id FROM users WHERE email = 'ada@example.com'")
         .fetch_one(&app.state.db.pool)
         .await
@@ -419,7 +444,9 @@ async fn switching_is_a_post_to_an_account_where_the_user_is_active_and_belongs_
         MemberStatus::Disabled,
     )
     .await;
-    let invited_there = create_account(&app, &bob_session, "Bob's three").await.unwrap();
+    let invited_there = create_account(&app, &bob_session, "Bob's three")
+        .await
+        .unwrap();
     app.invite(&bob_session, ["Ada", "Lovelace", "ada@example.com"])
         .await
         .unwrap();
@@ -431,7 +458,11 @@ async fn switching_is_a_post_to_an_account_where_the_user_is_active_and_belongs_
         disabled_there.id.clone(),
         invited_there.id.clone(),
     ] {
-        assert_eq!(switch(&app, &first, &id).await, Err(AppError::NotFound), "{id}");
+        assert_eq!(
+            switch(&app, &first, &id).await,
+            Err(AppError::NotFound),
+            "{id}"
+        );
     }
     assert_eq!(current_account(&app, &first).await.unwrap().0, "Default");
     assert_eq!(
@@ -467,7 +498,11 @@ async fn an_existing_user_of_another_account_is_invited_signs_in_and_accepts_int
 
     // Ada creates Acme and invites the same address there.
     let acme = create_account(&app, &ada, "Acme").await.unwrap();
-    let before = app.mail.with_link("grace@example.com", "invite").await.len();
+    let before = app
+        .mail
+        .with_link("grace@example.com", "invite")
+        .await
+        .len();
     app.invite(&ada, ["Grace", "Hopper", "grace@example.com"])
         .await
         .unwrap();
@@ -492,7 +527,10 @@ async fn an_existing_user_of_another_account_is_invited_signs_in_and_accepts_int
         })
     );
     let page = app.page(&format!("/invite/{token}"), None).await;
-    assert!(page.contains("You have been invited to join Acme"), "{page}");
+    assert!(
+        page.contains("You have been invited to join Acme"),
+        "{page}"
+    );
     assert!(page.contains("Sign In"), "{page}");
     let registered = app
         .rpc(
@@ -515,11 +553,16 @@ async fn an_existing_user_of_another_account_is_invited_signs_in_and_accepts_int
     assert_eq!(grace_users().await, 1);
 
     // Signing in leads to the invitation; Accept makes Acme current.
-    let signed_in = app.send(&sign_in("grace@example.com", PASSWORD), None).await;
+    let signed_in = app
+        .send(&sign_in("grace@example.com", PASSWORD), None)
+        .await;
     assert_eq!(signed_in.headers()["location"], "/invitations");
     let session = session_cookie(&signed_in).unwrap();
     assert_eq!(current_account(&app, &session).await.unwrap().0, "Default");
-    let pending = app.rpc(PendingInvitations {}, Some(&session)).await.unwrap();
+    let pending = app
+        .rpc(PendingInvitations {}, Some(&session))
+        .await
+        .unwrap();
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].account_name, "Acme");
     let accepted = app
@@ -536,7 +579,11 @@ async fn an_existing_user_of_another_account_is_invited_signs_in_and_accepts_int
         current_account(&app, &session).await,
         Some(("Acme".to_owned(), Role::User))
     );
-    assert!(app.page("/", Some(&session)).await.contains(&html_heading("Acme")));
+    assert!(
+        app.page("/", Some(&session))
+            .await
+            .contains(&html_heading("Acme"))
+    );
     // Her other session stays in Default, where she still is a member.
     assert_eq!(
         current_account(&app, &joined.session).await,
@@ -559,9 +606,7 @@ async fn an_existing_user_of_another_account_is_invited_signs_in_and_accepts_int
     assert_eq!(active, 1);
 }
 
-async fn revoke_and_remove_in_one_account_leave_the_same_user_in_another_untouched(
-    engine: Engine,
-) {
+async fn revoke_and_remove_in_one_account_leave_the_same_user_in_another_untouched(engine: Engine) {
     let app = spawn_app(engine).await;
     app.create_admin("ada@example.com").await;
     let default_id = default_account(&app).await;
@@ -578,12 +623,21 @@ async fn revoke_and_remove_in_one_account_leave_the_same_user_in_another_untouch
         MemberStatus::Active,
     )
     .await;
-    let (in_acme, acme_key) =
-        membership(&app.state, &acme.id, &grace, Role::User, MemberStatus::Active).await;
+    let (in_acme, acme_key) = membership(
+        &app.state,
+        &acme.id,
+        &grace,
+        Role::User,
+        MemberStatus::Active,
+    )
+    .await;
     let grace_default = app.sign_in("grace@example.com").await;
     let grace_acme = app.sign_in("grace@example.com").await;
     switch(&app, &grace_acme, &acme.id).await.unwrap();
-    assert_eq!(current_account(&app, &grace_default).await.unwrap().0, "Default");
+    assert_eq!(
+        current_account(&app, &grace_default).await.unwrap().0,
+        "Default"
+    );
     assert_eq!(current_account(&app, &grace_acme).await.unwrap().0, "Acme");
 
     // Revoke in Acme: her Acme session and key end; Default goes on.
@@ -600,7 +654,10 @@ async fn revoke_and_remove_in_one_account_leave_the_same_user_in_another_untouch
         StatusCode::FOUND,
         "the Acme session is signed out"
     );
-    assert_eq!(me_over_rest(&app, &acme_key).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        me_over_rest(&app, &acme_key).await.0,
+        StatusCode::UNAUTHORIZED
+    );
     assert_eq!(
         current_account(&app, &grace_default).await,
         Some(("Default".to_owned(), Role::User))
@@ -641,7 +698,10 @@ async fn revoke_and_remove_in_one_account_leave_the_same_user_in_another_untouch
         Some(("Default".to_owned(), Role::User)),
         "falls back to her other account"
     );
-    assert_eq!(me_over_rest(&app, &acme_key).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        me_over_rest(&app, &acme_key).await.0,
+        StatusCode::UNAUTHORIZED
+    );
     assert_eq!(me_over_rest(&app, &default_key).await.0, StatusCode::OK);
     assert_eq!(
         current_account(&app, &grace_default).await.unwrap().0,
@@ -649,8 +709,14 @@ async fn revoke_and_remove_in_one_account_leave_the_same_user_in_another_untouch
     );
 
     // And the other way round: Revoke in Default leaves her Acme session.
-    let (_, acme_key) =
-        membership(&app.state, &acme.id, &grace, Role::User, MemberStatus::Active).await;
+    let (_, acme_key) = membership(
+        &app.state,
+        &acme.id,
+        &grace,
+        Role::User,
+        MemberStatus::Active,
+    )
+    .await;
     let grace_acme = app.sign_in("grace@example.com").await;
     switch(&app, &grace_acme, &acme.id).await.unwrap();
     app.rpc(
@@ -665,7 +731,10 @@ async fn revoke_and_remove_in_one_account_leave_the_same_user_in_another_untouch
         app.get("/", Some(&grace_default)).await.status(),
         StatusCode::FOUND
     );
-    assert_eq!(me_over_rest(&app, &default_key).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        me_over_rest(&app, &default_key).await.0,
+        StatusCode::UNAUTHORIZED
+    );
     assert_eq!(
         current_account(&app, &grace_acme).await,
         Some(("Acme".to_owned(), Role::User))
@@ -706,8 +775,14 @@ async fn an_admin_of_one_account_who_is_a_user_of_another_is_an_admin_only_in_th
 
     // In Acme she administers.
     assert_eq!(member_ids(&app, &session).await.len(), 1);
-    assert_eq!(app.get("/team", Some(&session)).await.status(), StatusCode::OK);
-    assert_eq!(app.get("/settings", Some(&session)).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.get("/team", Some(&session)).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get("/settings", Some(&session)).await.status(),
+        StatusCode::OK
+    );
     assert_eq!(
         app.rest(Some(&acme_key)).get("/api/v1/members").await.0,
         StatusCode::OK
@@ -825,11 +900,12 @@ async fn admins_rename_their_account_audited_and_nobody_else_can(engine: Engine)
             name: "Acme Corp".into()
         })
     );
-    assert_eq!(
-        current_account(&app, &ada).await.unwrap().0,
-        "Acme Corp"
+    assert_eq!(current_account(&app, &ada).await.unwrap().0, "Acme Corp");
+    assert!(
+        app.page("/", Some(&ada))
+            .await
+            .contains(&html_heading("Acme Corp"))
     );
-    assert!(app.page("/", Some(&ada)).await.contains(&html_heading("Acme Corp")));
     // The same name again records nothing.
     app.rpc(rename("Acme Corp"), Some(&ada)).await.unwrap();
     let events: Vec<(String, String, Option<String>, String)> = sqlx::query_as(
@@ -849,7 +925,10 @@ async fn admins_rename_their_account_audited_and_nobody_else_can(engine: Engine)
             "ui".to_owned()
         )]
     );
-    let listed = app.rpc(ListAuditEvents { page: 1 }, Some(&ada)).await.unwrap();
+    let listed = app
+        .rpc(ListAuditEvents { page: 1 }, Some(&ada))
+        .await
+        .unwrap();
     assert_eq!(listed.entries[0].action, "account.rename");
     // The Default account kept its name.
     let name: String = sqlx::query_scalar("SELECT name FROM accounts WHERE id = $1")
@@ -861,9 +940,19 @@ async fn admins_rename_their_account_audited_and_nobody_else_can(engine: Engine)
 
     // A User of the account may not, nor may anyone signed out.
     let grace = user(&app.state, "grace@example.com").await;
-    membership(&app.state, &acme.id, &grace, Role::User, MemberStatus::Active).await;
+    membership(
+        &app.state,
+        &acme.id,
+        &grace,
+        Role::User,
+        MemberStatus::Active,
+    )
+    .await;
     let grace_session = app.sign_in("grace@example.com").await;
-    assert_eq!(current_account(&app, &grace_session).await.unwrap().0, "Acme Corp");
+    assert_eq!(
+        current_account(&app, &grace_session).await.unwrap().0,
+        "Acme Corp"
+    );
     assert_eq!(
         app.rpc(rename("Grace's"), Some(&grace_session)).await,
         Err(AppError::Forbidden)
@@ -880,10 +969,7 @@ async fn admins_rename_their_account_audited_and_nobody_else_can(engine: Engine)
         app.rpc(rename("Nobody's"), None).await,
         Err(AppError::Unauthenticated)
     );
-    assert_eq!(
-        current_account(&app, &ada).await.unwrap().0,
-        "Acme Corp"
-    );
+    assert_eq!(current_account(&app, &ada).await.unwrap().0, "Acme Corp");
 }
 
 /// Everything of account `account_id` a change could touch, as text: its
@@ -966,9 +1052,18 @@ async fn nothing_of_one_account_is_reachable_from_a_session_or_key_of_another(en
     let ada_id = app.create_admin("ada@example.com").await;
     let a_id = default_account(&app).await;
     let ada = app.sign_in("ada@example.com").await;
-    let grace = app.create_member("grace@example.com", Role::User, true).await;
+    let grace = app
+        .create_member("grace@example.com", Role::User, true)
+        .await;
     let dan_user = user(&app.state, "dan@example.com").await;
-    let (dan, _) = membership(&app.state, &a_id, &dan_user, Role::User, MemberStatus::Disabled).await;
+    let (dan, _) = membership(
+        &app.state,
+        &a_id,
+        &dan_user,
+        Role::User,
+        MemberStatus::Disabled,
+    )
+    .await;
     let alan = app
         .invite(&ada, ["Alan", "Turing", "alan@example.com"])
         .await
@@ -983,11 +1078,15 @@ async fn nothing_of_one_account_is_reachable_from_a_session_or_key_of_another(en
     .await
     .unwrap();
     let ada_member = app.member_id(&ada_id).await;
-    let ada_session_id = app.rpc(ListSessions {}, Some(&ada)).await.unwrap()[0].id.clone();
+    let ada_session_id = app.rpc(ListSessions {}, Some(&ada)).await.unwrap()[0]
+        .id
+        .clone();
 
     // Bea is an Active Admin of A too, and of B, which she made; her
     // session's current account is B. Cy is a User of B only.
-    let bea = app.create_member("bea@example.com", Role::Admin, true).await;
+    let bea = app
+        .create_member("bea@example.com", Role::Admin, true)
+        .await;
     // A's members: its admin, an Active User, a Disabled one, an Invited
     // row, and Bea's own row in A.
     let a_members = [
@@ -1003,24 +1102,33 @@ async fn nothing_of_one_account_is_reachable_from_a_session_or_key_of_another(en
         current_account(&app, &bea_session).await,
         Some(("Beta".to_owned(), Role::Admin))
     );
-    let bea_key = app.rpc(RevealOwnApiKey {}, Some(&bea_session)).await.unwrap();
+    let bea_key = app
+        .rpc(RevealOwnApiKey {}, Some(&bea_session))
+        .await
+        .unwrap();
     assert_ne!(bea_key, bea.api_key);
     let cy_user = user(&app.state, "cy@example.com").await;
-    let (cy_member, cy_key) = membership(&app.state, &b.id, &cy_user, Role::User, MemberStatus::Active).await;
+    let (cy_member, cy_key) = membership(
+        &app.state,
+        &b.id,
+        &cy_user,
+        Role::User,
+        MemberStatus::Active,
+    )
+    .await;
     let cy_session = app.sign_in("cy@example.com").await;
     assert_eq!(current_account(&app, &cy_session).await.unwrap().0, "Beta");
     let _ = (cy_member, cy_key);
 
     let a_before = rows_of(&app, &a_id).await;
-    let a_event_ids: BTreeSet<String> = sqlx::query_scalar(
-        "SELECT id FROM audit_events WHERE account_id = $1",
-    )
-    .bind(&a_id)
-    .fetch_all(&app.state.db.pool)
-    .await
-    .unwrap()
-    .into_iter()
-    .collect();
+    let a_event_ids: BTreeSet<String> =
+        sqlx::query_scalar("SELECT id FROM audit_events WHERE account_id = $1")
+            .bind(&a_id)
+            .fetch_all(&app.state.db.pool)
+            .await
+            .unwrap()
+            .into_iter()
+            .collect();
     assert!(a_event_ids.len() >= 3, "{a_event_ids:?}");
 
     // Every server function, each in one class; a new one must be added.
@@ -1090,7 +1198,10 @@ async fn nothing_of_one_account_is_reachable_from_a_session_or_key_of_another(en
     let registered: BTreeSet<&str> = server_fn::axum::server_fn_paths()
         .map(|(path, _)| path)
         .collect();
-    assert_eq!(registered, classified, "every server function is in the matrix");
+    assert_eq!(
+        registered, classified,
+        "every server function is in the matrix"
+    );
 
     // Ids of A's members (Active, Disabled, Invited, its admin): 404 from
     // Bea's session in B, though she is an Admin of A as well.
@@ -1113,21 +1224,32 @@ async fn nothing_of_one_account_is_reachable_from_a_session_or_key_of_another(en
     }
     // Another's session id; an account where the caller is not Active.
     assert_not_found(
-        app.call(RevokeSession::PATH, &[("session_id", &ada_session_id)], Some(&bea_session))
-            .await,
+        app.call(
+            RevokeSession::PATH,
+            &[("session_id", &ada_session_id)],
+            Some(&bea_session),
+        )
+        .await,
         "revoke another's session",
     )
     .await;
     assert_not_found(
-        app.call(SwitchAccount::PATH, &[("account_id", &a_id)], Some(&cy_session))
-            .await,
+        app.call(
+            SwitchAccount::PATH,
+            &[("account_id", &a_id)],
+            Some(&cy_session),
+        )
+        .await,
         "switch to an account of others",
     )
     .await;
 
     // What takes no id acts in B and shows nothing of A.
     let b_rows = member_ids(&app, &bea_session).await;
-    assert!(b_rows.iter().all(|id| !a_members.contains(id)), "{b_rows:?}");
+    assert!(
+        b_rows.iter().all(|id| !a_members.contains(id)),
+        "{b_rows:?}"
+    );
     assert_eq!(b_rows.len(), 2, "Bea and Cy");
     let team = app.page("/team", Some(&bea_session)).await;
     for email in ["ada@", "grace@", "dan@", "alan@"] {
@@ -1156,7 +1278,10 @@ async fn nothing_of_one_account_is_reachable_from_a_session_or_key_of_another(en
         .unwrap();
     assert_eq!(in_b, b.id);
     assert_eq!(
-        app.rpc(AccountSettings {}, Some(&bea_session)).await.unwrap().name,
+        app.rpc(AccountSettings {}, Some(&bea_session))
+            .await
+            .unwrap()
+            .name,
         "Beta"
     );
     app.rpc(
@@ -1167,13 +1292,21 @@ async fn nothing_of_one_account_is_reachable_from_a_session_or_key_of_another(en
     )
     .await
     .unwrap();
-    let summary = app.rpc(OwnApiKeySummary {}, Some(&bea_session)).await.unwrap();
+    let summary = app
+        .rpc(OwnApiKeySummary {}, Some(&bea_session))
+        .await
+        .unwrap();
     assert_eq!(summary.unwrap().account_name, "Beta Two");
     assert_eq!(
-        app.rpc(RevealOwnApiKey {}, Some(&bea_session)).await.unwrap(),
+        app.rpc(RevealOwnApiKey {}, Some(&bea_session))
+            .await
+            .unwrap(),
         bea_key
     );
-    let bea_key = app.rpc(RefreshOwnApiKey {}, Some(&bea_session)).await.unwrap();
+    let bea_key = app
+        .rpc(RefreshOwnApiKey {}, Some(&bea_session))
+        .await
+        .unwrap();
     app.rpc(
         UpdateDetails {
             first_name: "Bea".into(),
@@ -1189,7 +1322,11 @@ async fn nothing_of_one_account_is_reachable_from_a_session_or_key_of_another(en
     .fetch_all(&app.state.db.pool)
     .await
     .unwrap();
-    assert_eq!(detail_events, [b.id.clone()], "audited in the current account");
+    assert_eq!(
+        detail_events,
+        [b.id.clone()],
+        "audited in the current account"
+    );
     let menu = menu(&app, &bea_session).await;
     let current: Vec<&str> = menu
         .accounts
@@ -1219,7 +1356,10 @@ async fn nothing_of_one_account_is_reachable_from_a_session_or_key_of_another(en
                 (Method::GET, format!("/api/v1/members/{id}")),
                 (Method::DELETE, format!("/api/v1/members/{id}")),
                 (Method::GET, format!("/api/v1/members/{id}/api-key")),
-                (Method::POST, format!("/api/v1/members/{id}/api-key/refresh")),
+                (
+                    Method::POST,
+                    format!("/api/v1/members/{id}/api-key/refresh"),
+                ),
                 (Method::POST, format!("/api/v1/members/{id}/promote")),
                 (Method::POST, format!("/api/v1/members/{id}/demote")),
                 (Method::POST, format!("/api/v1/members/{id}/revoke")),
@@ -1236,7 +1376,10 @@ async fn nothing_of_one_account_is_reachable_from_a_session_or_key_of_another(en
                 format!("/api/v1/invitations/{alan_invitation}"),
             ),
             // An invitation route given a member id, and the other way round.
-            (Method::POST, format!("/api/v1/invitations/{}/resend", alan.id)),
+            (
+                Method::POST,
+                format!("/api/v1/invitations/{}/resend", alan.id),
+            ),
             (Method::GET, format!("/api/v1/members/{alan_invitation}")),
         ])
         .collect();
@@ -1313,7 +1456,9 @@ async fn nothing_of_one_account_is_reachable_from_a_session_or_key_of_another(en
             item.as_object()
                 .unwrap()
                 .keys()
-                .filter(|method| ["get", "post", "put", "patch", "delete"].contains(&method.as_str()))
+                .filter(|method| {
+                    ["get", "post", "put", "patch", "delete"].contains(&method.as_str())
+                })
                 .map(|method| (method.clone(), path.clone()))
                 .collect::<Vec<_>>()
         })

@@ -147,7 +147,10 @@ fn help_lists_every_setting_with_its_variable_and_default() {
     assert!(help_text_has(&["--help"], "create-account"));
     assert!(help_text_has(&["--help"], "env: ACCOUNT_CREATION"));
     assert!(help_text_has(&["--help"], "default: everyone"));
-    assert!(help_text_has(&["create-account", "--help"], "--admin-email"));
+    assert!(help_text_has(
+        &["create-account", "--help"],
+        "--admin-email"
+    ));
 }
 
 fn help_text_has(args: &[&str], expected: &str) -> bool {
@@ -156,7 +159,11 @@ fn help_text_has(args: &[&str], expected: &str) -> bool {
 }
 
 /// `server create-account` with these flags on the database.
-fn run_create_account(database_url: &str, dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+fn run_create_account(
+    database_url: &str,
+    dir: &std::path::Path,
+    args: &[&str],
+) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_server"))
         .arg("create-account")
         .args(args)
@@ -172,7 +179,11 @@ fn run_create_account(database_url: &str, dir: &std::path::Path, args: &[&str]) 
 
 async fn create_account_on_the_command_line_makes_an_existing_user_its_admin(engine: Engine) {
     let (database_url, dir) = fresh_database(engine).await;
-    let nobody = run_create_account(&database_url, &dir, &["--name", "Acme", "--admin-email", "ada@example.com"]);
+    let nobody = run_create_account(
+        &database_url,
+        &dir,
+        &["--name", "Acme", "--admin-email", "ada@example.com"],
+    );
     assert!(!nobody.status.success());
     assert!(
         String::from_utf8_lossy(&nobody.stderr).contains("no user has the email ada@example.com"),
@@ -180,10 +191,18 @@ async fn create_account_on_the_command_line_makes_an_existing_user_its_admin(eng
         String::from_utf8_lossy(&nobody.stderr)
     );
     crate::binary::create_admin(&database_url, &dir);
-    let unnamed = run_create_account(&database_url, &dir, &["--name", " ", "--admin-email", "ada@example.com"]);
+    let unnamed = run_create_account(
+        &database_url,
+        &dir,
+        &["--name", " ", "--admin-email", "ada@example.com"],
+    );
     assert!(!unnamed.status.success());
     assert!(String::from_utf8_lossy(&unnamed.stderr).contains("Account name is required."));
-    let created = run_create_account(&database_url, &dir, &["--name", "Acme", "--admin-email", "ADA@example.com"]);
+    let created = run_create_account(
+        &database_url,
+        &dir,
+        &["--name", "Acme", "--admin-email", "ADA@example.com"],
+    );
     assert!(
         created.status.success(),
         "{}",
@@ -192,15 +211,17 @@ async fn create_account_on_the_command_line_makes_an_existing_user_its_admin(eng
     assert!(String::from_utf8_lossy(&created.stdout).contains("Created the account \"Acme\""));
 
     let app = spawn_app_on(&database_url, &dir).await;
-    let (account_id, role, status, has_key): (String, String, String, i64) = sqlx::query_as(
-        "SELECT a.id, m.role, m.status, CASE WHEN m.api_key_digest IS NULL THEN 0 ELSE 1 END \
-         FROM accounts a \
+    let (account_id, role, status, key): (String, String, String, Option<String>) = sqlx::query_as(
+        "SELECT a.id, m.role, m.status, m.api_key_digest FROM accounts a \
          JOIN members m ON m.account_id = a.id WHERE a.name = 'Acme'",
     )
     .fetch_one(&app.state.db.pool)
     .await
     .unwrap();
-    assert_eq!((&role[..], &status[..], has_key), ("admin", "active", 1));
+    assert_eq!(
+        (&role[..], &status[..], key.is_some()),
+        ("admin", "active", true)
+    );
     let events: Vec<(Option<String>, String, String)> = sqlx::query_as(
         "SELECT actor_user_id, actor_label, source FROM audit_events \
          WHERE account_id = $1 AND action = 'account.create'",

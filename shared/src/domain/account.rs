@@ -86,7 +86,10 @@ mod tests {
     #[test]
     fn names_are_trimmed_and_checked() {
         assert_eq!(AccountName::parse("  Acme  ").unwrap().as_str(), "Acme");
-        assert_eq!(AccountName::parse("Zoë & Co.").unwrap().as_str(), "Zoë & Co.");
+        assert_eq!(
+            AccountName::parse("Zoë & Co.").unwrap().as_str(),
+            "Zoë & Co."
+        );
         assert_eq!(
             AccountName::parse(" ").unwrap_err(),
             "Account name is required."
@@ -102,7 +105,10 @@ mod tests {
         for policy in AccountCreation::ALL {
             assert_eq!(AccountCreation::parse(policy.as_str()), Ok(policy));
         }
-        assert_eq!(AccountCreation::parse(" Admins "), Ok(AccountCreation::Admins));
+        assert_eq!(
+            AccountCreation::parse(" Admins "),
+            Ok(AccountCreation::Admins)
+        );
         assert!(AccountCreation::parse("some").is_err());
         assert_eq!(AccountCreation::default(), AccountCreation::Everyone);
         assert!(AccountCreation::Everyone.allows(false));
