@@ -15,7 +15,7 @@ use leptos::prelude::*;
 use leptos::wasm_bindgen::JsCast;
 
 use super::auth_context::Auth;
-use crate::rpc::accounts::{SwitchAccount, account_menu};
+use crate::rpc::accounts::{SwitchAccount, list_accounts};
 
 const BUTTON_ID: &str = "account-switcher";
 const MENU_ID: &str = "account-menu";
@@ -80,7 +80,7 @@ pub fn AccountSwitcher(#[prop(into)] account_name: Signal<String>) -> impl IntoV
     let wrapper_ref = NodeRef::<leptos::html::Div>::new();
     let choices = LocalResource::new(move || {
         switch.version().get();
-        account_menu()
+        list_accounts()
     });
 
     // Once the open menu's items are there, focus the asked-for one.

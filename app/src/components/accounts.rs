@@ -9,7 +9,7 @@ use super::auth_context::Auth;
 use super::shell::ShownAccountName;
 use super::{Field, action_error, set_page_status};
 use crate::error::AppError;
-use crate::rpc::accounts::{RenameAccount, account_menu, account_settings};
+use crate::rpc::accounts::{RenameAccount, account_settings, list_accounts};
 use shared::domain::AccountName;
 
 fn name_error(error: Signal<Option<AppError>>) -> Signal<Option<String>> {
@@ -30,7 +30,7 @@ fn form_error(error: Signal<Option<AppError>>) -> impl Fn() -> Option<String> {
 /// `ACCOUNT_CREATION` does not let this user create one.
 #[component]
 pub fn NewAccountPage() -> impl IntoView {
-    let allowed = Resource::new(|| (), |()| account_menu());
+    let allowed = Resource::new(|| (), |()| list_accounts());
     view! {
         <Title text="New Account"/>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>

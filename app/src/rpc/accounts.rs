@@ -24,8 +24,8 @@ async fn require_session() -> Result<
 
 /// The accounts where the signed-in user is Active (the current one
 /// marked), and whether "New Account" is offered.
-#[server(prefix = "/rpc", endpoint = "accounts/menu")]
-pub async fn account_menu() -> Result<AccountMenu, AppError> {
+#[server(prefix = "/rpc", endpoint = "accounts/list")]
+pub async fn list_accounts() -> Result<AccountMenu, AppError> {
     let (state, user) = super::ctx::require_user().await?;
     backend::services::accounts::menu(&state, &user)
         .await

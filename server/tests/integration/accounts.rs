@@ -10,7 +10,8 @@ use std::collections::BTreeSet;
 
 use app::error::AppError;
 use app::rpc::accounts::{
-    AccountMenu, AccountSettings, AccountSummary, CreateAccount, RenameAccount, SwitchAccount,
+    AccountMenu, AccountSettings, AccountSummary, CreateAccount, ListAccounts, RenameAccount,
+    SwitchAccount,
 };
 use app::rpc::auth::SignIn;
 use app::rpc::auth::{CurrentUser, GetCurrentUser, SignOut};
@@ -110,9 +111,7 @@ async fn switch(
 }
 
 async fn menu(app: &TestApp, session: &str) -> AccountMenu {
-    app.rpc(app::rpc::accounts::AccountMenu {}, Some(session))
-        .await
-        .unwrap()
+    app.rpc(ListAccounts {}, Some(session)).await.unwrap()
 }
 
 async fn default_account(app: &TestApp) -> String {
@@ -272,7 +271,7 @@ async fn a_signed_in_user_creates_an_account_and_is_its_admin_with_a_key_in_it(e
     assert_eq!(status, StatusCode::OK);
     assert_eq!(me["account_id"], acme.id.as_str());
     assert_eq!(me["account_name"], "Acme");
-    assert_eq!(me["role"], "admin");
+    assert_eq!(me["member"]["role"], "admin");
 
     // Audited in the new account, by Ada.
     let events: Vec<(String, Option<String>, String, String, Option<String>)> = sqlx::query_as(
@@ -1150,7 +1149,7 @@ async fn nothing_of_one_account_is_reachable_from_a_session_or_key_of_another(en
         ListMembers::PATH,
         InviteMember::PATH,
         ListAuditEvents::PATH,
-        app::rpc::accounts::AccountMenu::PATH,
+        ListAccounts::PATH,
         AccountSettings::PATH,
         RenameAccount::PATH,
         CreateAccount::PATH,
