@@ -274,7 +274,8 @@ async fn a_signed_in_user_creates_an_account_and_is_its_admin_with_a_key_in_it(e
     assert_eq!(me["member"]["role"], "admin");
 
     // Audited in the new account, by Ada.
-    let events: Vec<(String, Option<String>, String, String, Option<String>)> = sqlx::query_as(
+    type CreateEvent = (String, Option<String>, String, String, Option<String>);
+    let events: Vec<CreateEvent> = sqlx::query_as(
         "SELECT actor_label, actor_user_id, source, target_label, after_state FROM audit_events \
          WHERE account_id = $1 AND action = 'account.create'",
     )
@@ -1323,7 +1324,7 @@ async fn nothing_of_one_account_is_reachable_from_a_session_or_key_of_another(en
     .unwrap();
     assert_eq!(
         detail_events,
-        [b.id.clone()],
+        std::slice::from_ref(&b.id),
         "audited in the current account"
     );
     let menu = menu(&app, &bea_session).await;
