@@ -9,7 +9,7 @@
 //! changes the session); the app then shows that account's home.
 //!
 //! The list loads in the browser (a local resource): the menu opens from a
-//! click handler, so the server renders only the button.
+//! click handler, so the server renders the button and a hidden "Loading…".
 
 use leptos::prelude::*;
 use leptos::wasm_bindgen::JsCast;
@@ -204,57 +204,57 @@ pub fn AccountSwitcher(#[prop(into)] account_name: Signal<String>) -> impl IntoV
                 node_ref=menu_ref
                 on:keydown=on_menu_keydown
             >
-                <Suspense fallback=|| view! {
-                    <li role="none"><span role="menuitem" aria-disabled="true" class="muted">"Loading…"</span></li>
-                }>
-                    {move || Suspend::new(async move {
-                        match choices.await {
-                            Ok(menu) => {
-                                let can_create = menu.can_create;
-                                let separator = can_create && !menu.accounts.is_empty();
+                // No Suspense here: the server and the hydrating browser both
+                // render "Loading…" (a local resource has no value on either),
+                // then the browser swaps in the list.
+                {move || match choices.get() {
+                    None => view! {
+                        <li role="none"><span role="menuitem" aria-disabled="true" class="muted">"Loading…"</span></li>
+                    }.into_any(),
+                    Some(Ok(menu)) => {
+                        let can_create = menu.can_create;
+                        let separator = can_create && !menu.accounts.is_empty();
+                        view! {
+                            {menu.accounts.into_iter().map(|account| {
+                                let id = account.id.clone();
+                                let is_current = account.is_current;
+                                let role = account.role.label();
                                 view! {
-                                    {menu.accounts.into_iter().map(|account| {
-                                        let id = account.id.clone();
-                                        let is_current = account.is_current;
-                                        let role = account.role.label();
-                                        view! {
-                                            <li role="none">
-                                                <button
-                                                    type="button"
-                                                    role="menuitemradio"
-                                                    tabindex="-1"
-                                                    aria-checked=is_current.to_string()
-                                                    on:click=move |_| choose(id.clone(), is_current)
-                                                >
-                                                    <span class="account-menu-name">{account.name}</span>
-                                                    <span class="account-menu-role">{role}</span>
-                                                </button>
-                                            </li>
-                                        }
-                                    }).collect_view()}
-                                    {separator.then(|| view! { <li role="separator"></li> })}
-                                    {can_create.then(|| view! {
-                                        <li role="none">
-                                            <a
-                                                role="menuitem"
-                                                tabindex="-1"
-                                                href="/accounts/new"
-                                                on:click=move |_| open.set(false)
-                                            >
-                                                "New Account"
-                                            </a>
-                                        </li>
-                                    })}
-                                }.into_any()
-                            }
-                            Err(error) => view! {
+                                    <li role="none">
+                                        <button
+                                            type="button"
+                                            role="menuitemradio"
+                                            tabindex="-1"
+                                            aria-checked=is_current.to_string()
+                                            on:click=move |_| choose(id.clone(), is_current)
+                                        >
+                                            <span class="account-menu-name">{account.name}</span>
+                                            <span class="account-menu-role">{role}</span>
+                                        </button>
+                                    </li>
+                                }
+                            }).collect_view()}
+                            {separator.then(|| view! { <li role="separator"></li> })}
+                            {can_create.then(|| view! {
                                 <li role="none">
-                                    <span role="menuitem" aria-disabled="true" class="form-error">{error.to_string()}</span>
+                                    <a
+                                        role="menuitem"
+                                        tabindex="-1"
+                                        href="/accounts/new"
+                                        on:click=move |_| open.set(false)
+                                    >
+                                        "New Account"
+                                    </a>
                                 </li>
-                            }.into_any(),
-                        }
-                    })}
-                </Suspense>
+                            })}
+                        }.into_any()
+                    }
+                    Some(Err(error)) => view! {
+                        <li role="none">
+                            <span role="menuitem" aria-disabled="true" class="form-error">{error.to_string()}</span>
+                        </li>
+                    }.into_any(),
+                }}
             </ul>
         </div>
     }
