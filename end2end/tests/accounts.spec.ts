@@ -1,24 +1,22 @@
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import {
-  firstAdmin as admin,
-  SignInPage,
-  signInAsAdmin,
-  TeamPage,
-  verifyByLink,
-  waitForHydration,
-} from '../fixtures/pages';
+import { RegisterPage, SignInPage, TeamPage, verifyByLink, waitForHydration } from '../fixtures/pages';
 import { expectAccessible } from '../support/axe';
 import { linkIn, waitForMail } from '../support/mailbox';
 
 // SPEC §9: a second account, inviting a user of the first into it, the
 // "Switch Account" menu, each account's home and Team page, and renaming.
+// Rosalind registers herself (no account yet) and creates both accounts, so
+// this spec never touches the Default account or /setup (foundation.spec
+// needs a fresh server there).
 
 const stamp = Date.now();
 const password = 'quartz-meadow-falcon-3';
+const one = `Labs ${stamp}`;
 const acme = `Acme ${stamp}`;
 const renamed = `Acme Works ${stamp}`;
+const rosalind = { firstName: 'Rosalind', lastName: 'Franklin', email: `rosalind.${stamp}@example.com`, password };
 const mary = { firstName: 'Mary', lastName: 'Jackson', email: `mary.${stamp}@example.com` };
-const onlyInDefault = { firstName: 'Octavia', lastName: 'Butler', email: `octavia.${stamp}@example.com` };
+const onlyInOne = { firstName: 'Octavia', lastName: 'Butler', email: `octavia.${stamp}@example.com` };
 
 test.describe.configure({ mode: 'serial' });
 
@@ -44,9 +42,29 @@ async function switchTo(page: Page, name: string) {
   await expect(switcher(page)).toContainText(name);
 }
 
-/** Mary joins the Default account from her invitation, in her own browser. */
-async function maryJoinsDefault(browser: Browser): Promise<Page> {
-  const link = linkIn(await waitForMail(mary.email, "You're invited to join Default"), '/invite/');
+/** Rosalind registers, verifies, signs in (no account yet) and creates `one`. */
+async function rosalindCreatesHerFirstAccount(page: Page) {
+  const registration = new RegisterPage(page);
+  await registration.open();
+  await registration.register(rosalind);
+  await verifyByLink(page, linkIn(await waitForMail(rosalind.email, 'Verify your email address'), '/verify-email/'));
+  const signIn = new SignInPage(page);
+  await signIn.open();
+  await signIn.signIn(rosalind.email, password);
+  await expect(page.getByRole('heading', { level: 1, name: 'No account yet' })).toBeVisible();
+  await waitForHydration(page);
+  await expect(switcher(page)).toContainText('Muster');
+  await switcher(page).click();
+  await accountMenu(page).getByRole('menuitem', { name: 'New Account' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'New Account' })).toBeVisible();
+  await page.getByLabel('Account Name').fill(one);
+  await page.getByRole('button', { name: 'Create Account' }).click();
+  await expect(home(page, one)).toBeVisible();
+}
+
+/** Mary joins the first account from her invitation, in her own browser. */
+async function maryJoinsOne(browser: Browser): Promise<Page> {
+  const link = linkIn(await waitForMail(mary.email, `You're invited to join ${one}`), '/invite/');
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto(link);
@@ -61,7 +79,7 @@ async function maryJoinsDefault(browser: Browser): Promise<Page> {
   await expect(page).toHaveURL(/\/invitations$/);
   await waitForHydration(page);
   await page.getByRole('button', { name: 'Accept', exact: true }).click();
-  await expect(home(page, 'Default')).toBeVisible();
+  await expect(home(page, one)).toBeVisible();
   return page;
 }
 
@@ -70,21 +88,21 @@ test('a second account: create, invite a user of the first, accept, switch back 
   browser,
 }) => {
   test.setTimeout(180_000);
-  await signInAsAdmin(page);
+  await rosalindCreatesHerFirstAccount(page);
   const team = new TeamPage(page);
 
-  // Mary works in Default; Octavia is invited there only.
+  // Mary works in the first account; Octavia is invited there only.
   await team.open();
   await team.invite(mary);
-  await team.invite(onlyInDefault);
-  const maryDefault = await maryJoinsDefault(browser);
-  await maryDefault.context().close();
+  await team.invite(onlyInOne);
+  const maryInOne = await maryJoinsOne(browser);
+  await maryInOne.context().close();
 
   // The account name is a menu button; the keyboard opens and walks it.
   await page.goto('/');
   await waitForHydration(page);
   const button = switcher(page);
-  await expect(button).toContainText('Default');
+  await expect(button).toContainText(one);
   await expect(button).toHaveAttribute('aria-haspopup', 'menu');
   await expect(button).toHaveAttribute('aria-expanded', 'false');
   await button.focus();
@@ -92,7 +110,7 @@ test('a second account: create, invite a user of the first, accept, switch back 
   await expect(button).toHaveAttribute('aria-expanded', 'true');
   const menu = accountMenu(page);
   await expect(menu).toBeVisible();
-  const current = menu.getByRole('menuitemradio', { name: /^Default/ });
+  const current = menu.getByRole('menuitemradio', { name: new RegExp(`^${one}`) });
   await expect(current).toBeFocused();
   await expect(current).toHaveAttribute('aria-checked', 'true');
   const newAccount = menu.getByRole('menuitem', { name: 'New Account' });
@@ -114,7 +132,7 @@ test('a second account: create, invite a user of the first, accept, switch back 
   await expect(newAccount).toBeFocused();
   await page.keyboard.press('Enter');
 
-  // New Account → Acme, which becomes current, with Ada its only member.
+  // New Account → Acme, which becomes current, with Rosalind its only member.
   await expect(page).toHaveURL(/\/accounts\/new$/);
   await expect(page.getByRole('heading', { level: 1, name: 'New Account' })).toBeVisible();
   await waitForHydration(page);
@@ -125,10 +143,10 @@ test('a second account: create, invite a user of the first, accept, switch back 
   await expect(switcher(page)).toContainText(acme);
   await team.open();
   await expect(page.getByRole('row')).toHaveCount(2);
-  await expect(team.row(admin.email)).toBeVisible();
-  await expect(team.row(onlyInDefault.email)).toHaveCount(0);
+  await expect(team.row(rosalind.email)).toBeVisible();
+  await expect(team.row(onlyInOne.email)).toHaveCount(0);
 
-  // Ada invites Mary, already a user, into Acme.
+  // Rosalind invites Mary, already a user, into Acme.
   await team.invite(mary);
   await expect(page.getByRole('row')).toHaveCount(3);
 
@@ -153,7 +171,7 @@ test('a second account: create, invite a user of the first, accept, switch back 
   await expect(switcher(theirs)).toContainText(acme);
   await expect(theirs.getByRole('navigation', { name: 'Administration' })).toHaveCount(0);
 
-  // Mary switches to Default and back: each home is its own.
+  // Mary switches to the first account and back: each home is its own.
   await switcher(theirs).click();
   await expect(accountMenu(theirs).getByRole('menuitemradio')).toHaveCount(2);
   await expect(accountMenu(theirs).getByRole('menuitemradio', { name: new RegExp(`^${acme}`) })).toHaveAttribute(
@@ -162,25 +180,25 @@ test('a second account: create, invite a user of the first, accept, switch back 
   );
   await switcher(theirs).click();
   await expect(accountMenu(theirs)).toBeHidden();
-  await switchTo(theirs, 'Default');
+  await switchTo(theirs, one);
   await switchTo(theirs, acme);
   await context.close();
 
-  // Ada sees Mary Active in Acme; Default's Team page is Default's.
+  // Rosalind sees Mary Active in Acme; the first account's Team page is its own.
   await team.open();
   await expect(team.row(mary.email).getByRole('cell').nth(3)).toHaveText('Active');
   await expect(page.getByRole('row')).toHaveCount(3);
   await page.goto('/');
   await waitForHydration(page);
-  await switchTo(page, 'Default');
+  await switchTo(page, one);
   await team.open();
-  await expect(team.row(onlyInDefault.email)).toBeVisible();
+  await expect(team.row(onlyInOne.email)).toBeVisible();
   await expect(team.row(mary.email).getByRole('cell').nth(3)).toHaveText('Active');
   await page.goto('/');
   await waitForHydration(page);
   await switchTo(page, acme);
   await team.open();
-  await expect(team.row(onlyInDefault.email)).toHaveCount(0);
+  await expect(team.row(onlyInOne.email)).toHaveCount(0);
 
   // Rename Acme on /settings: the nav and the home page follow.
   await page.getByRole('navigation', { name: 'Administration' }).getByRole('link', { name: 'Settings' }).click();
@@ -198,12 +216,12 @@ test('a second account: create, invite a user of the first, accept, switch back 
   await page.goto('/audit-log');
   await expect(page.getByRole('cell', { name: `${acme} → ${renamed}` })).toBeVisible();
 
-  // A new session starts in Default again.
+  // A new session starts in her first account again.
   const fresh = await browser.newContext();
   const again = await fresh.newPage();
   const signIn = new SignInPage(again);
   await signIn.open();
-  await signIn.signIn(admin.email, admin.password);
-  await expect(home(again, 'Default')).toBeVisible();
+  await signIn.signIn(rosalind.email, password);
+  await expect(home(again, one)).toBeVisible();
   await fresh.close();
 });

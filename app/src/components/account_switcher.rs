@@ -8,14 +8,15 @@
 //! lets them, "New Account". Choosing an account is a POST (the switch
 //! changes the session); the app then shows that account's home.
 //!
-//! The list loads in the browser (a local resource): the menu opens from a
-//! click handler, so the server renders the button and a hidden "Loading…".
+//! The list loads in the browser, once hydrated: the menu opens from a click
+//! handler, so the server renders the button and a hidden "Loading…".
 
 use leptos::prelude::*;
 use leptos::wasm_bindgen::JsCast;
 
 use super::auth_context::Auth;
-use crate::rpc::accounts::{SwitchAccount, list_accounts};
+use crate::error::AppError;
+use crate::rpc::accounts::{AccountMenu, SwitchAccount, list_accounts};
 
 const BUTTON_ID: &str = "account-switcher";
 const MENU_ID: &str = "account-menu";
@@ -78,9 +79,16 @@ pub fn AccountSwitcher(#[prop(into)] account_name: Signal<String>) -> impl IntoV
     let menu_ref = NodeRef::<leptos::html::Ul>::new();
     let button_ref = NodeRef::<leptos::html::Button>::new();
     let wrapper_ref = NodeRef::<leptos::html::Div>::new();
-    let choices = LocalResource::new(move || {
+    // Filled in the browser only (effects do not run on the server), so
+    // the server and the hydrating browser both render "Loading…" and no
+    // page waits for the list.
+    let choices = RwSignal::new(None::<Result<AccountMenu, AppError>>);
+    Effect::new(move |_| {
         switch.version().get();
-        list_accounts()
+        leptos::task::spawn_local(async move {
+            let menu = list_accounts().await;
+            choices.try_set(Some(menu));
+        });
     });
 
     // Once the open menu's items are there, focus the asked-for one.
@@ -204,9 +212,7 @@ pub fn AccountSwitcher(#[prop(into)] account_name: Signal<String>) -> impl IntoV
                 node_ref=menu_ref
                 on:keydown=on_menu_keydown
             >
-                // No Suspense here: the server and the hydrating browser both
-                // render "Loading…" (a local resource has no value on either),
-                // then the browser swaps in the list.
+                // No Suspense: nothing here may hold up the page's render.
                 {move || match choices.get() {
                     None => view! {
                         <li role="none"><span role="menuitem" aria-disabled="true" class="muted">"Loading…"</span></li>

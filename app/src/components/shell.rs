@@ -56,8 +56,7 @@ fn Frame(user: CurrentUser) -> impl IntoView {
         <div class="layout">
             <aside class="sidebar">
                 <AccountSwitcher account_name=shown_account/>
-                <nav aria-labelledby="nav-account">
-                    <h2 id="nav-account">"Account"</h2>
+                <nav aria-label="Account">
                     <ul>
                         <li><A href="/" exact=true>"Home"</A></li>
                     </ul>
