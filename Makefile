@@ -16,6 +16,10 @@ build-release:  ## optimised build; prints the wasm/JS/CSS sizes
 setup:          ## install everything the tests need
 	scripts/setup.sh test
 
+.PHONY: screenshots
+screenshots:    ## regenerate the README's screenshots (docs/screenshots/) in Chromium
+	scripts/screenshots.sh
+
 .PHONY: bench bench-smoke
 bench:          ## benchmarks: release build, SQLite + PostgreSQL; writes bench/RESULTS.md
 	bench/run.sh
