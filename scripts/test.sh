@@ -53,6 +53,9 @@ scripts/schemathesis.sh "$target/debug/server"
 step "end-to-end tests (Playwright, Chromium)"
 (cd end2end && npx playwright test)
 
+step "the README's screenshots can still be taken (into $target/screenshots; make screenshots refreshes docs/)"
+(cd end2end && SCREENSHOT_DIR="$target/screenshots" npx playwright test -c screenshots.config.ts)
+
 step "scale-out: three servers on one PostgreSQL behind a round-robin proxy (Playwright)"
 (cd end2end && npx playwright test -c scale-out.config.ts)
 
