@@ -105,8 +105,8 @@ def main():
     failures = []
     rows = []
     for line in (work / "scenarios.tsv").read_text().splitlines():
-        fields = (line.split("\t") + [""] * 11)[:11]
-        db, members, name, conc, out, ticks, hwm_kb, probe, busy, wrk_ms, argon2_file = fields
+        fields = (line.split("\t") + [""] * 12)[:12]
+        db, members, name, conc, out, ticks, hwm_kb, probe, busy, wrk_ms, argon2_file, run = fields
         r = parse_wrk(out)
         r["argon2"] = kv(argon2_file) if argon2_file else {}
         # Where the machine's CPU went during the scenario, in cores.
@@ -115,7 +115,7 @@ def main():
         r["cores_wrk"] = int(wrk_ms) / 1000.0 / secs if wrk_ms else None
         r["cores_other"] = (int(busy) / args.clk_tck / secs - r["cores_server"] - (r["cores_wrk"] or 0)
                             if busy else None)
-        r.update(db=db, members=int(members), name=name, conc=int(conc))
+        r.update(db=db, members=int(members), name=name, conc=int(conc), run=int(run or 1))
         r["cpu_ms"] = int(ticks) * 1000.0 / args.clk_tck / r["requests"] if r["requests"] else None
         r["rss_mb"] = int(hwm_kb) * 1024 / 1e6 if hwm_kb else None
         r["probe"] = parse_wrk(probe) if probe else None
@@ -148,26 +148,19 @@ def main():
     add("| DB | members | scenario | c | req/s | p50 ms | p99 ms | server CPU ms/req | peak RSS MB "
         "| cores: server / wrk / rest | errors |")
     add("|---|---:|---|---:|---:|---:|---:|---:|---:|---|---|")
-    labels = {
-        "members": "`GET /api/v1/members?limit=100` (Admin key)",
-        "team": "`GET /team` SSR, 50 rows (session)",
-        "me": "`GET /api/v1/me`",
-        "sign-in": "`POST /rpc/sign_in` (argon2id)",
-        "invite": "`POST /api/v1/invitations`",
-    }
     for r in rows:
         errs = []
         if r["non2xx"]:
             errs.append(f"{r['non2xx']} non-2xx")
         if any(r["socket"]):
             errs.append("socket c/r/w/t " + "/".join(map(str, r["socket"])))
-        add(f"| {r['db']} | {r['members']:,} | {labels.get(r['name'], r['name'])} | {r['conc']} | "
+        add(f"| {db_label(r)} | {r['members']:,} | {label(r)} | {r['conc']} | "
             f"{fmt(r['rps'])} | {fmt(r['p50'], 2)} | {fmt(r['p99'], 2)} | {fmt(r['cpu_ms'], 3)} | "
             f"{fmt(r['rss_mb'])} | {cores(r)} | {', '.join(errs) or '0'} |")
         p = r["probe"]
         if p:
             perr = f"{p['non2xx']} non-2xx" if p["non2xx"] else "0"
-            add(f"| {r['db']} | {r['members']:,} | ↳ `GET /healthz` during sign-in (paced probe) | 1 | "
+            add(f"| {db_label(r)} | {r['members']:,} | ↳ `GET /healthz` during sign-in (paced probe) | 1 | "
                 f"{fmt(p['rps'])} | {fmt(p['p50'], 2)} | {fmt(p['p99'], 2)} | (in the row above) | "
                 f"(same) | (same) | {perr} |")
     add("")
@@ -197,7 +190,7 @@ def main():
     for r in rows:
         if r["argon2"]:
             rate = float(r["argon2"]["verifies_per_second"])
-            add(f"- {r['db']}, {r['members']:,} members: raw rate right before sign-in {rate:.1f}/s "
+            add(f"- {db_label(r)}, {r['members']:,} members: raw rate right before sign-in {rate:.1f}/s "
                 f"({r['argon2'].get('cpu_ms_per_verify', '?')} ms CPU a verify); sign-in "
                 f"{r['rps']:.1f}/s = **{100 * r['rps'] / rate:.0f} %**, at {r['cpu_ms']:.2f} ms server CPU "
                 f"a sign-in")
@@ -211,12 +204,27 @@ def main():
             f"page errors: {hydration['page_errors']})")
         if hydration["page_errors"]:
             failures.append(f"hydration: {hydration['page_errors']} page errors")
+    peer = ratios(rows)
+    if peer:
+        add("")
+        add("### Muster and Better Auth, same run (SQLite; order Muster, Better Auth, Muster)")
+        add("")
+        add("| scenario | Muster req/s | Better Auth req/s | req/s ratio | Muster CPU ms/req | "
+            "Better Auth CPU ms/req | CPU ratio (less is better for Muster) |")
+        add("|---|---:|---:|---:|---:|---:|---:|")
+        for _, name, m, b in peer:
+            add(f"| {name} | {m['rps']:,.1f} | {b['rps']:,.1f} | **{m['rps'] / b['rps']:.1f}×** | "
+                f"{m['cpu_ms']:.3f} | {b['cpu_ms']:.3f} | **1/{b['cpu_ms'] / m['cpu_ms']:.1f}** |")
+        add("")
+        add("Muster's figures are the mean of its two runs around the peer's. Better Auth 1.7.5 with "
+            "the organization and apiKey plugins on node:http and better-sqlite3, NODE_ENV=production, "
+            "argon2id m=19456 KiB t=2 p=1 (../shared/peers/better-auth).")
     table = "\n".join(lines)
 
     targets = []
     if args.mode == "full":
-        targets = evaluate(rows, wasm, js, argon_rate, hydration)
-        tlines = ["### Targets (issue 6; SQLite, 1,000 members unless said)", "",
+        targets = evaluate(rows, wasm, js, argon_rate, hydration, peer)
+        tlines = ["### Targets (issue 17; SQLite, 1,000 members unless said)", "",
                   "| target | measured | |", "|---|---|---|"]
         for what, measured, ok in targets:
             tlines.append(f"| {what} | {measured} | {'met' if ok else '**missed**'} |")
@@ -234,9 +242,50 @@ def main():
     return 0
 
 
-def evaluate(rows, wasm, js, argon_rate, hydration):
+LABELS = {
+    "members": "`GET /api/v1/members?limit=100` (Admin key)",
+    "team": "`GET /team` SSR, 50 rows (session)",
+    "me": "`GET /api/v1/me`",
+    "sign-in": "`POST /rpc/sign_in` (argon2id)",
+    "invite": "`POST /api/v1/invitations`",
+}
+PEER_LABELS = {
+    "members": "`GET /organization/list-members?limit=100` (x-api-key)",
+    "sign-in": "`POST /sign-in/email` (argon2id)",
+}
+
+
+def label(r):
+    table = PEER_LABELS if r["db"] == "peer" else LABELS
+    return table.get(r["name"], r["name"])
+
+
+def db_label(r):
+    if r["db"] == "peer":
+        return "Better Auth (SQLite)"
+    return r["db"] if r["run"] == 1 else f"{r['db']} (run {r['run']})"
+
+
+def ratios(rows):
+    """(scenario, label, Muster's mean of its runs, the peer's row) for what both ran."""
+    out = []
+    for name in ("members", "sign-in"):
+        peer = [r for r in rows if r["db"] == "peer" and r["name"] == name and r["requests"]]
+        if not peer:
+            continue
+        members = peer[0]["members"]
+        ours = [r for r in rows if r["db"] == "sqlite" and r["name"] == name
+                and r["members"] == members and r["requests"]]
+        if not ours:
+            continue
+        mean = {k: sum(r[k] for r in ours) / len(ours) for k in ("rps", "cpu_ms")}
+        out.append((name, f"{LABELS[name]} vs {PEER_LABELS[name]}, {members:,} members", mean, peer[0]))
+    return out
+
+
+def evaluate(rows, wasm, js, argon_rate, hydration, peer):
     def row(db, name, members=None):
-        cands = [r for r in rows if r["db"] == db and r["name"] == name]
+        cands = [r for r in rows if r["db"] == db and r["name"] == name and r["run"] == 1]
         if members is not None:
             cands = [r for r in cands if r["members"] == members]
         return min(cands, key=lambda r: r["members"]) if cands else None
@@ -249,13 +298,24 @@ def evaluate(rows, wasm, js, argon_rate, hydration):
         else:
             t.append((what, measured(r), fn(r)))
 
-    m = row("sqlite", "members")
-    check("member list: ≥ 5,000 req/s", m, lambda r: r["rps"] >= 5000, lambda r: f"{r['rps']:,.0f} req/s")
-    check("member list: p99 < 15 ms", m, lambda r: r["p99"] < 15, lambda r: f"{r['p99']:.2f} ms")
-    check("member list: ≤ 0.4 ms server CPU/request", m, lambda r: r["cpu_ms"] <= 0.4,
-          lambda r: f"{r['cpu_ms']:.3f} ms")
+    if wasm and js:
+        gz = wasm[1] + js[1]
+        t.append(("wasm + JS ≤ 150 KB gzip", f"{gz:,} bytes ({gz / 1000:.1f} KB)", gz <= 150_000))
+    if hydration:
+        h = hydration["median_hydrated_ms"]
+        t.append(("hydrated ≤ 200 ms after navigation (median of loads)", f"{h} ms", h <= 200))
+    members_pair = next(((m, b) for name, _, m, b in peer if name == "members"), None)
+    if members_pair:
+        m, b = members_pair
+        t.append(("member list: ≥ 30× Better Auth's req/s (same run)",
+                  f"{m['rps'] / b['rps']:.1f}×", m["rps"] >= 30 * b["rps"]))
+        t.append(("member list: ≤ 1/30 of Better Auth's CPU per request (same run)",
+                  f"1/{b['cpu_ms'] / m['cpu_ms']:.1f}", m["cpu_ms"] * 30 <= b["cpu_ms"]))
+    else:
+        t.append(("member list: ≥ 30× Better Auth's req/s and ≤ 1/30 of its CPU", "peer not run", False))
     tm = row("sqlite", "team")
-    check("/team SSR: ≥ 2,000 req/s", tm, lambda r: r["rps"] >= 2000, lambda r: f"{r['rps']:,.0f} req/s")
+    check("/team SSR: ≤ 1 ms server CPU per request", tm, lambda r: r["cpu_ms"] <= 1.0,
+          lambda r: f"{r['cpu_ms']:.3f} ms")
     check("/team SSR: p99 < 25 ms", tm, lambda r: r["p99"] < 25, lambda r: f"{r['p99']:.2f} ms")
     s = row("sqlite", "sign-in")
 
@@ -263,30 +323,22 @@ def evaluate(rows, wasm, js, argon_rate, hydration):
         return float(r["argon2"]["verifies_per_second"]) if r["argon2"] else argon_rate
 
     if s is not None and raw_rate(s):
-        check("sign-in: ≥ 90 % of the raw argon2id verify rate (measured right before it)", s,
-              lambda r: r["rps"] >= 0.9 * raw_rate(r),
+        check("sign-in: ≥ 92 % of the raw argon2id verify rate (measured right before it)", s,
+              lambda r: r["rps"] >= 0.92 * raw_rate(r),
               lambda r: f"{r['rps']:.1f}/s = {100 * r['rps'] / raw_rate(r):.0f} % of {raw_rate(r):.1f}/s")
     check("/healthz p99 < 25 ms during sign-in", s, lambda r: r["probe"] and r["probe"]["p99"] < 25,
           lambda r: f"{r['probe']['p99']:.2f} ms" if r["probe"] else "n/a")
-    inv = row("sqlite", "invite")
-    check("invites: ≥ 500/s", inv, lambda r: r["rps"] >= 500, lambda r: f"{r['rps']:,.0f}/s")
-    if wasm and js:
-        gz = wasm[1] + js[1]
-        t.append(("wasm + JS ≤ 200 KB gzip", f"{gz:,} bytes ({gz / 1000:.1f} KB)", gz <= 200_000))
-    if hydration:
-        h = hydration["median_hydrated_ms"]
-        t.append(("hydrated < 300 ms after navigation (median of loads)", f"{h} ms", h < 300))
-    for db in sorted({r["db"] for r in rows}):
+    for db in sorted({r["db"] for r in rows} - {"peer"}):
         rss = [r["rss_mb"] for r in rows if r["db"] == db and r["rss_mb"] is not None]
         if rss:
-            t.append((f"server RSS < 100 MB in every scenario ({db})", f"max {max(rss):.1f} MB",
-                      max(rss) < 100))
+            t.append((f"peak RSS ≤ 64 MB in every scenario ({db})", f"max {max(rss):.1f} MB",
+                      max(rss) <= 64))
     for name in ("members", "team", "me"):
         for members in sorted({r["members"] for r in rows}):
             sq, pg = row("sqlite", name, members), row("postgres", name, members)
             if sq and pg and sq["members"] == members and pg["members"] == members:
-                ok = pg["rps"] * 2 >= sq["rps"] and pg["p99"] <= 2 * sq["p99"]
-                t.append((f"PostgreSQL within 2× of SQLite: {name}, {members:,} members",
+                ok = pg["rps"] * 1.5 >= sq["rps"] and pg["p99"] <= 1.5 * sq["p99"]
+                t.append((f"PostgreSQL within 1.5× of SQLite: {name}, {members:,} members",
                           f"{pg['rps']:,.0f} vs {sq['rps']:,.0f} req/s; p99 {pg['p99']:.2f} vs {sq['p99']:.2f} ms",
                           ok))
     return t

@@ -12,7 +12,13 @@
 # Knobs (environment): BENCH_DURATION (seconds a scenario), BENCH_SIZES
 # ("1000 10000"), BENCH_LOADS (hydration page loads), BENCH_KEEP=1 (keep the
 # work folder), BENCH_SKIP_BUILD=1 (use the binaries already built),
-# BENCH_SERVER (the server binary to run; default $CARGO_TARGET_DIR/<profile>/server).
+# BENCH_SERVER (the server binary to run; default $CARGO_TARGET_DIR/<profile>/server),
+# BENCH_PEER=0 (full mode without the peer), BENCH_PEER_DIR (the peer's
+# sources; default ../shared/peers/better-auth beside the clone).
+#
+# Full mode also runs the peer, Better Auth, on SQLite with the same members,
+# in the order Muster, peer, Muster (A-B-A) on the first size, and prints
+# the ratios; if the peer cannot be installed it says so and goes on.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -31,7 +37,7 @@ while [ $# -gt 0 ]; do
     --smoke) mode=smoke ;;
     --db) dbs="${2:-}"; shift ;;
     --db=*) dbs="${1#--db=}" ;;
-    -h | --help) sed -n '2,15p' "$root/bench/run.sh"; exit 0 ;;
+    -h | --help) sed -n '2,21p' "$root/bench/run.sh"; exit 0 ;;
     *) die "unknown argument $1 (try --help)" ;;
   esac
   shift
@@ -59,6 +65,9 @@ else
   pair_seconds=5
   profile=release
 fi
+peer=0
+if [ "$mode" = full ] && [ "${BENCH_PEER:-1}" = 1 ]; then peer=1; fi
+peer_src="${BENCH_PEER_DIR:-$root/../shared/peers/better-auth}"
 target="${CARGO_TARGET_DIR:-$root/target}"
 bin="${BENCH_SERVER:-$target/$profile/server}"
 clk_tck="$(getconf CLK_TCK)"
@@ -151,6 +160,35 @@ cat "$work/sizes.txt"
 say "building the argon2id micro-benchmark (bench/argon2-rate)"
 cargo build --quiet --release --locked --manifest-path bench/argon2-rate/Cargo.toml \
   --target-dir "$target/bench-argon2" >&2
+
+# --- The peer (full mode): copied out of its folder and installed there. ---
+# Its node_modules are kept in $target/bench-peer between runs and
+# reinstalled only when its package-lock.json changes.
+peer_home="$target/bench-peer"
+install_peer() {
+  [ -f "$peer_src/package-lock.json" ] || {
+    say "peer: no Better Auth sources at $peer_src (set BENCH_PEER_DIR)"
+    return 1
+  }
+  command -v node >/dev/null 2>&1 || { say "peer: node is not installed"; return 1; }
+  mkdir -p "$peer_home"
+  tar -C "$peer_src" --exclude=node_modules --exclude=bench-out --exclude='peer.db*' \
+    --exclude=seed.json --exclude=outbox.jsonl --exclude=results.md -cf - . | tar -C "$peer_home" -xf -
+  if ! cmp -s "$peer_home/package-lock.json" "$peer_home/node_modules/.bench-installed" ||
+    [ ! -f "$peer_home/node_modules/better-sqlite3/build/Release/better_sqlite3.node" ]; then
+    say "peer: npm ci in $peer_home (better-sqlite3 compiles from source, ~2 min)"
+    if [ -d /usr/include/node ]; then export npm_config_nodedir=/usr; fi
+    (cd "$peer_home" && npm ci --no-audit --no-fund) >"$work/peer-install.log" 2>&1 || {
+      say "peer: npm ci failed: $(tail -3 "$work/peer-install.log")"
+      return 1
+    }
+    cp "$peer_home/package-lock.json" "$peer_home/node_modules/.bench-installed"
+  fi
+}
+if [ "$peer" = 1 ] && ! install_peer; then
+  say "peer: not installed, so this run prints Muster's table without the ratios"
+  peer=0
+fi
 build_seconds=$((SECONDS - started_at))
 
 # --- The machine. --------------------------------------------------------
@@ -250,16 +288,21 @@ run_scenario() {
   wrk_after="$(cat "$work/wrk-after")"
   local argon2_file=""
   if [ "$name" = sign-in ]; then argon2_file="$work/$run_id-argon2.txt"; fi
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$db_engine" "$members" "$name" \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$db_engine" "$members" "$name" \
     "$connections" "$out" "$((after - before))" "$(peak_rss_kb)" "$probe_out" \
-    "$((busy_after - busy_before))" "$((wrk_after - wrk_before))" "$argon2_file" >>"$work/scenarios.tsv"
+    "$((busy_after - busy_before))" "$((wrk_after - wrk_before))" "$argon2_file" "$bench_pass" \
+    >>"$work/scenarios.tsv"
 }
 
 # --- One run: a fresh database, seeded, a server, the scenarios. -----------
+# run_one ENGINE MEMBERS [SCENARIOS]: SCENARIOS (default all) is a subset of
+# "members team me sign-in invite"; bench_pass numbers Muster's repeated runs.
+bench_pass=1
 run_one() {
   local engine="$1"
   members="$2"
-  run_id="$engine-$members"
+  local scenarios=" ${3:-members team me sign-in invite} "
+  run_id="$engine-$members-$bench_pass"
   local dir="$work/$run_id"
   mkdir -p "$dir"
   db_engine="$engine"
@@ -326,21 +369,70 @@ run_one() {
     -H 'Content-Type: application/json' -d '{"first_name":"B","last_name":"T","email":"preflight@example.com"}'
 
   say "$engine, $members members: server pid $server_pid on $base"
-  run_scenario members 32 "$base/api/v1/members?limit=100" -H "Authorization: Bearer $key"
-  run_scenario team 32 "$base/team" -H "Cookie: muster_session=$cookie"
-  run_scenario me 32 "$base/api/v1/me" -H "Authorization: Bearer $key"
-  # The raw argon2id rate again, right before sign-in (the server idle), so
-  # the two are compared under the same conditions.
-  "$target/bench-argon2/release/argon2-rate" "$pair_seconds" >"$work/$run_id-argon2.txt"
-  BENCH_EMAIL=ada@example.com BENCH_PASSWORD="$password" BENCH_ORIGIN="$base" \
-    run_scenario sign-in 8 "$base/" -s bench/lua/signin.lua
-  BENCH_KEY="$key" BENCH_PREFIX="bench-$run_id" \
-    run_scenario invite 8 "$base/" -s bench/lua/invite.lua
+  case "$scenarios" in *" members "*)
+    run_scenario members 32 "$base/api/v1/members?limit=100" -H "Authorization: Bearer $key" ;;
+  esac
+  case "$scenarios" in *" team "*)
+    run_scenario team 32 "$base/team" -H "Cookie: muster_session=$cookie" ;;
+  esac
+  case "$scenarios" in *" me "*)
+    run_scenario me 32 "$base/api/v1/me" -H "Authorization: Bearer $key" ;;
+  esac
+  case "$scenarios" in *" sign-in "*)
+    # The raw argon2id rate again, right before sign-in (the server idle), so
+    # the two are compared under the same conditions.
+    "$target/bench-argon2/release/argon2-rate" "$pair_seconds" >"$work/$run_id-argon2.txt"
+    BENCH_EMAIL=ada@example.com BENCH_PASSWORD="$password" BENCH_ORIGIN="$base" \
+      run_scenario sign-in 8 "$base/" -s bench/lua/signin.lua ;;
+  esac
+  case "$scenarios" in *" invite "*)
+    BENCH_KEY="$key" BENCH_PREFIX="bench-$run_id" \
+      run_scenario invite 8 "$base/" -s bench/lua/invite.lua ;;
+  esac
 
-  if [ "$engine" = "${db_list[0]}" ] && [ "$members" = "${sizes[0]}" ]; then
+  if [ "$bench_pass" = 1 ] && [ "$engine" = "${db_list[0]}" ] && [ "$members" = "${sizes[0]}" ]; then
     say "  hydration: $loads loads of /sign-in in headless Chromium"
     node bench/hydration.js "$base/sign-in" "$loads" >"$work/hydration.json"
   fi
+  stop_server
+}
+
+# --- The peer: Better Auth on SQLite, the same members, the same load. -----
+# Its member list by API key (x-api-key, the session made from the key) and
+# its sign-in with argon2id of the same parameters as ours.
+run_peer() {
+  members="$1"
+  run_id="peer-$members"
+  db_engine=peer
+  local dir="$work/$run_id" port
+  mkdir -p "$dir"
+  port="$(free_port)"
+  base="http://127.0.0.1:$port"
+  say "peer (Better Auth), $members members: seeding"
+  (cd "$peer_home" && PEER_HASH=argon2id PEER_DB="$dir/peer.db" PEER_OUTBOX="$dir/outbox.jsonl" \
+    node src/seed.mjs "$members" --fresh) >"$dir/seed.log" 2>&1 ||
+    die "peer seed failed: $(tail -3 "$dir/seed.log")"
+  (cd "$peer_home" && exec env NODE_ENV=production PEER_HASH=argon2id PEER_PORT="$port" \
+    PEER_DB="$dir/peer.db" PEER_OUTBOX="$dir/outbox.jsonl" node src/server.mjs) >"$dir/server.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 200); do
+    curl -sf "$base/healthz" >/dev/null 2>&1 && break
+    kill -0 "$server_pid" 2>/dev/null || die "the peer exited: $(tail -5 "$dir/server.log")"
+    sleep 0.1
+  done
+  local seed="$peer_home/seed.json" org key width member_password
+  org="$(node -p "require('$seed').organizationId")"
+  key="$(node -p "require('$seed').apiKey")"
+  width="$(node -p "require('$seed').memberEmailWidth")"
+  member_password="$(node -p "require('$seed').memberPassword")"
+  local list="$base/api/auth/organization/list-members?organizationId=$org&limit=100"
+  expect_2xx "peer members" "$list" -H "x-api-key: $key"
+  say "peer, $members members: server pid $server_pid on $base"
+  run_scenario members 32 "$list" -H "x-api-key: $key"
+  "$target/bench-argon2/release/argon2-rate" "$pair_seconds" >"$work/$run_id-argon2.txt"
+  BENCH_DIR="$peer_home/bench" N_MEMBERS="$members" EMAIL_WIDTH="$width" \
+    MEMBER_PASSWORD="$member_password" ORIGIN="$base" \
+    run_scenario sign-in 8 "$base/api/auth/sign-in/email" -s "$peer_home/bench/signin.lua"
   stop_server
 }
 
@@ -348,6 +440,13 @@ run_one() {
 for engine in "${db_list[@]}"; do
   for n in "${sizes[@]}"; do
     run_one "$engine" "$n"
+    if [ "$peer" = 1 ] && [ "$engine" = sqlite ] && [ "$n" = "${sizes[0]}" ]; then
+      # A-B-A: the peer between two Muster runs of what the ratios compare.
+      run_peer "$n"
+      bench_pass=2
+      run_one sqlite "$n" "members sign-in"
+      bench_pass=1
+    fi
   done
 done
 
