@@ -11,11 +11,19 @@
 //!    second `cargo build` would recompile half the tree). Sizes (raw and
 //!    gzip) are printed.
 //!
+//! The server build starts first, in the background, and the wasm half
+//! builds beside it (their target folders differ, so neither waits for the
+//! other's lock): on a cold two-core machine the stretches where one build
+//! runs a single long job (a proc-macro crate, linking) leave the other
+//! core to the other build. Each phase prints a line when it starts and
+//! when it ends, with the time since the build began.
+//!
 //! Site options come from `Leptos.toml`, the same file the server reads.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command};
+use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 use serde::Deserialize;
@@ -35,6 +43,7 @@ struct Build {
     release: bool,
     skip_server: bool,
     site: SiteFile,
+    started: Instant,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -51,6 +60,7 @@ fn main() -> anyhow::Result<()> {
         release,
         skip_server,
         site,
+        started: Instant::now(),
     };
     match args.first().map(String::as_str) {
         Some("build") => build.all(),
@@ -83,6 +93,16 @@ fn workspace_root(dir: &Path) -> anyhow::Result<PathBuf> {
         .parent()
         .context("a manifest path has a parent")?
         .to_path_buf())
+}
+
+fn wait(name: &str, mut child: Child) -> anyhow::Result<()> {
+    let status = child
+        .wait()
+        .with_context(|| format!("waiting for {name}"))?;
+    if !status.success() {
+        bail!("{name} failed with {status}");
+    }
+    Ok(())
 }
 
 fn run(command: &mut Command) -> anyhow::Result<()> {
@@ -131,16 +151,41 @@ impl Build {
         self.site_root().join(&self.site.site_pkg_dir)
     }
 
+    /// Prints a phase line: what happens, and the time since the start.
+    fn phase(&self, what: &str) {
+        let elapsed = self.started.elapsed().as_secs();
+        eprintln!("xtask [{}:{:02}] {what}", elapsed / 60, elapsed % 60);
+    }
+
     fn all(&self) -> anyhow::Result<()> {
-        self.frontend()?;
-        self.assets()?;
-        if !self.skip_server {
-            self.server()?;
+        let server = if self.skip_server {
+            None
+        } else {
+            self.phase("server: cargo build -p server (in the background)");
+            Some(self.server()?)
+        };
+        let site = self.frontend().and_then(|()| {
+            self.phase("site: stylesheet and public/ copied");
+            self.assets()
+        });
+        if let Err(error) = site {
+            if let Some(mut server) = server {
+                // Not left building on its own after the error.
+                let _ = server.kill();
+                let _ = server.wait();
+            }
+            return Err(error);
         }
+        if let Some(server) = server {
+            self.phase("waiting for the server build");
+            wait("cargo build -p server", server)?;
+        }
+        self.phase("built");
         self.print_sizes()
     }
 
     fn frontend(&self) -> anyhow::Result<()> {
+        self.phase("browser half: cargo build -p frontend for wasm32");
         let front_target = self.target_dir.join("front");
         let profile = if self.release { "wasm-release" } else { "dev" };
         run(self
@@ -167,11 +212,11 @@ impl Build {
             .join("frontend.wasm");
         let pkg = self.pkg_dir();
         std::fs::create_dir_all(&pkg)?;
-        eprintln!(
-            "xtask: wasm-bindgen {} -> {}",
+        self.phase(&format!(
+            "browser half: wasm-bindgen {} -> {}",
             wasm.display(),
             pkg.display()
-        );
+        ));
         wasm_bindgen_cli_support::Bindgen::new()
             .input_path(&wasm)
             .out_name(&self.site.output_name)
@@ -183,6 +228,7 @@ impl Build {
             .generate(&pkg)
             .context("running wasm-bindgen")?;
         if self.release {
+            self.phase("browser half: wasm-opt -Oz");
             self.wasm_opt(&pkg.join(format!("{}_bg.wasm", self.site.output_name)))?;
         }
         Ok(())
@@ -220,13 +266,17 @@ impl Build {
         copy_dir(&self.root.join(&self.site.assets_dir), &self.site_root())
     }
 
-    fn server(&self) -> anyhow::Result<()> {
+    /// Starts the server build; [`wait`] for it.
+    fn server(&self) -> anyhow::Result<Child> {
         let mut command = self.cargo();
         command.args(["build", "-p", "server"]);
         if self.release {
             command.arg("--release");
         }
-        run(&mut command)
+        eprintln!("xtask: {command:?}");
+        command
+            .spawn()
+            .with_context(|| format!("starting {command:?}"))
     }
 
     fn print_sizes(&self) -> anyhow::Result<()> {
@@ -250,6 +300,7 @@ impl Build {
     }
 
     fn serve(&self) -> anyhow::Result<()> {
+        self.phase("serving: the server prints its address when it listens");
         let binary = self
             .target_dir
             .join(if self.release { "release" } else { "debug" })
