@@ -29,6 +29,7 @@ mod shell;
 mod sign_in;
 mod team;
 mod verify_email;
+mod webhooks;
 
 pub use accounts::{NewAccountPage, SettingsPage};
 pub use audit_log::AuditLogPage;
@@ -38,6 +39,7 @@ pub use home::Home;
 pub use invitations::{InvitationsPage, PendingInvitations};
 pub use invite::InvitePage;
 pub use not_found::NotFound;
+pub use webhooks::WebhooksPage;
 pub use password_reset::{ForgotPasswordPage, ResetPasswordPage};
 pub use profile::ProfilePage;
 pub use register::{CheckEmailPage, RegisterForm, RegisterPage};
