@@ -39,7 +39,6 @@ pub use home::Home;
 pub use invitations::{InvitationsPage, PendingInvitations};
 pub use invite::InvitePage;
 pub use not_found::NotFound;
-pub use webhooks::WebhooksPage;
 pub use password_reset::{ForgotPasswordPage, ResetPasswordPage};
 pub use profile::ProfilePage;
 pub use register::{CheckEmailPage, RegisterForm, RegisterPage};
@@ -49,6 +48,7 @@ pub use shell::SignedInShell;
 pub use sign_in::SignInPage;
 pub use team::TeamPage;
 pub use verify_email::VerifyEmailPage;
+pub use webhooks::WebhooksPage;
 
 use leptos::prelude::*;
 

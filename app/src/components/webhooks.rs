@@ -190,7 +190,10 @@ enum Confirming {
 #[component]
 fn Endpoint(endpoint: WebhookEndpointWithDeliveries) -> impl IntoView {
     let reload = expect_context::<Reload>();
-    let WebhookEndpointWithDeliveries { endpoint, deliveries } = endpoint;
+    let WebhookEndpointWithDeliveries {
+        endpoint,
+        deliveries,
+    } = endpoint;
     let id = endpoint.id.clone();
     let heading_id = format!("webhook-{id}");
     let labelled_by = heading_id.clone();

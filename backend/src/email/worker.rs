@@ -12,8 +12,8 @@ use tokio::sync::watch;
 
 use crate::Core;
 use crate::clock::millis;
-use crate::delivery::{AfterFailure, POLL, after_failure};
 use crate::db::outbox;
+use crate::delivery::{AfterFailure, POLL, after_failure};
 
 pub use crate::delivery::{Delivery, LEASE, backoff};
 

@@ -127,7 +127,10 @@ async fn find(
 ///
 /// # Errors
 /// On a database failure.
-pub async fn list_endpoints(state: &Core, actor: &Actor) -> Result<Vec<WebhookEndpoint>, TeamError> {
+pub async fn list_endpoints(
+    state: &Core,
+    actor: &Actor,
+) -> Result<Vec<WebhookEndpoint>, TeamError> {
     let records = db::list_endpoints(&state.db.pool, actor.account_id())
         .await
         .context("listing webhook endpoints")?;
@@ -303,7 +306,11 @@ pub async fn rotate_secret(state: &Core, actor: &Actor, id: &str) -> Result<Stri
 ///
 /// # Errors
 /// `NotFound`.
-pub async fn send_test(state: &Core, actor: &Actor, id: &str) -> Result<WebhookDelivery, TeamError> {
+pub async fn send_test(
+    state: &Core,
+    actor: &Actor,
+    id: &str,
+) -> Result<WebhookDelivery, TeamError> {
     let now = state.clock.now_ms();
     let mut tx = begin_as_admin(state, actor).await?;
     let record = find(&mut tx, actor, id).await?;
@@ -419,7 +426,9 @@ fn event_data(
         }
         AuditAction::MemberRemove => json!({ "reason": "removed" }),
         AuditAction::MemberLeave => json!({ "reason": "left" }),
-        AuditAction::MemberInvite | AuditAction::InvitationCancel | AuditAction::InvitationDecline => {
+        AuditAction::MemberInvite
+        | AuditAction::InvitationCancel
+        | AuditAction::InvitationDecline => {
             json!({ "invitation_id": target.invitation_id })
         }
         _ => json!({}),

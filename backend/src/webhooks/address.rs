@@ -37,9 +37,7 @@ pub enum UrlProblem {
     Fragment,
     #[error("The URL is too long (at most 2000 characters).")]
     TooLong,
-    #[error(
-        "The URL points to a loopback, private, link-local, multicast or unspecified address."
-    )]
+    #[error("The URL points to a loopback, private, link-local, multicast or unspecified address.")]
     PrivateAddress,
 }
 
@@ -164,7 +162,9 @@ pub struct GuardedResolver {
 
 /// A name resolved to a forbidden address.
 #[derive(Debug, thiserror::Error)]
-#[error("{name} resolves to {address}, a loopback, private, link-local, multicast or unspecified address (refused)")]
+#[error(
+    "{name} resolves to {address}, a loopback, private, link-local, multicast or unspecified address (refused)"
+)]
 pub struct ForbiddenResolution {
     name: String,
     address: IpAddr,
@@ -196,9 +196,8 @@ impl reqwest::dns::Resolve for GuardedResolver {
         let allow_private = self.allow_private;
         Box::pin(async move {
             let host = name.as_str().to_owned();
-            let addresses: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
-                .await?
-                .collect();
+            let addresses: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             check_resolved(&host, &addresses, allow_private)?;
             let addresses: reqwest::dns::Addrs = Box::new(addresses.into_iter());
             Ok(addresses)
@@ -239,13 +238,13 @@ mod tests {
     #[test]
     fn decimal_octal_and_hex_spellings_of_v4_are_refused() {
         for url in [
-            "http://2130706433/",    // 127.0.0.1 as one number
-            "http://0177.0.0.1/",    // octal
-            "http://0x7f.0.0.1/",    // hex
-            "http://0x7f000001/",    // hex, one number
-            "http://127.1/",         // short form
-            "http://017700000001/",  // octal, one number
-            "http://3232235777/",    // 192.168.1.1
+            "http://2130706433/",          // 127.0.0.1 as one number
+            "http://0177.0.0.1/",          // octal
+            "http://0x7f.0.0.1/",          // hex
+            "http://0x7f000001/",          // hex, one number
+            "http://127.1/",               // short form
+            "http://017700000001/",        // octal, one number
+            "http://3232235777/",          // 192.168.1.1
             "http://0251.0376.0251.0376/", // 169.254.169.254, octal
         ] {
             assert!(refused(url), "{url}");
@@ -298,7 +297,11 @@ mod tests {
 
     #[test]
     fn allow_private_lets_every_address_through() {
-        for url in ["http://127.0.0.1:3000/", "http://[::1]/", "http://10.0.0.1/"] {
+        for url in [
+            "http://127.0.0.1:3000/",
+            "http://[::1]/",
+            "http://10.0.0.1/",
+        ] {
             assert!(parse_endpoint_url(url, true).is_ok(), "{url}");
         }
     }

@@ -1271,7 +1271,10 @@ async fn nothing_of_one_account_is_reachable_from_a_session_or_key_of_another(en
         assert_not_found(response, path).await;
     }
     // What takes no id shows and changes only B's endpoints.
-    assert_eq!(app.rpc(ListWebhooks {}, Some(&bea_session)).await, Ok(Vec::new()));
+    assert_eq!(
+        app.rpc(ListWebhooks {}, Some(&bea_session)).await,
+        Ok(Vec::new())
+    );
     let b_endpoint = app
         .rpc(
             AddWebhook {
@@ -1452,9 +1455,15 @@ async fn nothing_of_one_account_is_reachable_from_a_session_or_key_of_another(en
             ),
             (Method::GET, format!("/api/v1/members/{alan_invitation}")),
             (Method::DELETE, format!("/api/v1/webhooks/{a_endpoint}")),
-            (Method::GET, format!("/api/v1/webhooks/{a_endpoint}/deliveries")),
+            (
+                Method::GET,
+                format!("/api/v1/webhooks/{a_endpoint}/deliveries"),
+            ),
             (Method::GET, format!("/api/v1/webhooks/{a_endpoint}/secret")),
-            (Method::POST, format!("/api/v1/webhooks/{a_endpoint}/secret/rotate")),
+            (
+                Method::POST,
+                format!("/api/v1/webhooks/{a_endpoint}/secret/rotate"),
+            ),
             (Method::POST, format!("/api/v1/webhooks/{a_endpoint}/test")),
         ])
         .collect();

@@ -105,7 +105,9 @@ fn record(shared: &Shared, path: &str, headers: &HeaderMap, body: &Bytes) {
 
 impl WebhookSink {
     pub async fn start() -> Self {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .unwrap();
         let port = listener.local_addr().unwrap().port();
         let shared = Shared::default();
         let router = Router::new()
@@ -146,7 +148,6 @@ impl WebhookSink {
             self.received()
         );
     }
-
 }
 
 impl Drop for WebhookSink {

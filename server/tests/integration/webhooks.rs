@@ -24,9 +24,7 @@ use shared::domain::{Role, WebhookEvent};
 
 use crate::both_engines;
 use crate::helpers::{Engine, TestApp, fresh_database, spawn_with, stub_config};
-use crate::webhook_sink::{
-    Answer, ERROR_BODY_LEN, WebhookSink, verify_with_standardwebhooks,
-};
+use crate::webhook_sink::{Answer, ERROR_BODY_LEN, WebhookSink, verify_with_standardwebhooks};
 
 both_engines!(
     a_receiver_gets_every_event_type_once_signed_as_standard_webhooks,
@@ -77,7 +75,11 @@ async fn add(app: &TestApp, session: &str, url: &str, events: &str) -> (String, 
     (created.endpoint.id, created.secret)
 }
 
-async fn deliveries(app: &TestApp, session: &str, endpoint_id: &str) -> Vec<app::rpc::webhooks::WebhookDelivery> {
+async fn deliveries(
+    app: &TestApp,
+    session: &str,
+    endpoint_id: &str,
+) -> Vec<app::rpc::webhooks::WebhookDelivery> {
     app.rpc(ListWebhooks {}, Some(session))
         .await
         .unwrap()
@@ -120,11 +122,51 @@ async fn a_receiver_gets_every_event_type_once_signed_as_standard_webhooks(engin
     let grace = member(&grace.id);
     for change in 0..5 {
         let result = match change {
-            0 => app.rpc(PromoteMember { member_id: grace.clone() }, Some(&ada)).await.map(drop),
-            1 => app.rpc(RevokeMember { member_id: grace.clone() }, Some(&ada)).await.map(drop),
-            2 => app.rpc(ActivateMember { member_id: grace.clone() }, Some(&ada)).await.map(drop),
-            3 => app.rpc(RefreshApiKey { member_id: grace.clone() }, Some(&ada)).await.map(drop),
-            _ => app.rpc(RemoveMember { member_id: grace.clone() }, Some(&ada)).await,
+            0 => app
+                .rpc(
+                    PromoteMember {
+                        member_id: grace.clone(),
+                    },
+                    Some(&ada),
+                )
+                .await
+                .map(drop),
+            1 => app
+                .rpc(
+                    RevokeMember {
+                        member_id: grace.clone(),
+                    },
+                    Some(&ada),
+                )
+                .await
+                .map(drop),
+            2 => app
+                .rpc(
+                    ActivateMember {
+                        member_id: grace.clone(),
+                    },
+                    Some(&ada),
+                )
+                .await
+                .map(drop),
+            3 => app
+                .rpc(
+                    RefreshApiKey {
+                        member_id: grace.clone(),
+                    },
+                    Some(&ada),
+                )
+                .await
+                .map(drop),
+            _ => {
+                app.rpc(
+                    RemoveMember {
+                        member_id: grace.clone(),
+                    },
+                    Some(&ada),
+                )
+                .await
+            }
         };
         result.unwrap();
     }
@@ -132,11 +174,18 @@ async fn a_receiver_gets_every_event_type_once_signed_as_standard_webhooks(engin
         .invite(&ada, ["Alan", "Turing", "alan@example.com"])
         .await
         .unwrap();
-    app.rpc(CancelInvite { member_id: alan.id.clone() }, Some(&ada))
+    app.rpc(
+        CancelInvite {
+            member_id: alan.id.clone(),
+        },
+        Some(&ada),
+    )
+    .await
+    .unwrap();
+    app.create_user("yan@example.com").await;
+    app.invite(&ada, ["Yan", "Y", "yan@example.com"])
         .await
         .unwrap();
-    app.create_user("yan@example.com").await;
-    app.invite(&ada, ["Yan", "Y", "yan@example.com"]).await.unwrap();
     let yan = app.sign_in("yan@example.com").await;
     let pending = app.rpc(PendingInvitations {}, Some(&yan)).await.unwrap();
     app.rpc(
@@ -164,7 +213,11 @@ async fn a_receiver_gets_every_event_type_once_signed_as_standard_webhooks(engin
     let expected: BTreeMap<String, usize> = WebhookEvent::ALL
         .iter()
         .map(|event| {
-            let count = if *event == WebhookEvent::MemberInvited { 3 } else { 1 };
+            let count = if *event == WebhookEvent::MemberInvited {
+                3
+            } else {
+                1
+            };
             (event.as_str().to_owned(), count)
         })
         .collect();
@@ -175,7 +228,12 @@ async fn a_receiver_gets_every_event_type_once_signed_as_standard_webhooks(engin
         assert!(request.id.starts_with("msg_"), "{request:?}");
         assert_eq!(request.content_type, "application/json");
         let body = request.json();
-        let keys: BTreeSet<&str> = body.as_object().unwrap().keys().map(String::as_str).collect();
+        let keys: BTreeSet<&str> = body
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
         assert_eq!(keys, BTreeSet::from(["type", "timestamp", "data"]));
         assert!(body["timestamp"].as_str().unwrap().ends_with('Z'));
         assert!(body["data"]["member"]["email"].is_string(), "{body}");
@@ -191,7 +249,10 @@ async fn a_receiver_gets_every_event_type_once_signed_as_standard_webhooks(engin
     assert_eq!(promoted["data"]["member"]["role"], "admin");
     assert_eq!(promoted["data"]["previous_role"], "user");
     assert_eq!(promoted["data"]["member"]["id"], grace.as_str());
-    assert_eq!(by_type("member.disabled")["data"]["member"]["status"], "disabled");
+    assert_eq!(
+        by_type("member.disabled")["data"]["member"]["status"],
+        "disabled"
+    );
     assert_eq!(by_type("member.removed")["data"]["reason"], "removed");
     assert_eq!(
         by_type("invitation.cancelled")["data"]["member"]["email"],
@@ -206,7 +267,9 @@ async fn a_receiver_gets_every_event_type_once_signed_as_standard_webhooks(engin
     // The signatures, checked by the standardwebhooks package.
     let verdicts = verify_with_standardwebhooks(&secret, &received).await;
     assert!(
-        verdicts.iter().all(|verdict| verdict.verified && verdict.signed_alike),
+        verdicts
+            .iter()
+            .all(|verdict| verdict.verified && verdict.signed_alike),
         "{verdicts:?}"
     );
     // Another secret does not verify them.
@@ -224,10 +287,13 @@ async fn a_receiver_gets_every_event_type_once_signed_as_standard_webhooks(engin
     // The delivery log shows them delivered, with the answer's status.
     let log = deliveries(&app, &ada, &endpoint).await;
     assert_eq!(log.len(), 10, "the page shows the ten most recent");
-    assert!(log.iter().all(|delivery| delivery.state == DeliveryState::Delivered
-        && delivery.http_status == Some(200)
-        && delivery.attempts == 1
-        && delivery.response_excerpt.as_deref() == Some("thanks")));
+    assert!(
+        log.iter()
+            .all(|delivery| delivery.state == DeliveryState::Delivered
+                && delivery.http_status == Some(200)
+                && delivery.attempts == 1
+                && delivery.response_excerpt.as_deref() == Some("thanks"))
+    );
 }
 
 async fn a_failing_or_hanging_receiver_sees_retries_then_the_delivery_is_dead(engine: Engine) {
@@ -238,7 +304,12 @@ async fn a_failing_or_hanging_receiver_sees_retries_then_the_delivery_is_dead(en
     let (endpoint, secret) = add(&app, &ada, &sink.url(), "member.invited").await;
     sink.answer(Answer::ServerError);
     let test = app
-        .rpc(SendTestWebhook { endpoint_id: endpoint.clone() }, Some(&ada))
+        .rpc(
+            SendTestWebhook {
+                endpoint_id: endpoint.clone(),
+            },
+            Some(&ada),
+        )
         .await
         .unwrap();
     assert_eq!(test.event_type, "webhook.test");
@@ -257,7 +328,10 @@ async fn a_failing_or_hanging_receiver_sees_retries_then_the_delivery_is_dead(en
     assert_eq!(failed.error.as_deref(), Some("HTTP 500"));
     let excerpt = failed.response_excerpt.unwrap();
     assert!(excerpt.starts_with("boom xxx"), "{excerpt}");
-    assert!(excerpt.len() <= 256 && ERROR_BODY_LEN > 256, "only an excerpt is kept");
+    assert!(
+        excerpt.len() <= 256 && ERROR_BODY_LEN > 256,
+        "only an excerpt is kept"
+    );
     let stored: i64 = sqlx::query_scalar(
         "SELECT COALESCE(MAX(LENGTH(response_excerpt)), 0) FROM webhook_deliveries",
     )
@@ -285,16 +359,26 @@ async fn a_failing_or_hanging_receiver_sees_retries_then_the_delivery_is_dead(en
     // Every attempt was signed for its own timestamp (the clock moved on,
     // so the package's five-minute window is not checked here).
     let verdicts = verify_with_standardwebhooks(&secret, &third).await;
-    assert!(verdicts.iter().all(|verdict| verdict.signed_alike), "{verdicts:?}");
+    assert!(
+        verdicts.iter().all(|verdict| verdict.signed_alike),
+        "{verdicts:?}"
+    );
     app.state.clock.advance(Duration::from_secs(7200));
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(sink.received().len(), 3, "a dead delivery is not retried");
 
-    // Back up: a new test event gets through at once.
+    // Back up: a new test event gets through at once (signed in again:
+    // the moved clock ended the session).
+    let ada = app.sign_in("ada@example.com").await;
     sink.answer(Answer::Ok);
-    app.rpc(SendTestWebhook { endpoint_id: endpoint.clone() }, Some(&ada))
-        .await
-        .unwrap();
+    app.rpc(
+        SendTestWebhook {
+            endpoint_id: endpoint.clone(),
+        },
+        Some(&ada),
+    )
+    .await
+    .unwrap();
     let delivered = wait_for_state(&app, &ada, &endpoint, DeliveryState::Delivered).await;
     assert_eq!((delivered.attempts, delivered.http_status), (1, Some(200)));
 }
@@ -305,7 +389,9 @@ async fn redirects_are_not_followed(engine: Engine) {
     sink.answer(Answer::Redirect);
     let ada = admin(&app).await;
     let (endpoint, _) = add(&app, &ada, &sink.url(), "member.invited").await;
-    app.invite(&ada, ["Alan", "Turing", "alan@example.com"]).await.unwrap();
+    app.invite(&ada, ["Alan", "Turing", "alan@example.com"])
+        .await
+        .unwrap();
     sink.wait_for(1).await;
     let failed = loop {
         let log = deliveries(&app, &ada, &endpoint).await;
@@ -315,7 +401,11 @@ async fn redirects_are_not_followed(engine: Engine) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     assert_eq!(failed.http_status, Some(302));
-    assert_eq!(failed.state, DeliveryState::Pending, "a redirect is a failure");
+    assert_eq!(
+        failed.state,
+        DeliveryState::Pending,
+        "a redirect is a failure"
+    );
     tokio::time::sleep(Duration::from_millis(500)).await;
     let paths: Vec<String> = sink.received().into_iter().map(|r| r.path).collect();
     assert_eq!(paths, ["/hook"], "the redirect's target was never called");
@@ -368,9 +458,14 @@ async fn an_event_commits_with_its_change_or_not_at_all(engine: Engine) {
         .unwrap();
     assert_eq!(after, 0, "and gone with it");
     // Committed: delivered.
-    app.rpc(RevokeMember { member_id: grace.member_id.clone() }, Some(&ada))
-        .await
-        .unwrap();
+    app.rpc(
+        RevokeMember {
+            member_id: grace.member_id.clone(),
+        },
+        Some(&ada),
+    )
+    .await
+    .unwrap();
     let received = sink.wait_for(1).await;
     assert_eq!(received[0].event_type(), "member.disabled");
     tokio::time::sleep(Duration::from_millis(1000)).await;
@@ -390,7 +485,11 @@ async fn two_processes_deliver_each_event_once(engine: Engine) {
     add(&first, &ada, &sink.url(), "member.invited").await;
     let ada_two = second.sign_in("ada@example.com").await;
     for n in 0..20 {
-        let (site, session) = if n % 2 == 0 { (&first, &ada) } else { (&second, &ada_two) };
+        let (site, session) = if n % 2 == 0 {
+            (&first, &ada)
+        } else {
+            (&second, &ada_two)
+        };
         site.invite(session, ["Pat", "P", &format!("pat{n}@example.com")])
             .await
             .unwrap();
@@ -420,7 +519,10 @@ async fn rest_manages_endpoints_secrets_tests_and_the_delivery_log(engine: Engin
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let id = created["id"].as_str().unwrap().to_owned();
     let secret = created["secret"].as_str().unwrap().to_owned();
-    assert_eq!(created["events"], json!(["member.invited", "member.removed"]));
+    assert_eq!(
+        created["events"],
+        json!(["member.invited", "member.removed"])
+    );
     assert_eq!(created["url"], sink.url());
     let (status, listed, _) = rest.get("/api/v1/webhooks").await;
     assert_eq!(status, StatusCode::OK);
@@ -428,13 +530,22 @@ async fn rest_manages_endpoints_secrets_tests_and_the_delivery_log(engine: Engin
     assert!(listed["data"][0].get("secret").is_none(), "{listed}");
     assert_eq!(listed["next_cursor"], json!(null));
     let (status, revealed, _) = rest.get(&format!("/api/v1/webhooks/{id}/secret")).await;
-    assert_eq!((status, revealed["secret"].as_str()), (StatusCode::OK, Some(secret.as_str())));
+    assert_eq!(
+        (status, revealed["secret"].as_str()),
+        (StatusCode::OK, Some(secret.as_str()))
+    );
 
     // Bad input: 400 with the field.
     for (body, field) in [
-        (json!({"url": "ftp://x.example/", "events": ["member.invited"]}), "url"),
+        (
+            json!({"url": "ftp://x.example/", "events": ["member.invited"]}),
+            "url",
+        ),
         (json!({"url": sink.url(), "events": []}), "events"),
-        (json!({"url": sink.url(), "events": ["member.exploded"]}), "events"),
+        (
+            json!({"url": sink.url(), "events": ["member.exploded"]}),
+            "events",
+        ),
     ] {
         let (status, problem, _) = rest.post("/api/v1/webhooks", Some(body)).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
@@ -442,12 +553,17 @@ async fn rest_manages_endpoints_secrets_tests_and_the_delivery_log(engine: Engin
         assert_eq!(problem["errors"][0]["field"], field, "{problem}");
     }
     let (status, _, _) = rest
-        .post("/api/v1/webhooks", Some(json!({"url": sink.url(), "events": ["member.invited"], "x": 1})))
+        .post(
+            "/api/v1/webhooks",
+            Some(json!({"url": sink.url(), "events": ["member.invited"], "x": 1})),
+        )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
     // A test event, then the log.
-    let (status, test, _) = rest.post(&format!("/api/v1/webhooks/{id}/test"), None).await;
+    let (status, test, _) = rest
+        .post(&format!("/api/v1/webhooks/{id}/test"), None)
+        .await;
     assert_eq!(status, StatusCode::ACCEPTED, "{test}");
     assert_eq!(test["event_type"], "webhook.test");
     let received = sink.wait_for(1).await;
@@ -474,20 +590,31 @@ async fn rest_manages_endpoints_secrets_tests_and_the_delivery_log(engine: Engin
     assert_eq!(status, StatusCode::OK);
     let new_secret = rotated["secret"].as_str().unwrap().to_owned();
     assert_ne!(new_secret, secret);
-    rest.post(&format!("/api/v1/webhooks/{id}/test"), None).await;
+    rest.post(&format!("/api/v1/webhooks/{id}/test"), None)
+        .await;
     let received = sink.wait_for(2).await;
     assert!(verify_with_standardwebhooks(&new_secret, &received[1..]).await[0].verified);
     assert!(!verify_with_standardwebhooks(&secret, &received[1..]).await[0].verified);
-    let (_, log, _) = rest.get(&format!("/api/v1/webhooks/{id}/deliveries?limit=1")).await;
+    let (_, log, _) = rest
+        .get(&format!("/api/v1/webhooks/{id}/deliveries?limit=1"))
+        .await;
     assert!(log["next_cursor"].is_string(), "{log}");
 
     // Audited: create, reveal, rotate.
-    let actions: Vec<String> =
-        sqlx::query_scalar("SELECT action FROM audit_events WHERE action LIKE 'webhook.%' ORDER BY created_at, id")
-            .fetch_all(&app.state.db.pool)
-            .await
-            .unwrap();
-    assert_eq!(actions, ["webhook.create", "webhook.secret_reveal", "webhook.rotate_secret"]);
+    let actions: Vec<String> = sqlx::query_scalar(
+        "SELECT action FROM audit_events WHERE action LIKE 'webhook.%' ORDER BY created_at, id",
+    )
+    .fetch_all(&app.state.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        actions,
+        [
+            "webhook.create",
+            "webhook.secret_reveal",
+            "webhook.rotate_secret"
+        ]
+    );
 
     // A User's key may not; a deleted endpoint is gone.
     let grace = app
@@ -496,14 +623,19 @@ async fn rest_manages_endpoints_secrets_tests_and_the_delivery_log(engine: Engin
     let user = app.rest(Some(&grace.api_key));
     for (method, path) in [
         (reqwest::Method::GET, "/api/v1/webhooks".to_owned()),
-        (reqwest::Method::GET, format!("/api/v1/webhooks/{id}/secret")),
+        (
+            reqwest::Method::GET,
+            format!("/api/v1/webhooks/{id}/secret"),
+        ),
         (reqwest::Method::DELETE, format!("/api/v1/webhooks/{id}")),
     ] {
         let (status, _, _) = user.send(method, &path, None).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
     }
     sink.answer(Answer::ServerError);
-    app.invite(&ada, ["Alan", "Turing", "alan@example.com"]).await.unwrap();
+    app.invite(&ada, ["Alan", "Turing", "alan@example.com"])
+        .await
+        .unwrap();
     sink.wait_for(3).await;
     let (status, _, _) = rest.delete(&format!("/api/v1/webhooks/{id}")).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
@@ -591,9 +723,14 @@ async fn a_name_that_resolves_to_loopback_is_refused_when_delivering(engine: Eng
     // A name: accepted when added (what it resolves to then proves nothing).
     let url = format!("http://localhost:{}/hook", sink.port);
     let (endpoint, _) = add(&app, &ada, &url, "member.invited").await;
-    app.rpc(SendTestWebhook { endpoint_id: endpoint.clone() }, Some(&ada))
-        .await
-        .unwrap();
+    app.rpc(
+        SendTestWebhook {
+            endpoint_id: endpoint.clone(),
+        },
+        Some(&ada),
+    )
+    .await
+    .unwrap();
     let failed = loop {
         let log = deliveries(&app, &ada, &endpoint).await;
         if log[0].error.is_some() {
@@ -611,31 +748,65 @@ async fn a_name_that_resolves_to_loopback_is_refused_when_delivering(engine: Eng
     assert!(sink.received().is_empty(), "nothing reached the receiver");
     // Copy Secret shows what Rotate Secret last set; Delete removes it.
     let secret = app
-        .rpc(RevealWebhookSecret { endpoint_id: endpoint.clone() }, Some(&ada))
+        .rpc(
+            RevealWebhookSecret {
+                endpoint_id: endpoint.clone(),
+            },
+            Some(&ada),
+        )
         .await
         .unwrap();
     let rotated = app
-        .rpc(RotateWebhookSecret { endpoint_id: endpoint.clone() }, Some(&ada))
+        .rpc(
+            RotateWebhookSecret {
+                endpoint_id: endpoint.clone(),
+            },
+            Some(&ada),
+        )
         .await
         .unwrap();
     assert_ne!(secret, rotated);
     assert_eq!(
-        app.rpc(RevealWebhookSecret { endpoint_id: endpoint.clone() }, Some(&ada))
-            .await
-            .unwrap(),
+        app.rpc(
+            RevealWebhookSecret {
+                endpoint_id: endpoint.clone()
+            },
+            Some(&ada)
+        )
+        .await
+        .unwrap(),
         rotated
     );
     let sealed: String = sqlx::query_scalar("SELECT secret_sealed FROM webhook_endpoints")
         .fetch_one(&app.state.db.pool)
         .await
         .unwrap();
-    assert!(!sealed.contains(&rotated["whsec_".len()..]), "sealed at rest");
-    app.rpc(DeleteWebhook { endpoint_id: endpoint.clone() }, Some(&ada))
-        .await
-        .unwrap();
-    assert!(app.rpc(ListWebhooks {}, Some(&ada)).await.unwrap().is_empty());
+    assert!(
+        !sealed.contains(&rotated["whsec_".len()..]),
+        "sealed at rest"
+    );
+    app.rpc(
+        DeleteWebhook {
+            endpoint_id: endpoint.clone(),
+        },
+        Some(&ada),
+    )
+    .await
+    .unwrap();
+    assert!(
+        app.rpc(ListWebhooks {}, Some(&ada))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(
-        app.rpc(DeleteWebhook { endpoint_id: endpoint }, Some(&ada)).await,
+        app.rpc(
+            DeleteWebhook {
+                endpoint_id: endpoint
+            },
+            Some(&ada)
+        )
+        .await,
         Err(app::error::AppError::NotFound)
     );
 }
