@@ -36,10 +36,10 @@ use crate::binary::{
     admin_key, create_admin, free_port, offline_state, server_command, wait_until_up,
 };
 use crate::both_engines;
-use crate::webhook_sink::WebhookSink;
 use crate::helpers::{
     Engine, assert_sqlite_intact, fresh_database, insert_member, whole_invitations,
 };
+use crate::webhook_sink::WebhookSink;
 
 both_engines!(acknowledged_writes_survive_kill_9_at_random_moments);
 
@@ -433,10 +433,11 @@ async fn acknowledged_writes_survive_kill_9_at_random_moments(engine: Engine) {
 async fn every_event_arrived(db: &sqlx::AnyPool, sink: &WebhookSink, driven: &Driven) {
     let mut pending = -1_i64;
     for _ in 0..600 {
-        pending = sqlx::query_scalar("SELECT COUNT(*) FROM webhook_deliveries WHERE sent_at IS NULL")
-            .fetch_one(db)
-            .await
-            .unwrap();
+        pending =
+            sqlx::query_scalar("SELECT COUNT(*) FROM webhook_deliveries WHERE sent_at IS NULL")
+                .fetch_one(db)
+                .await
+                .unwrap();
         if pending == 0 {
             break;
         }
@@ -457,7 +458,11 @@ async fn every_event_arrived(db: &sqlx::AnyPool, sink: &WebhookSink, driven: &Dr
     let invited: std::collections::BTreeSet<String> = received
         .iter()
         .filter(|request| request.event_type() == "member.invited")
-        .filter_map(|request| request.json()["data"]["member"]["email"].as_str().map(str::to_owned))
+        .filter_map(|request| {
+            request.json()["data"]["member"]["email"]
+                .as_str()
+                .map(str::to_owned)
+        })
         .collect();
     for email in &driven.invites {
         assert!(invited.contains(email), "no member.invited for {email}");

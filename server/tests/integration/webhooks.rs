@@ -262,7 +262,10 @@ async fn a_receiver_gets_every_event_type_once_signed_as_standard_webhooks(engin
         by_type("invitation.declined")["data"]["member"]["email"],
         "yan@example.com"
     );
-    assert!(by_type("member.joined")["data"]["member"]["status"] == "active");
+    assert_eq!(
+        by_type("member.joined")["data"]["member"]["status"],
+        "active"
+    );
 
     // The signatures, checked by the standardwebhooks package.
     let verdicts = verify_with_standardwebhooks(&secret, &received).await;
@@ -280,10 +283,7 @@ async fn a_receiver_gets_every_event_type_once_signed_as_standard_webhooks(engin
     let removed = removals.wait_for(1).await;
     assert_eq!(removed.len(), 1);
     assert_eq!(removed[0].event_type(), "member.removed");
-    assert_eq!(
-        verify_with_standardwebhooks(&removal_secret, &removed).await[0].verified,
-        true
-    );
+    assert!(verify_with_standardwebhooks(&removal_secret, &removed).await[0].verified);
     // The delivery log shows them delivered, with the answer's status.
     let log = deliveries(&app, &ada, &endpoint).await;
     assert_eq!(log.len(), 10, "the page shows the ten most recent");
