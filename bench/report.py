@@ -211,6 +211,26 @@ def main():
             f"page errors: {hydration['page_errors']})")
         if hydration["page_errors"]:
             failures.append(f"hydration: {hydration['page_errors']} page errors")
+    add("")
+    add("### Webhook delivery")
+    add("")
+    webhooks = []
+    if (work / "webhooks.tsv").exists():
+        for line in (work / "webhooks.tsv").read_text().splitlines():
+            db, members, path = line.split("\t")
+            webhooks.append((db, int(members), kv(path)))
+    if webhooks:
+        add("| DB | members | deliveries | seconds | deliveries/s |")
+        add("|---|---:|---:|---:|---:|")
+        for db, members, w in webhooks:
+            add(f"| {db} | {members:,} | {int(w['deliveries']):,} | {float(w['seconds']):.2f} | "
+                f"**{int(w['per_second']):,}** |")
+        add("")
+        add("Deliveries queued in one transaction to one endpoint on a local receiver "
+            "(bench/webhook_receiver.py, answers 204), from the commit until every one is marked "
+            "delivered: signed, POSTed over HTTP/1.1, up to 8 in flight per process.")
+    else:
+        failures.append("no webhook delivery rate was measured")
     table = "\n".join(lines)
 
     targets = []

@@ -292,9 +292,10 @@ SQL
   kill "$receiver_pid" 2>/dev/null || true
   wait "$receiver_pid" 2>/dev/null || true
   [ "$pending" = 0 ] || die "webhooks: $pending of $n deliveries still pending after 60 s"
-  python3 -c "import sys; n, a, b = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]); print(f'{n / (b - a):.0f}')" \
+  python3 -c "import sys; n, a, b = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]); print(f'deliveries={n} seconds={b - a:.3f} per_second={n / (b - a):.0f}')" \
     "$n" "$started" "$finished" >"$work/$run_id-webhooks.txt"
-  say "  webhooks: $n deliveries to a local receiver, $(cat "$work/$run_id-webhooks.txt") deliveries/s"
+  printf '%s\t%s\t%s\n' "$db_engine" "$members" "$work/$run_id-webhooks.txt" >>"$work/webhooks.tsv"
+  say "  webhooks: $(cat "$work/$run_id-webhooks.txt")"
 }
 
 # --- One run: a fresh database, seeded, a server, the scenarios. -----------
@@ -389,6 +390,7 @@ run_one() {
 }
 
 : >"$work/scenarios.tsv"
+: >"$work/webhooks.tsv"
 for engine in "${db_list[@]}"; do
   for n in "${sizes[@]}"; do
     run_one "$engine" "$n"
