@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Turns the raw output of bench/run.sh (wrk outputs, CPU ticks, peak RSS,
-sizes, argon2 rate, hydration times) into the markdown table, checks the
+sizes, argon2 rate, hydration times, webhook deliveries/s) into the markdown table, checks the
 targets of issue 6, and (full mode) writes bench/RESULTS.md.
 
 Exits non-zero when a scenario answered anything but 2xx/3xx (wrk's
-"Non-2xx or 3xx responses"), made no request at all, or the wasm/JS sizes
-are missing. Also: `report.py --sizes-of ROOT` prints the site's sizes like
+"Non-2xx or 3xx responses"), made no request at all, the wasm/JS sizes
+are missing, or no webhook delivery rate was measured. Also: `report.py --sizes-of ROOT` prints the site's sizes like
 `cargo xtask build` does (used with BENCH_SKIP_BUILD=1)."""
 
 import argparse
