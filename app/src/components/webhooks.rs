@@ -4,6 +4,8 @@
 //! recent deliveries (event, time, HTTP status, attempts). The rules are
 //! the server's (`backend::services::webhooks`); the page only asks.
 
+use std::collections::HashMap;
+
 use leptos::portal::Portal;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -30,6 +32,29 @@ impl Reload {
     }
 }
 
+/// The last notice of each endpoint ("Test event queued.", "Copied"), by
+/// endpoint id: kept here, above the list, so it outlives the list's
+/// re-render after a change.
+#[derive(Clone, Copy)]
+struct Notices(RwSignal<HashMap<String, String>>);
+
+impl Notices {
+    fn set(self, endpoint: &str, text: Option<String>) {
+        self.0.try_update(|notices| match text {
+            Some(text) => {
+                notices.insert(endpoint.to_owned(), text);
+            }
+            None => {
+                notices.remove(endpoint);
+            }
+        });
+    }
+
+    fn get(self, endpoint: &str) -> Option<String> {
+        self.0.with(|notices| notices.get(endpoint).cloned())
+    }
+}
+
 #[component]
 pub fn WebhooksPage() -> impl IntoView {
     view! {
@@ -44,6 +69,7 @@ pub fn WebhooksPage() -> impl IntoView {
 fn Webhooks() -> impl IntoView {
     let reload = Reload(RwSignal::new(0));
     provide_context(reload);
+    provide_context(Notices(RwSignal::new(HashMap::new())));
     let endpoints = Resource::new(move || reload.0.get(), |_| list_webhooks());
     view! {
         <h1>"Webhooks"</h1>
@@ -190,6 +216,7 @@ enum Confirming {
 #[component]
 fn Endpoint(endpoint: WebhookEndpointWithDeliveries) -> impl IntoView {
     let reload = expect_context::<Reload>();
+    let notices = expect_context::<Notices>();
     let WebhookEndpointWithDeliveries {
         endpoint,
         deliveries,
@@ -200,7 +227,10 @@ fn Endpoint(endpoint: WebhookEndpointWithDeliveries) -> impl IntoView {
     let rotate_id = format!("webhook-rotate-{id}");
     let delete_id = format!("webhook-delete-{id}");
     let busy = RwSignal::new(false);
-    let notice = RwSignal::new(None::<String>);
+    let key = StoredValue::new(id.clone());
+    let set_notice = move |text: Option<String>| {
+        key.try_with_value(|endpoint| notices.set(endpoint, text));
+    };
     let error = RwSignal::new(None::<String>);
     let fallback = RwSignal::new(None::<String>);
     let confirming = RwSignal::new(None::<Confirming>);
@@ -209,16 +239,16 @@ fn Endpoint(endpoint: WebhookEndpointWithDeliveries) -> impl IntoView {
             return false;
         }
         busy.set(true);
-        notice.set(None);
+        set_notice(None);
         error.set(None);
         fallback.set(None);
         true
     };
     let offer = move |secret: String, done: &'static str| async move {
         if clipboard::write_text(&secret).await {
-            notice.try_set(Some(done.to_owned()));
+            set_notice(Some(done.to_owned()));
         } else {
-            notice.try_set(Some("Copy it from the field below.".to_owned()));
+            set_notice(Some("Copy it from the field below.".to_owned()));
             fallback.try_set(Some(secret));
         }
     };
@@ -250,7 +280,7 @@ fn Endpoint(endpoint: WebhookEndpointWithDeliveries) -> impl IntoView {
             spawn_local(async move {
                 match send_test_webhook(id).await {
                     Ok(_) => {
-                        notice.try_set(Some("Test event queued.".to_owned()));
+                        set_notice(Some("Test event queued.".to_owned()));
                         reload.bump();
                     }
                     Err(problem) => {
@@ -324,7 +354,7 @@ fn Endpoint(endpoint: WebhookEndpointWithDeliveries) -> impl IntoView {
                 <button type="button" id=delete_id.clone() class="danger-outline" aria-haspopup="dialog"
                     disabled=move || busy.get() on:click=move |_| confirming.set(Some(Confirming::Delete))>"Delete"</button>
             </div>
-            <p class="form-success" role="status">{move || notice.get()}</p>
+            <p class="form-success" role="status">{move || key.try_with_value(|endpoint| notices.get(endpoint)).flatten()}</p>
             {move || fallback.get().map(|value| view! {
                 <CopyFallback id="webhook-secret-copy".to_owned() label="Signing secret".to_owned() value/>
             })}
