@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Turns the raw output of bench/run.sh (wrk outputs, CPU ticks, peak RSS,
-sizes, argon2 rate, hydration times) into the markdown table, checks the
+sizes, argon2 rate, hydration times, webhook deliveries/s) into the markdown table, checks the
 targets of issue 6, and (full mode) writes bench/RESULTS.md.
 
 Exits non-zero when a scenario answered anything but 2xx/3xx (wrk's
-"Non-2xx or 3xx responses"), made no request at all, or the wasm/JS sizes
-are missing. Also: `report.py --sizes-of ROOT` prints the site's sizes like
+"Non-2xx or 3xx responses"), made no request at all, the wasm/JS sizes
+are missing, or no webhook delivery rate was measured. Also: `report.py --sizes-of ROOT` prints the site's sizes like
 `cargo xtask build` does (used with BENCH_SKIP_BUILD=1)."""
 
 import argparse
@@ -219,6 +219,26 @@ def main():
         add("Muster's figures are the mean of its two runs around the peer's. Better Auth 1.7.5 with "
             "the organization and apiKey plugins on node:http and better-sqlite3, NODE_ENV=production, "
             "argon2id m=19456 KiB t=2 p=1 (../shared/peers/better-auth).")
+    add("")
+    add("### Webhook delivery")
+    add("")
+    webhooks = []
+    if (work / "webhooks.tsv").exists():
+        for line in (work / "webhooks.tsv").read_text().splitlines():
+            db, members, path = line.split("\t")
+            webhooks.append((db, int(members), kv(path)))
+    if webhooks:
+        add("| DB | members | deliveries | seconds | deliveries/s |")
+        add("|---|---:|---:|---:|---:|")
+        for db, members, w in webhooks:
+            add(f"| {db} | {members:,} | {int(w['deliveries']):,} | {float(w['seconds']):.2f} | "
+                f"**{int(w['per_second']):,}** |")
+        add("")
+        add("Deliveries queued in one transaction to one endpoint on a local receiver "
+            "(bench/webhook_receiver.py, answers 204), from the commit until every one is marked "
+            "delivered: signed, POSTed over HTTP/1.1, up to 8 in flight per process.")
+    else:
+        failures.append("no webhook delivery rate was measured")
     table = "\n".join(lines)
 
     targets = []

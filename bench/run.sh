@@ -294,6 +294,49 @@ run_scenario() {
     >>"$work/scenarios.tsv"
 }
 
+# webhook_rate KEY: queues BENCH_WEBHOOKS deliveries (default 2000; 200 for
+# --smoke) to an endpoint on a local receiver (bench/webhook_receiver.py) in
+# one transaction, and prints how many the server delivered per second
+# (signed, over HTTP, marked delivered), from the commit to the last one.
+webhook_rate() {
+  local key="$1" hook_port receiver_pid endpoint n started finished pending
+  n="${BENCH_WEBHOOKS:-$([ "$mode" = smoke ] && echo 200 || echo 2000)}"
+  hook_port="$(free_port)"
+  python3 bench/webhook_receiver.py "$hook_port" &
+  receiver_pid=$!
+  for _ in $(seq 1 50); do
+    curl -sf "http://127.0.0.1:$hook_port/count" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  endpoint="$(curl -sf -X POST "$base/api/v1/webhooks" -H "Authorization: Bearer $key" \
+    -H 'Content-Type: application/json' \
+    -d "{\"url\":\"http://127.0.0.1:$hook_port/hook\",\"events\":[\"member.invited\"]}" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')" ||
+    die "could not add the bench webhook endpoint"
+  started="$(date +%s.%N)"
+  sql >/dev/null <<SQL
+INSERT INTO webhook_deliveries (id, event_id, endpoint_id, account_id, event_type, payload,
+  created_at, attempts, next_attempt_at)
+SELECT 'bench-' || n, 'msg_bench_' || n, e.id, e.account_id, 'webhook.test',
+  '{"type":"webhook.test","timestamp":"2026-01-01T00:00:00Z","data":{}}', 0, 0, 0
+FROM webhook_endpoints e, (WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < $n) SELECT n FROM c) numbers
+WHERE e.id = '$endpoint';
+SQL
+  for _ in $(seq 1 1200); do
+    pending="$(echo "SELECT COUNT(*) FROM webhook_deliveries WHERE sent_at IS NULL;" | sql)"
+    [ "$pending" = 0 ] && break
+    sleep 0.05
+  done
+  finished="$(date +%s.%N)"
+  kill "$receiver_pid" 2>/dev/null || true
+  wait "$receiver_pid" 2>/dev/null || true
+  [ "$pending" = 0 ] || die "webhooks: $pending of $n deliveries still pending after 60 s"
+  python3 -c "import sys; n, a, b = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]); print(f'deliveries={n} seconds={b - a:.3f} per_second={n / (b - a):.0f}')" \
+    "$n" "$started" "$finished" >"$work/$run_id-webhooks.txt"
+  printf '%s\t%s\t%s\n' "$db_engine" "$members" "$work/$run_id-webhooks.txt" >>"$work/webhooks.tsv"
+  say "  webhooks: $(cat "$work/$run_id-webhooks.txt")"
+}
+
 # --- One run: a fresh database, seeded, a server, the scenarios. -----------
 # run_one ENGINE MEMBERS [SCENARIOS]: SCENARIOS (default all) is a subset of
 # "members team me sign-in invite"; bench_pass numbers Muster's repeated runs.
@@ -326,7 +369,7 @@ run_one() {
   export DATABASE_URL="$database_url" MUSTER_SECRET_FILE="$dir/secret.key" \
     LEPTOS_SITE_ADDR="127.0.0.1:$port" PUBLIC_URL="$base" MAIL_DIR="$dir/mail" \
     RUST_LOG=warn API_REQUESTS_PER_MINUTE=100000000 INVITES_PER_HOUR=100000000 \
-    TRUSTED_PROXY_HEADER=x-forwarded-for
+    TRUSTED_PROXY_HEADER=x-forwarded-for WEBHOOK_ALLOW_PRIVATE=true
   unset SMTP_URL
 
   say "$engine, $members members: migrating, creating the admin, seeding"
@@ -390,6 +433,10 @@ run_one() {
       run_scenario invite 8 "$base/" -s bench/lua/invite.lua ;;
   esac
 
+  if [ "$bench_pass" = 1 ]; then
+    webhook_rate "$key"
+  fi
+
   if [ "$bench_pass" = 1 ] && [ "$engine" = "${db_list[0]}" ] && [ "$members" = "${sizes[0]}" ]; then
     say "  hydration: $loads loads of /sign-in in headless Chromium"
     node bench/hydration.js "$base/sign-in" "$loads" >"$work/hydration.json"
@@ -437,6 +484,7 @@ run_peer() {
 }
 
 : >"$work/scenarios.tsv"
+: >"$work/webhooks.tsv"
 for engine in "${db_list[@]}"; do
   for n in "${sizes[@]}"; do
     run_one "$engine" "$n"

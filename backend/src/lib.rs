@@ -6,6 +6,7 @@
 pub mod api_keys;
 pub mod clock;
 pub mod db;
+pub mod delivery;
 pub mod email;
 pub mod limits;
 pub mod passwords;
@@ -15,6 +16,7 @@ pub mod settings;
 pub mod state;
 pub mod tokens;
 pub mod user_agent;
+pub mod webhooks;
 
 #[cfg(test)]
 mod shape_properties;

@@ -159,6 +159,12 @@ pub struct Settings {
     /// How long delivered (or given-up) mail and expired verification links
     /// are kept before the retention purge deletes them.
     pub retention: Duration,
+    /// Whether webhook endpoints may be loopback, private, link-local,
+    /// multicast or unspecified addresses (`WEBHOOK_ALLOW_PRIVATE`; for
+    /// tests and closed networks).
+    pub webhook_allow_private: bool,
+    /// How long one webhook attempt may take (connect, send, answer).
+    pub webhook_timeout: Duration,
 }
 
 impl Settings {
@@ -197,6 +203,8 @@ impl Default for Settings {
             invites_per_hour: 100,
             trusted_proxy_header: None,
             retention: Duration::from_secs(30 * 24 * 3600),
+            webhook_allow_private: false,
+            webhook_timeout: Duration::from_secs(10),
         }
     }
 }

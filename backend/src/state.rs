@@ -25,6 +25,8 @@ pub struct Core {
     pub mailer: Mailer,
     /// Wakes the outbox worker after a commit that queued mail.
     pub outbox_wake: Arc<Notify>,
+    /// The webhook worker's HTTP client and wake-up.
+    pub webhooks: crate::webhooks::Sender,
     /// Requests per API key (`Settings::api_requests_per_minute`), counted
     /// in memory and flushed to the database each second.
     pub api_key_limit: Arc<BufferedLimit>,

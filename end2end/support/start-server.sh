@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts the debug server for the end-to-end tests on port $1 with a fresh
 # SQLite database, mail to the SMTP sink on port $2, and self-registration
-# on; Playwright stops it when the run ends.
+# on, and webhooks allowed to loopback; Playwright stops it when the run ends.
 set -euo pipefail
 port="$1"
 smtp_port="$2"
@@ -14,6 +14,8 @@ export LEPTOS_SITE_ADDR="127.0.0.1:$port"
 export PUBLIC_URL="http://127.0.0.1:$port"
 export SMTP_URL="smtp://127.0.0.1:$smtp_port"
 export ALLOW_SELF_REGISTRATION=true
+# The webhooks spec runs its receiver on loopback.
+export WEBHOOK_ALLOW_PRIVATE=true
 export RUST_LOG="${RUST_LOG:-info,sqlx=warn}"
 cd "$root"
 exec "$target/debug/server"

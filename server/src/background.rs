@@ -1,5 +1,6 @@
 //! The tasks every server process runs beside serving: the outbox worker
-//! (sends queued mail), the API-key counter flusher (shares the in-memory
+//! (sends queued mail), the webhook worker (sends queued webhook
+//! deliveries), the API-key counter flusher (shares the in-memory
 //! per-key counts with the other processes through the database), the
 //! expired-session sweep and the retention purge (old delivered mail,
 //! expired verification links, ended rate-limit windows, old idempotency
@@ -23,6 +24,7 @@ pub struct Background {
     flusher: JoinHandle<()>,
     stop_worker: watch::Sender<bool>,
     worker: JoinHandle<()>,
+    webhook_worker: JoinHandle<()>,
 }
 
 /// Starts the background tasks over `state`.
@@ -33,13 +35,17 @@ pub fn spawn(state: &AppState) -> Background {
         purge: tokio::spawn(purge_retained(state.clone())),
         flusher: tokio::spawn(flush_api_key_counts(state.clone())),
         stop_worker,
+        webhook_worker: tokio::spawn(backend::webhooks::worker::run(
+            state.core.clone(),
+            worker_stopped.clone(),
+        )),
         worker: tokio::spawn(worker::run(state.core.clone(), worker_stopped)),
     }
 }
 
 impl Background {
     /// Stops the sweep and the purge, flushes the API-key counters one last time, and
-    /// waits for the worker to finish the message in hand.
+    /// waits for the workers to finish the message and deliveries in hand.
     pub async fn stop(self, state: &AppState) {
         self.sweep.abort();
         self.purge.abort();
@@ -48,6 +54,9 @@ impl Background {
         let _ = self.stop_worker.send(true);
         if let Err(error) = self.worker.await {
             tracing::error!(%error, "the outbox worker panicked");
+        }
+        if let Err(error) = self.webhook_worker.await {
+            tracing::error!(%error, "the webhook worker panicked");
         }
     }
 }
@@ -107,6 +116,7 @@ async fn purge_retained(state: AppState) {
         match retention::purge(&state.core).await {
             Ok(purged) if purged.total() > 0 => tracing::info!(
                 outbox = purged.outbox,
+                webhook_deliveries = purged.webhook_deliveries,
                 email_verifications = purged.email_verifications,
                 rate_limits = purged.rate_limits,
                 idempotency_keys = purged.idempotency_keys,

@@ -28,6 +28,7 @@ use crate::bounds::Bounds;
 const DATABASE: &str = "Database and secret";
 const WEB: &str = "Address and public URL";
 const MAIL: &str = "Mail";
+const WEBHOOKS: &str = "Webhooks";
 const POLICY: &str = "Policy (keep it the same on every process)";
 const PROCESS: &str = "Process";
 const CLIENTS: &str = "Slow and many clients";
@@ -150,6 +151,35 @@ pub struct Options {
         help_heading = MAIL
     )]
     pub outbox_max_attempts: i64,
+
+    /// Whether webhook endpoints may be loopback, private (RFC 1918, IPv6
+    /// unique local), link-local, multicast or unspecified addresses, named
+    /// or resolved (true/false). Off, such URLs are refused when added and
+    /// every delivery checks what the name resolves to.
+    #[arg(
+        long,
+        env = "WEBHOOK_ALLOW_PRIVATE",
+        action = ArgAction::Set,
+        num_args = 0..=1,
+        default_value_t = false,
+        default_missing_value = "true",
+        value_parser = BoolishValueParser::new(),
+        global = true,
+        help_heading = WEBHOOKS
+    )]
+    pub webhook_allow_private: bool,
+
+    /// How long one webhook attempt may take (connect, send, answer) before
+    /// it fails and is retried with backoff like mail (OUTBOX_MAX_ATTEMPTS).
+    #[arg(
+        long,
+        env = "WEBHOOK_TIMEOUT",
+        default_value = "10s",
+        value_parser = parse_positive_duration,
+        global = true,
+        help_heading = WEBHOOKS
+    )]
+    pub webhook_timeout: Duration,
 
     /// Whether anyone may register without an invitation (true/false,
     /// yes/no, on/off, 1/0).
@@ -476,6 +506,8 @@ impl Options {
             api_requests_per_minute: self.api_requests_per_minute,
             trusted_proxy_header: self.trusted_proxy_header.clone(),
             retention: self.retention,
+            webhook_allow_private: self.webhook_allow_private,
+            webhook_timeout: self.webhook_timeout,
         }
     }
 

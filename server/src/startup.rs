@@ -69,6 +69,11 @@ pub async fn prepare_state(config: &Config, public_url: PublicUrl) -> anyhow::Re
         secret: ServerSecret(Arc::new(secret)),
         mailer: config.mailer.clone(),
         outbox_wake: Arc::new(Notify::new()),
+        webhooks: backend::webhooks::Sender::new(
+            settings.webhook_allow_private,
+            settings.webhook_timeout,
+        )
+        .context("preparing the webhook client")?,
         api_key_limit: Arc::new(BufferedLimit::new(
             "api-key",
             settings.api_requests_per_minute,

@@ -1,6 +1,19 @@
 //! Calendar arithmetic shared by the browser (dates on pages) and the server
 //! (RFC 3339 times in the REST API), without a date library in the wasm.
 
+/// Milliseconds since the epoch as RFC 3339 UTC (`2026-11-26T12:00:00Z`).
+pub fn rfc3339(ms: i64) -> String {
+    let seconds = ms.div_euclid(1000);
+    let (year, month, day) = civil_from_days(seconds.div_euclid(86_400));
+    let day_seconds = seconds.rem_euclid(86_400);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        day_seconds / 3600,
+        day_seconds % 3600 / 60,
+        day_seconds % 60
+    )
+}
+
 /// The civil date (year, month, day) of a day count since 1970-01-01
 /// (Howard Hinnant's `civil_from_days`).
 pub fn civil_from_days(days: i64) -> (i64, u32, u32) {

@@ -29,6 +29,7 @@ mod shell;
 mod sign_in;
 mod team;
 mod verify_email;
+mod webhooks;
 
 pub use accounts::{NewAccountPage, SettingsPage};
 pub use audit_log::AuditLogPage;
@@ -47,6 +48,7 @@ pub use shell::SignedInShell;
 pub use sign_in::SignInPage;
 pub use team::TeamPage;
 pub use verify_email::VerifyEmailPage;
+pub use webhooks::WebhooksPage;
 
 use leptos::prelude::*;
 

@@ -67,7 +67,8 @@ fn Frame(user: CurrentUser) -> impl IntoView {
                         <ul>
                             <li><A href="/team">"Team"</A></li>
                             <li><A href="/audit-log">"Audit Log"</A></li>
-                            <li><A href="/settings">"Settings"</A></li>
+                            <li><A href="/settings" exact=true>"Settings"</A></li>
+                            <li><A href="/settings/webhooks">"Webhooks"</A></li>
                         </ul>
                     </nav>
                 })}

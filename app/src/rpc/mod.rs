@@ -13,6 +13,7 @@ pub mod password_reset;
 pub mod profile;
 pub mod setup;
 pub mod team;
+pub mod webhooks;
 
 /// The longest `next` target followed; anything longer goes home.
 #[cfg(feature = "ssr")]

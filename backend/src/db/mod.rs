@@ -9,6 +9,7 @@ pub mod audit;
 pub mod email_changes;
 pub mod idempotency;
 pub mod invitations;
+pub mod lease;
 pub mod members;
 pub mod outbox;
 pub mod password_resets;
@@ -16,6 +17,7 @@ pub mod rate_limits;
 pub mod sessions;
 pub mod users;
 pub mod verifications;
+pub mod webhooks;
 
 use std::path::Path;
 use std::time::Duration;

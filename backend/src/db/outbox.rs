@@ -20,6 +20,7 @@
 use sqlx::{Any, Executor};
 
 use super::Engine;
+use super::lease::Queue;
 
 /// A rendered message, ready to queue.
 #[derive(Debug, Clone)]
@@ -68,19 +69,11 @@ pub async fn insert<'e>(
     .map(|_| ())
 }
 
-const CLAIM_SQLITE: &str = "UPDATE outbox SET lease_until = $1, attempts = attempts + 1 \
-     WHERE id = (SELECT id FROM outbox WHERE sent_at IS NULL AND dead_at IS NULL \
-                 AND next_attempt_at <= $2 AND (lease_until IS NULL OR lease_until <= $2) \
-                 ORDER BY next_attempt_at LIMIT 1) \
-     RETURNING id, message_id, template, recipient, subject, body_text, body_html, attempts";
-
-/// On PostgreSQL, `SKIP LOCKED` lets several processes claim different rows
-/// at once without waiting on each other.
-const CLAIM_POSTGRES: &str = "UPDATE outbox SET lease_until = $1, attempts = attempts + 1 \
-     WHERE id = (SELECT id FROM outbox WHERE sent_at IS NULL AND dead_at IS NULL \
-                 AND next_attempt_at <= $2 AND (lease_until IS NULL OR lease_until <= $2) \
-                 ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED) \
-     RETURNING id, message_id, template, recipient, subject, body_text, body_html, attempts";
+/// The mail outbox, for [`super::lease`].
+pub const QUEUE: Queue = Queue {
+    table: "outbox",
+    returning: "id, message_id, template, recipient, subject, body_text, body_html, attempts",
+};
 
 /// Leases the next due message until `lease_until` (a crashed worker's lease
 /// simply runs out and the row becomes due again).
@@ -90,15 +83,7 @@ pub async fn claim_next<'e>(
     now_ms: i64,
     lease_until: i64,
 ) -> sqlx::Result<Option<QueuedMessage>> {
-    let sql = match engine {
-        Engine::Sqlite => CLAIM_SQLITE,
-        Engine::Postgres => CLAIM_POSTGRES,
-    };
-    sqlx::query_as(sql)
-        .bind(lease_until)
-        .bind(now_ms)
-        .fetch_optional(db)
-        .await
+    QUEUE.claim_next(db, engine, now_ms, lease_until).await
 }
 
 /// Marks a message sent and forgets its bodies (the links in them).
@@ -124,15 +109,7 @@ pub async fn schedule_retry<'e>(
     next_attempt_at: i64,
     error: &str,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE outbox SET next_attempt_at = $1, lease_until = NULL, last_error = $2 WHERE id = $3",
-    )
-    .bind(next_attempt_at)
-    .bind(error)
-    .bind(id)
-    .execute(db)
-    .await
-    .map(|_| ())
+    QUEUE.schedule_retry(db, id, next_attempt_at, error).await
 }
 
 /// Gives up on a message and forgets its bodies (the links in them); the

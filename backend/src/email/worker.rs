@@ -7,39 +7,15 @@
 //! duplicate). Leases are taken with `FOR UPDATE SKIP LOCKED` on PostgreSQL,
 //! so several processes never claim the same row.
 
-use std::time::Duration;
-
 use anyhow::Context as _;
 use tokio::sync::watch;
 
 use crate::Core;
 use crate::clock::millis;
 use crate::db::outbox;
+use crate::delivery::{AfterFailure, POLL, after_failure};
 
-/// How long a claimed message stays reserved for its worker.
-pub const LEASE: Duration = Duration::from_secs(60);
-/// The first retry waits this long; each further one twice as long.
-const BACKOFF_BASE: Duration = Duration::from_secs(5);
-const BACKOFF_CAP: Duration = Duration::from_secs(3600);
-/// How often the worker looks for due messages when nobody woke it.
-const POLL: Duration = Duration::from_secs(1);
-
-/// Delay before attempt `attempts + 1`.
-pub fn backoff(attempts: i64) -> Duration {
-    let exponent = u32::try_from(attempts.saturating_sub(1).clamp(0, 20)).unwrap_or(20);
-    BACKOFF_BASE
-        .saturating_mul(2u32.saturating_pow(exponent))
-        .min(BACKOFF_CAP)
-}
-
-/// What happened to the message the worker looked at.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Delivery {
-    Idle,
-    Sent,
-    Retry,
-    Dead,
-}
+pub use crate::delivery::{Delivery, LEASE, backoff};
 
 /// Delivers the next due message, if any.
 ///
@@ -65,19 +41,21 @@ pub async fn deliver_next(state: &Core) -> anyhow::Result<Delivery> {
         Err(error) => {
             let error = format!("{error:#}");
             let now = state.clock.now_ms();
-            if message.attempts >= state.settings.outbox_max_attempts {
-                outbox::mark_dead(&state.db.pool, &message.id, now, &error)
-                    .await
-                    .context("marking a message dead")?;
-                tracing::error!(id = %message.id, template = %message.template, attempts = message.attempts, %error, "mail undeliverable; gave up");
-                Ok(Delivery::Dead)
-            } else {
-                let next = now.saturating_add(millis(backoff(message.attempts)));
-                outbox::schedule_retry(&state.db.pool, &message.id, next, &error)
-                    .await
-                    .context("scheduling a retry")?;
-                tracing::warn!(id = %message.id, attempts = message.attempts, %error, "mail delivery failed; will retry");
-                Ok(Delivery::Retry)
+            match after_failure(message.attempts, state.settings.outbox_max_attempts, now) {
+                AfterFailure::Dead => {
+                    outbox::mark_dead(&state.db.pool, &message.id, now, &error)
+                        .await
+                        .context("marking a message dead")?;
+                    tracing::error!(id = %message.id, template = %message.template, attempts = message.attempts, %error, "mail undeliverable; gave up");
+                    Ok(Delivery::Dead)
+                }
+                AfterFailure::Retry { next_attempt_at } => {
+                    outbox::schedule_retry(&state.db.pool, &message.id, next_attempt_at, &error)
+                        .await
+                        .context("scheduling a retry")?;
+                    tracing::warn!(id = %message.id, attempts = message.attempts, %error, "mail delivery failed; will retry");
+                    Ok(Delivery::Retry)
+                }
             }
         }
     }
@@ -101,18 +79,4 @@ pub async fn run(state: Core, mut stop: watch::Receiver<bool>) {
         }
     }
     tracing::info!("outbox worker stopped");
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_and_is_capped() {
-        assert_eq!(backoff(1), Duration::from_secs(5));
-        assert_eq!(backoff(2), Duration::from_secs(10));
-        assert_eq!(backoff(4), Duration::from_secs(40));
-        assert_eq!(backoff(40), BACKOFF_CAP);
-        assert_eq!(backoff(0), Duration::from_secs(5));
-    }
 }

@@ -1,5 +1,7 @@
 //! The audit log: every admin action and every secret reveal writes one event
-//! in the same transaction as the change.
+//! in the same transaction as the change. Recording a change to a member
+//! also queues the webhook event it sends (`services::webhooks::emit`), on
+//! the same transaction.
 
 use anyhow::Context as _;
 use sqlx::AnyConnection;
@@ -102,6 +104,7 @@ pub async fn record_by(
     after: Option<&MemberState>,
     now: i64,
 ) -> anyhow::Result<()> {
+    super::webhooks::emit(conn, by.account_id, action, target, before, now).await?;
     let (before, after) = (stored_state(before)?, stored_state(after)?);
     audit::insert(
         conn,

@@ -14,3 +14,4 @@ pub mod profile;
 pub mod retention;
 pub mod setup;
 pub mod team;
+pub mod webhooks;

@@ -6,6 +6,9 @@
 //!   (their bodies, with the links, were already blanked when they were
 //!   marked; see `db::outbox`), except one a pending invitation still
 //!   points at.
+//! - **Webhook deliveries** sent or given up on more than `RETENTION` ago
+//!   (each endpoint's delivery log; only a short excerpt of an answer was
+//!   ever kept).
 //! - **Email verifications**: links (used or not) that expired more than
 //!   `RETENTION` ago. Until then a used link's page still says "already
 //!   verified" rather than "invalid".
@@ -33,7 +36,9 @@ use anyhow::Context as _;
 
 use crate::Core;
 use crate::clock::millis;
-use crate::db::{email_changes, idempotency, outbox, password_resets, rate_limits, verifications};
+use crate::db::{
+    email_changes, idempotency, outbox, password_resets, rate_limits, verifications, webhooks,
+};
 use crate::limits::rate::LONGEST_WINDOW;
 use crate::services::idempotency::KEY_LIFETIME;
 
@@ -44,6 +49,7 @@ pub const BATCH: i64 = 500;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Purged {
     pub outbox: u64,
+    pub webhook_deliveries: u64,
     pub email_verifications: u64,
     pub password_resets: u64,
     pub email_changes: u64,
@@ -54,6 +60,7 @@ pub struct Purged {
 impl Purged {
     pub fn total(&self) -> u64 {
         self.outbox
+            + self.webhook_deliveries
             + self.email_verifications
             + self.password_resets
             + self.email_changes
@@ -95,6 +102,10 @@ pub async fn purge(state: &Core) -> anyhow::Result<Purged> {
     let outbox = in_batches(|limit| outbox::delete_finished_before(pool, finished, limit))
         .await
         .context("purging delivered mail")?;
+    let webhook_deliveries =
+        in_batches(|limit| webhooks::delete_finished_before(pool, finished, limit))
+            .await
+            .context("purging finished webhook deliveries")?;
     let email_verifications =
         in_batches(|limit| verifications::delete_expired_before(pool, finished, limit))
             .await
@@ -119,6 +130,7 @@ pub async fn purge(state: &Core) -> anyhow::Result<Purged> {
             .context("purging old idempotency keys")?;
     Ok(Purged {
         outbox,
+        webhook_deliveries,
         email_verifications,
         password_resets,
         email_changes,

@@ -15,6 +15,7 @@ mod members;
 pub mod problem;
 mod responses;
 pub mod schema;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -36,7 +37,7 @@ use problem::Problem;
     info(
         title = "Muster API",
         version = "1",
-        description = "Team administration: members, invitations, API keys and the audit log. \
+        description = "Team administration: members, invitations, API keys, the audit log and webhooks. \
                        A key belongs to one membership and acts in that account only (`GET /api/v1/me` names it): \
                        ids of another account's members, invitations or events answer 404. \
                        An Admin's key may call everything; a User's key only `GET /api/v1/me` and its own key (`/api/v1/me/api-key`)."
@@ -45,7 +46,7 @@ use problem::Problem;
     security(("api_key" = [])),
     components(schemas(Problem)),
     tags(
-        (name = "members"), (name = "invitations"), (name = "api keys"), (name = "audit")
+        (name = "members"), (name = "invitations"), (name = "api keys"), (name = "audit"), (name = "webhooks")
     )
 )]
 struct ApiDoc;
@@ -87,6 +88,12 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(invitations::resend))
         .routes(routes!(invitations::cancel))
         .routes(routes!(audit::list))
+        .routes(routes!(webhooks::list, webhooks::create))
+        .routes(routes!(webhooks::delete))
+        .routes(routes!(webhooks::deliveries))
+        .routes(routes!(webhooks::reveal_secret))
+        .routes(routes!(webhooks::rotate_secret))
+        .routes(routes!(webhooks::send_test))
         .split_for_parts()
 }
 

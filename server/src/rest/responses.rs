@@ -105,3 +105,19 @@ problem_set!(
     /// Reading or refreshing the caller's own API key (any role).
     OwnApiKeyErrors: 401, 404, 409, 429
 );
+
+problem_set!(
+    /// Adding a webhook endpoint: a JSON body; the URL must be a public
+    /// http(s) URL, the events known (at most 20 endpoints per account).
+    CreateWebhookErrors:
+        400 => "`validation_failed` (`url`, `events`), `invalid_json`",
+        401,
+        403,
+        413,
+        415,
+);
+
+problem_set!(
+    /// An endpoint's delivery log: a bad `limit` or `cursor` is a 400.
+    DeliveryListErrors: 400, 401, 403, 404
+);

@@ -61,18 +61,7 @@ impl From<InvitationState> for ApiInvitationState {
     }
 }
 
-/// Milliseconds since the epoch as RFC 3339 UTC (`2026-11-26T12:00:00Z`).
-pub fn rfc3339(ms: i64) -> String {
-    let seconds = ms.div_euclid(1000);
-    let (year, month, day) = shared::dates::civil_from_days(seconds.div_euclid(86_400));
-    let day_seconds = seconds.rem_euclid(86_400);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        day_seconds / 3600,
-        day_seconds % 3600 / 60,
-        day_seconds % 60
-    )
-}
+pub use shared::dates::rfc3339;
 
 /// The invitation of an Invited member.
 #[derive(Debug, Serialize, ToSchema)]
@@ -320,6 +309,145 @@ impl From<AuditEntry> for AuditEvent {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditEventList {
     pub data: Vec<AuditEvent>,
+    pub next_cursor: Option<String>,
+}
+
+/// A webhook event type.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+pub enum ApiWebhookEvent {
+    #[serde(rename = "member.invited")]
+    MemberInvited,
+    #[serde(rename = "member.joined")]
+    MemberJoined,
+    #[serde(rename = "member.role_changed")]
+    MemberRoleChanged,
+    #[serde(rename = "member.disabled")]
+    MemberDisabled,
+    #[serde(rename = "member.enabled")]
+    MemberEnabled,
+    #[serde(rename = "member.removed")]
+    MemberRemoved,
+    #[serde(rename = "member.api_key_refreshed")]
+    MemberApiKeyRefreshed,
+    #[serde(rename = "invitation.cancelled")]
+    InvitationCancelled,
+    #[serde(rename = "invitation.declined")]
+    InvitationDeclined,
+}
+
+/// A new webhook endpoint.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"url": "https://example.com/webhooks", "events": ["member.invited", "member.joined"]}))]
+pub struct NewWebhookEndpoint {
+    /// An `https://` or `http://` URL of a public host (loopback, private,
+    /// link-local, multicast and unspecified addresses are refused unless
+    /// the server allows them), without credentials or a fragment.
+    #[schema(min_length = 1, max_length = 2000)]
+    pub url: String,
+    /// The event types to receive (at least one).
+    #[schema(value_type = Vec<ApiWebhookEvent>, min_items = 1)]
+    pub events: Vec<String>,
+}
+
+/// A webhook endpoint.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WebhookEndpoint {
+    pub id: String,
+    pub url: String,
+    #[schema(value_type = Vec<ApiWebhookEvent>)]
+    pub events: Vec<String>,
+    pub created_at: String,
+}
+
+impl From<shared::dto::webhooks::WebhookEndpoint> for WebhookEndpoint {
+    fn from(endpoint: shared::dto::webhooks::WebhookEndpoint) -> Self {
+        Self {
+            id: endpoint.id,
+            url: endpoint.url,
+            events: endpoint.events,
+            created_at: rfc3339(endpoint.created_at),
+        }
+    }
+}
+
+/// An endpoint just created, with its signing secret.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedWebhookEndpoint {
+    #[serde(flatten)]
+    pub endpoint: WebhookEndpoint,
+    /// `whsec_` + base64: verify `webhook-signature` with it (Standard
+    /// Webhooks). Read it again from `GET /api/v1/webhooks/{id}/secret`.
+    pub secret: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WebhookEndpointList {
+    pub data: Vec<WebhookEndpoint>,
+    pub next_cursor: Option<String>,
+}
+
+/// An endpoint's signing secret.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WebhookSecret {
+    pub secret: String,
+}
+
+/// Where a delivery stands.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ApiDeliveryState {
+    Pending,
+    Delivered,
+    Failed,
+}
+
+/// One event sent (or being sent) to an endpoint.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WebhookDelivery {
+    pub id: String,
+    /// The `webhook-id` every attempt sends.
+    pub event_id: String,
+    /// An event type, or `webhook.test`.
+    pub event_type: String,
+    pub created_at: String,
+    /// `failed`: given up on after the last attempt.
+    pub state: ApiDeliveryState,
+    pub attempts: i64,
+    /// The HTTP status of the last answer.
+    pub http_status: Option<u16>,
+    pub last_attempt_at: Option<String>,
+    /// Why the last attempt failed.
+    pub error: Option<String>,
+    /// The first bytes of the last answer's body (no more is kept).
+    pub response_excerpt: Option<String>,
+}
+
+impl From<shared::dto::webhooks::WebhookDelivery> for WebhookDelivery {
+    fn from(delivery: shared::dto::webhooks::WebhookDelivery) -> Self {
+        use shared::dto::webhooks::DeliveryState;
+        Self {
+            id: delivery.id,
+            event_id: delivery.event_id,
+            event_type: delivery.event_type,
+            created_at: rfc3339(delivery.created_at),
+            state: match delivery.state {
+                DeliveryState::Pending => ApiDeliveryState::Pending,
+                DeliveryState::Delivered => ApiDeliveryState::Delivered,
+                DeliveryState::Failed => ApiDeliveryState::Failed,
+            },
+            attempts: delivery.attempts,
+            http_status: delivery.http_status,
+            last_attempt_at: delivery.last_attempt_at.map(rfc3339),
+            error: delivery.error,
+            response_excerpt: delivery.response_excerpt,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WebhookDeliveryList {
+    pub data: Vec<WebhookDelivery>,
     pub next_cursor: Option<String>,
 }
 

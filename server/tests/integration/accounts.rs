@@ -34,6 +34,10 @@ use app::rpc::team::{
     ListMembers, PromoteMember, RefreshApiKey, RemoveMember, ResendInvite, RevealApiKey,
     RevokeMember,
 };
+use app::rpc::webhooks::{
+    AddWebhook, DeleteWebhook, ListWebhooks, RevealWebhookSecret, RotateWebhookSecret,
+    SendTestWebhook,
+};
 use app::state::AppState;
 use backend::db::{members, users};
 use reqwest::{Method, StatusCode};
@@ -1030,6 +1034,22 @@ async fn rows_of(app: &TestApp, account_id: &str) -> Vec<String> {
     .await
     .unwrap();
     rows.extend(sessions.iter().map(|row| format!("session {row:?}")));
+    let endpoints: Vec<(String, String, String, String)> = sqlx::query_as(
+        "SELECT id, url, events, secret_sealed FROM webhook_endpoints WHERE account_id = $1 ORDER BY id",
+    )
+    .bind(account_id)
+    .fetch_all(db)
+    .await
+    .unwrap();
+    rows.extend(endpoints.iter().map(|row| format!("endpoint {row:?}")));
+    let deliveries: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT id, endpoint_id, event_type FROM webhook_deliveries WHERE account_id = $1 ORDER BY id",
+    )
+    .bind(account_id)
+    .fetch_all(db)
+    .await
+    .unwrap();
+    rows.extend(deliveries.iter().map(|row| format!("delivery {row:?}")));
     rows
 }
 
@@ -1069,6 +1089,18 @@ async fn nothing_of_one_account_is_reachable_from_a_session_or_key_of_another(en
         .await
         .unwrap();
     let alan_invitation = alan.invitation.clone().unwrap().id;
+    let a_endpoint = app
+        .rpc(
+            AddWebhook {
+                url: "https://hooks.example.com/a".into(),
+                events: "member.invited".into(),
+            },
+            Some(&ada),
+        )
+        .await
+        .unwrap()
+        .endpoint
+        .id;
     app.rpc(
         RevealApiKey {
             member_id: grace.member_id.clone(),
@@ -1145,11 +1177,19 @@ async fn nothing_of_one_account_is_reachable_from_a_session_or_key_of_another(en
         ActivateMember::PATH,
     ];
     let by_invitation_id = [AcceptInvitation::PATH, DeclineInvitation::PATH];
+    let by_endpoint_id = [
+        DeleteWebhook::PATH,
+        RevealWebhookSecret::PATH,
+        RotateWebhookSecret::PATH,
+        SendTestWebhook::PATH,
+    ];
     // Checked one by one below: they act in the current account (B).
     let in_current_account = [
         ListMembers::PATH,
         InviteMember::PATH,
         ListAuditEvents::PATH,
+        ListWebhooks::PATH,
+        AddWebhook::PATH,
         ListAccounts::PATH,
         AccountSettings::PATH,
         RenameAccount::PATH,
@@ -1191,6 +1231,7 @@ async fn nothing_of_one_account_is_reachable_from_a_session_or_key_of_another(en
     let classified: BTreeSet<&str> = by_member_id
         .iter()
         .chain(&by_invitation_id)
+        .chain(&by_endpoint_id)
         .chain(&in_current_account)
         .chain(&outside_accounts)
         .copied()
@@ -1222,6 +1263,38 @@ async fn nothing_of_one_account_is_reachable_from_a_session_or_key_of_another(en
             assert_not_found(response, path).await;
         }
     }
+    // A's webhook endpoint, from B's admin (an Admin of A too).
+    for path in by_endpoint_id {
+        let response = app
+            .call(path, &[("endpoint_id", &a_endpoint)], Some(&bea_session))
+            .await;
+        assert_not_found(response, path).await;
+    }
+    // What takes no id shows and changes only B's endpoints.
+    assert_eq!(
+        app.rpc(ListWebhooks {}, Some(&bea_session)).await,
+        Ok(Vec::new())
+    );
+    let b_endpoint = app
+        .rpc(
+            AddWebhook {
+                url: "https://hooks.example.com/b".into(),
+                events: "member.joined".into(),
+            },
+            Some(&bea_session),
+        )
+        .await
+        .unwrap()
+        .endpoint
+        .id;
+    let b_listed: Vec<String> = app
+        .rpc(ListWebhooks {}, Some(&bea_session))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|endpoint| endpoint.endpoint.id)
+        .collect();
+    assert_eq!(b_listed, [b_endpoint]);
     // Another's session id; an account where the caller is not Active.
     assert_not_found(
         app.call(
@@ -1381,6 +1454,17 @@ async fn nothing_of_one_account_is_reachable_from_a_session_or_key_of_another(en
                 format!("/api/v1/invitations/{}/resend", alan.id),
             ),
             (Method::GET, format!("/api/v1/members/{alan_invitation}")),
+            (Method::DELETE, format!("/api/v1/webhooks/{a_endpoint}")),
+            (
+                Method::GET,
+                format!("/api/v1/webhooks/{a_endpoint}/deliveries"),
+            ),
+            (Method::GET, format!("/api/v1/webhooks/{a_endpoint}/secret")),
+            (
+                Method::POST,
+                format!("/api/v1/webhooks/{a_endpoint}/secret/rotate"),
+            ),
+            (Method::POST, format!("/api/v1/webhooks/{a_endpoint}/test")),
         ])
         .collect();
     for (method, path) in &by_id {
@@ -1414,6 +1498,22 @@ async fn nothing_of_one_account_is_reachable_from_a_session_or_key_of_another(en
             "{event}"
         );
     }
+    let (status, hooks, _) = rest.get("/api/v1/webhooks").await;
+    assert_eq!(status, StatusCode::OK);
+    let hook_urls: Vec<&str> = hooks["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|endpoint| endpoint["url"].as_str())
+        .collect();
+    assert_eq!(hook_urls, ["https://hooks.example.com/b"]);
+    let (status, created_hook, _) = rest
+        .post(
+            "/api/v1/webhooks",
+            Some(json!({"url": "https://hooks.example.com/b2", "events": ["member.removed"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created_hook}");
     let (status, own, _) = rest.get("/api/v1/me/api-key").await;
     assert_eq!(status, StatusCode::OK, "{own}");
     let (status, created, _) = rest
@@ -1443,6 +1543,13 @@ async fn nothing_of_one_account_is_reachable_from_a_session_or_key_of_another(en
         ("post", "/api/v1/invitations/{id}/resend"),
         ("delete", "/api/v1/invitations/{id}"),
         ("get", "/api/v1/audit-events"),
+        ("get", "/api/v1/webhooks"),
+        ("post", "/api/v1/webhooks"),
+        ("delete", "/api/v1/webhooks/{id}"),
+        ("get", "/api/v1/webhooks/{id}/deliveries"),
+        ("get", "/api/v1/webhooks/{id}/secret"),
+        ("post", "/api/v1/webhooks/{id}/secret/rotate"),
+        ("post", "/api/v1/webhooks/{id}/test"),
     ]
     .into_iter()
     .map(|(method, path)| (method.to_owned(), path.to_owned()))

@@ -9,7 +9,12 @@
 //! - key refreshes: the last returned key authenticates (`GET /api/v1/me`),
 //!   Copy API Key reveals exactly it, and every older key is refused;
 //! - nothing half-done (no invited member without invitation or audit event,
-//!   no invitation without its mail), and SQLite's integrity check passes.
+//!   no invitation without its mail), and SQLite's integrity check passes;
+//! - webhooks: a receiver subscribed to invites, role changes and key
+//!   refreshes; at the end every queued delivery is delivered, every
+//!   acknowledged invite's `member.invited` event reached the receiver, and
+//!   every event the database holds came at least once (a kill between an
+//!   answer and its bookkeeping may repeat one, with the same id).
 //!
 //! A request cut off by the kill is "in doubt": it may or may not have
 //! committed; the check after restart accepts either outcome (and then
@@ -34,6 +39,7 @@ use crate::both_engines;
 use crate::helpers::{
     Engine, assert_sqlite_intact, fresh_database, insert_member, whole_invitations,
 };
+use crate::webhook_sink::WebhookSink;
 
 both_engines!(acknowledged_writes_survive_kill_9_at_random_moments);
 
@@ -347,6 +353,7 @@ async fn acknowledged_writes_survive_kill_9_at_random_moments(engine: Engine) {
     }
     let db = state.db.pool.clone();
 
+    let sink = WebhookSink::start().await;
     let journal_path = dir.join("acknowledged.log");
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
@@ -357,10 +364,27 @@ async fn acknowledged_writes_survive_kill_9_at_random_moments(engine: Engine) {
     for cycle in 0..=cycles {
         let port = free_port();
         let base = format!("http://127.0.0.1:{port}");
-        let mut child = server_command(&database_url, &dir, port).spawn().unwrap();
+        let mut child = server_command(&database_url, &dir, port)
+            .env("WEBHOOK_ALLOW_PRIVATE", "true")
+            .spawn()
+            .unwrap();
         wait_until_up(&client, port).await;
         verify(engine, &db, &client, &base, &admin, &mut pool, &driven).await;
+        if cycle == 0 {
+            let response = client
+                .post(format!("{base}/api/v1/webhooks"))
+                .bearer_auth(&admin)
+                .json(&json!({
+                    "url": sink.url(),
+                    "events": ["member.invited", "member.role_changed", "member.api_key_refreshed"],
+                }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::CREATED);
+        }
         if cycle == cycles {
+            every_event_arrived(&db, &sink, &driven).await;
             child.kill().unwrap();
             child.wait().unwrap();
             break;
@@ -401,4 +425,47 @@ async fn acknowledged_writes_survive_kill_9_at_random_moments(engine: Engine) {
         driven.role_changes,
         driven.refreshes
     );
+}
+
+/// After the last restart: every queued delivery gets delivered (waiting up
+/// to 60 s), each acknowledged invite's event reached the receiver, and
+/// every event id in the database came at least once.
+async fn every_event_arrived(db: &sqlx::AnyPool, sink: &WebhookSink, driven: &Driven) {
+    let mut pending = -1_i64;
+    for _ in 0..600 {
+        pending =
+            sqlx::query_scalar("SELECT COUNT(*) FROM webhook_deliveries WHERE sent_at IS NULL")
+                .fetch_one(db)
+                .await
+                .unwrap();
+        if pending == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(pending, 0, "every queued delivery was delivered");
+    let queued: std::collections::BTreeSet<String> =
+        sqlx::query_scalar("SELECT event_id FROM webhook_deliveries")
+            .fetch_all(db)
+            .await
+            .unwrap()
+            .into_iter()
+            .collect();
+    let received = sink.received();
+    let arrived: std::collections::BTreeSet<String> =
+        received.iter().map(|request| request.id.clone()).collect();
+    assert_eq!(queued, arrived, "every queued event came, and nothing else");
+    let invited: std::collections::BTreeSet<String> = received
+        .iter()
+        .filter(|request| request.event_type() == "member.invited")
+        .filter_map(|request| {
+            request.json()["data"]["member"]["email"]
+                .as_str()
+                .map(str::to_owned)
+        })
+        .collect();
+    for email in &driven.invites {
+        assert!(invited.contains(email), "no member.invited for {email}");
+    }
+    assert!(!queued.is_empty());
 }

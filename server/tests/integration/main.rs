@@ -6,6 +6,7 @@ mod binary;
 mod helpers;
 mod mailbox;
 mod smtp_sink;
+mod webhook_sink;
 
 mod accounts;
 mod admin_audit;
@@ -31,3 +32,4 @@ mod soak;
 mod team;
 mod team_more;
 mod verification;
+mod webhooks;

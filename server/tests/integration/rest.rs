@@ -39,6 +39,13 @@ const ROUTES: &[(Method, &str)] = &[
     (Method::POST, "/api/v1/members/{member}/revoke"),
     (Method::POST, "/api/v1/members/{member}/activate"),
     (Method::GET, "/api/v1/audit-events"),
+    (Method::GET, "/api/v1/webhooks"),
+    (Method::POST, "/api/v1/webhooks"),
+    (Method::GET, "/api/v1/webhooks/{webhook}/deliveries"),
+    (Method::GET, "/api/v1/webhooks/{webhook}/secret"),
+    (Method::POST, "/api/v1/webhooks/{webhook}/secret/rotate"),
+    (Method::POST, "/api/v1/webhooks/{webhook}/test"),
+    (Method::DELETE, "/api/v1/webhooks/{webhook}"),
     (Method::GET, "/api/v1/me/api-key"),
     // Last: it replaces the caller's own key.
     (Method::POST, "/api/v1/me/api-key/refresh"),
@@ -106,6 +113,12 @@ fn invite_body(email: &str) -> Value {
     json!({"first_name": "Grace", "last_name": "Hopper", "email": email})
 }
 
+/// An endpoint on a public name (never resolved when added; nothing here
+/// waits for its deliveries).
+fn webhook_body() -> Value {
+    json!({"url": "https://hooks.example.com/muster", "events": ["member.invited"]})
+}
+
 async fn every_route_answers_each_kind_of_caller_as_specified(engine: Engine) {
     let app = spawn_app(engine).await;
     let w = world(&app).await;
@@ -118,16 +131,26 @@ async fn every_route_answers_each_kind_of_caller_as_specified(engine: Engine) {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{invitation}");
     let invitation_id = invitation["id"].as_str().unwrap().to_owned();
+    let (status, webhook, _) = app
+        .rest(Some(&w.admin_key))
+        .post("/api/v1/webhooks", Some(webhook_body()))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{webhook}");
+    let webhook_id = webhook["id"].as_str().unwrap().to_owned();
     let fill = |path: &str| {
         path.replace("{member}", &w.user_member)
             .replace("{invitation}", &invitation_id)
+            .replace("{webhook}", &webhook_id)
     };
     // The User's key; the route that refreshes it gives the next one.
     let mut user_key = w.user_key.clone();
     for (method, template) in ROUTES {
         let path = fill(template);
-        let body = (*method == Method::POST && template.ends_with("invitations"))
-            .then(|| invite_body("x@example.com"));
+        let body = match (method, *template) {
+            (&Method::POST, "/api/v1/invitations") => Some(invite_body("x@example.com")),
+            (&Method::POST, "/api/v1/webhooks") => Some(webhook_body()),
+            _ => None,
+        };
         for (who, key) in [
             ("no key", None),
             ("malformed key", Some("mst_nope")),
@@ -597,7 +620,8 @@ fn the_openapi_document_and_the_router_list_the_same_routes() {
             (
                 method.as_str().to_owned(),
                 path.replace("{member}", "{id}")
-                    .replace("{invitation}", "{id}"),
+                    .replace("{invitation}", "{id}")
+                    .replace("{webhook}", "{id}"),
             )
         })
         .collect();
@@ -713,7 +737,10 @@ async fn hostile_input_gets_a_4xx_problem_from_every_route(engine: Engine) {
                 "%F0%9F%92%A3",
                 "'--",
             ]);
-            let path = template.replace("{member}", id).replace("{invitation}", id);
+            let path = template
+                .replace("{member}", id)
+                .replace("{invitation}", id)
+                .replace("{webhook}", id);
             let query = noise.pick(&[
                 "",
                 "?limit=-1",

@@ -214,6 +214,37 @@ async fn the_purge_deletes_exactly_the_rows_past_their_retention(engine: Engine)
         .await
         .unwrap();
     }
+    // Webhook deliveries: the same terms as mail (an endpoint to hold them).
+    sqlx::query(
+        "INSERT INTO webhook_endpoints (id, account_id, url, events, secret_sealed, created_at, \
+         updated_at) VALUES ('hook', $1, 'https://hooks.example.com/', 'member.invited', 'x', $2, $2)",
+    )
+    .bind(&account_id)
+    .bind(now - 2 * retention)
+    .execute(db)
+    .await
+    .unwrap();
+    for (id, sent_at, dead_at) in [
+        ("w-sent-old", Some(now - retention - HOUR_MS), None),
+        ("w-dead-old", None, Some(now - retention - HOUR_MS)),
+        ("w-sent-fresh", Some(now - retention + DAY_MS), None),
+        ("w-pending-old", None, None),
+    ] {
+        sqlx::query(
+            "INSERT INTO webhook_deliveries (id, event_id, endpoint_id, account_id, event_type, \
+             payload, created_at, attempts, next_attempt_at, sent_at, dead_at) \
+             VALUES ($1, $1, 'hook', $2, 'member.invited', '{}', $3, 1, $4, $5, $6)",
+        )
+        .bind(id)
+        .bind(&account_id)
+        .bind(now - 2 * retention)
+        .bind(now + 10 * DAY_MS)
+        .bind(sent_at)
+        .bind(dead_at)
+        .execute(db)
+        .await
+        .unwrap();
+    }
     for (token_hash, expires_at, used_at) in [
         ("v-expired-old", now - retention - HOUR_MS, None),
         (
@@ -299,6 +330,7 @@ async fn the_purge_deletes_exactly_the_rows_past_their_retention(engine: Engine)
         purged,
         Purged {
             outbox: 2,
+            webhook_deliveries: 2,
             email_verifications: 2,
             password_resets: 1,
             email_changes: 1,
@@ -309,6 +341,10 @@ async fn the_purge_deletes_exactly_the_rows_past_their_retention(engine: Engine)
     assert_eq!(
         ids(&app, "SELECT id FROM outbox").await,
         set(&["sent-fresh", "pending-old", &invite_mail])
+    );
+    assert_eq!(
+        ids(&app, "SELECT id FROM webhook_deliveries").await,
+        set(&["w-sent-fresh", "w-pending-old"])
     );
     assert_eq!(
         ids(&app, "SELECT token_hash FROM email_verifications").await,

@@ -44,10 +44,18 @@ pub enum AuditAction {
     AccountCreate,
     /// `/settings`: an Admin renamed the account.
     AccountRename,
+    /// `/settings/webhooks`: an Admin added an endpoint.
+    WebhookCreate,
+    /// An Admin deleted an endpoint (its delivery log went with it).
+    WebhookDelete,
+    /// "Rotate Secret": the endpoint's signing secret was replaced.
+    WebhookRotateSecret,
+    /// "Copy Secret" or the REST secret route: a signing secret was shown.
+    WebhookSecretReveal,
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 21] = [
+    pub const ALL: [Self; 25] = [
         Self::AdminCreate,
         Self::MemberInvite,
         Self::MemberPromote,
@@ -69,6 +77,10 @@ impl AuditAction {
         Self::MemberLeave,
         Self::AccountCreate,
         Self::AccountRename,
+        Self::WebhookCreate,
+        Self::WebhookDelete,
+        Self::WebhookRotateSecret,
+        Self::WebhookSecretReveal,
     ];
 
     /// The name stored in `audit_events.action`.
@@ -95,6 +107,10 @@ impl AuditAction {
             Self::MemberLeave => "member.leave",
             Self::AccountCreate => "account.create",
             Self::AccountRename => "account.rename",
+            Self::WebhookCreate => "webhook.create",
+            Self::WebhookDelete => "webhook.delete",
+            Self::WebhookRotateSecret => "webhook.rotate_secret",
+            Self::WebhookSecretReveal => "webhook.secret_reveal",
         }
     }
 
@@ -154,6 +170,10 @@ mod tests {
                 "member.leave",
                 "account.create",
                 "account.rename",
+                "webhook.create",
+                "webhook.delete",
+                "webhook.rotate_secret",
+                "webhook.secret_reveal",
             ]
         );
         for action in AuditAction::ALL {

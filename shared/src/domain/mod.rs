@@ -13,6 +13,7 @@ mod person_name;
 mod properties;
 mod registration;
 mod role;
+mod webhook_event;
 
 pub use account::{AccountCreation, AccountName};
 pub use audit_action::AuditAction;
@@ -23,6 +24,7 @@ pub use password::Password;
 pub use person_name::PersonName;
 pub use registration::Registration;
 pub use role::{MemberStatus, Role};
+pub use webhook_event::{TEST_EVENT_TYPE, WebhookEvent};
 
 /// True for characters that must never reach a stored name or a mail header.
 fn is_forbidden_char(c: char) -> bool {

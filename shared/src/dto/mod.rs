@@ -9,3 +9,4 @@ pub mod invitations;
 pub mod password_reset;
 pub mod profile;
 pub mod team;
+pub mod webhooks;
