@@ -5,6 +5,7 @@
 
 pub mod api_keys;
 pub mod clock;
+pub mod csv_import;
 pub mod db;
 pub mod email;
 pub mod limits;

@@ -3,6 +3,7 @@
 //! same rules the server enforces.
 
 mod audit_action;
+mod bulk_invite;
 mod email;
 mod invitation;
 mod member_rules;
@@ -14,6 +15,7 @@ mod registration;
 mod role;
 
 pub use audit_action::AuditAction;
+pub use bulk_invite::{BulkStatus, BulkTally, MAX_BULK_ROWS, MAX_CSV_BYTES, summary as bulk_summary, tally as bulk_tally};
 pub use email::{EmailAddress, normalize as normalize_email};
 pub use invitation::{InvitationProblem, InvitationState, NewInvitee, actor_label};
 pub use member_rules::{MemberAction, RowAction, RuleViolation, check_leave};

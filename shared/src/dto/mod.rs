@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod identity;
+pub mod import;
 pub mod invitations;
 pub mod password_reset;
 pub mod profile;
