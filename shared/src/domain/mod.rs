@@ -2,6 +2,7 @@
 //! afterwards. They compile for wasm too, so forms pre-validate with the very
 //! same rules the server enforces.
 
+mod account;
 mod audit_action;
 mod bulk_invite;
 mod email;
@@ -14,6 +15,7 @@ mod properties;
 mod registration;
 mod role;
 
+pub use account::{AccountCreation, AccountName};
 pub use audit_action::AuditAction;
 pub use bulk_invite::{BulkStatus, BulkTally, MAX_BULK_ROWS, MAX_CSV_BYTES, summary as bulk_summary, tally as bulk_tally};
 pub use email::{EmailAddress, normalize as normalize_email};
