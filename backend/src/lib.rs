@@ -5,7 +5,6 @@
 
 pub mod api_keys;
 pub mod clock;
-pub mod csv_import;
 pub mod db;
 pub mod email;
 pub mod limits;

@@ -17,7 +17,9 @@ mod role;
 
 pub use account::{AccountCreation, AccountName};
 pub use audit_action::AuditAction;
-pub use bulk_invite::{BulkStatus, BulkTally, MAX_BULK_ROWS, MAX_CSV_BYTES, summary as bulk_summary, tally as bulk_tally};
+pub use bulk_invite::{
+    BulkStatus, BulkTally, MAX_BULK_ROWS, MAX_CSV_BYTES, summary as bulk_summary, tally as bulk_tally,
+};
 pub use email::{EmailAddress, normalize as normalize_email};
 pub use invitation::{InvitationProblem, InvitationState, NewInvitee, actor_label};
 pub use member_rules::{MemberAction, RowAction, RuleViolation, check_leave};

@@ -1,28 +1,30 @@
-//! Reading the "Import CSV" file: the `csv` crate's reader (quoted fields,
-//! commas, quotes and newlines inside quotes, CRLF or LF), after the checks
-//! a person gets a clear message for: at most [`MAX_CSV_BYTES`], UTF-8 (a
-//! leading byte-order mark is dropped), a header row naming the columns
+//! Reading the "Import CSV" file (in the browser, before anything is sent):
+//! the `csv` crate's reader (quoted fields, commas, quotes and newlines
+//! inside quotes, CRLF, LF or CR line ends), after the checks a person gets
+//! a clear message for: at most [`MAX_CSV_BYTES`], UTF-8 (a leading
+//! byte-order mark is dropped), a header row naming the columns
 //! `first_name`, `last_name`, `email` and optionally `role` (in any order,
 //! any case), and at most [`MAX_BULK_ROWS`] rows after it.
 //!
 //! Blank lines, and rows whose every cell is empty (spreadsheets write
 //! those), are not rows. A row with more or fewer cells than the header is
 //! a row of its own with an error (the rest of the file still imports);
-//! every other check of a row is the invite's own (`services::team`).
+//! every other check of a row is the invite's own ([`NewInvitee::parse`],
+//! which the server applies again).
+//!
+//! [`NewInvitee::parse`]: crate::domain::NewInvitee::parse
 
-use shared::domain::{MAX_BULK_ROWS, MAX_CSV_BYTES};
-use shared::validation::FieldError;
+use crate::domain::{MAX_BULK_ROWS, MAX_CSV_BYTES};
+use crate::dto::import::BulkInvitee;
+use crate::validation::FieldError;
 
 /// One data row: its cells by column, trimmed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CsvRow {
-    /// 1 for the first row after the header.
-    pub row: usize,
-    pub first_name: String,
-    pub last_name: String,
-    pub email: String,
-    /// `None` when the file has no `role` column or the cell is empty.
-    pub role: Option<String>,
+    /// The line of the file where the row starts (the header is line 1):
+    /// a spreadsheet's row number when no cell holds a line break.
+    pub line: u64,
+    pub invitee: BulkInvitee,
     /// A row with the wrong number of cells.
     pub shape_error: Option<FieldError>,
 }
@@ -36,6 +38,8 @@ pub enum CsvError {
     NotUtf8,
     #[error("The file is empty. {HEADER_HINT}")]
     Empty,
+    #[error("The columns are separated by semicolons. Save the file as CSV with commas.")]
+    Semicolons,
     #[error("The header row has no {0} column. {HEADER_HINT}")]
     MissingColumn(&'static str),
     #[error("The header row has an unknown column \"{0}\". {HEADER_HINT}")]
@@ -46,8 +50,8 @@ pub enum CsvError {
     NoRows,
     #[error("The file has more than 1,000 rows. Split it into files of at most 1,000 rows.")]
     TooManyRows,
-    #[error("The file could not be read as CSV near row {row}: {message}")]
-    Malformed { row: usize, message: String },
+    #[error("The file could not be read as CSV near line {line}: {message}")]
+    Malformed { line: u64, message: String },
 }
 
 const HEADER_HINT: &str =
@@ -55,6 +59,7 @@ const HEADER_HINT: &str =
 
 /// The columns a header may name, in the order the errors mention them.
 const COLUMNS: [&str; 4] = ["first_name", "last_name", "email", "role"];
+const ROLE: usize = 3;
 
 /// Where each column is in the file's rows.
 struct Header {
@@ -64,19 +69,24 @@ struct Header {
 
 impl Header {
     fn parse(record: &csv::StringRecord) -> Result<Self, CsvError> {
+        if record.len() == 1 && record[0].contains(';') {
+            return Err(CsvError::Semicolons);
+        }
         let mut positions = [None; 4];
         for (at, cell) in record.iter().enumerate() {
             let name = cell.trim().to_ascii_lowercase();
             let Some(column) = COLUMNS.iter().position(|column| *column == name) else {
                 // A first row of data (no header) fails here too, with the
                 // hint that says what the first row must be.
-                return Err(CsvError::UnknownColumn(cell.trim().chars().take(40).collect()));
+                return Err(CsvError::UnknownColumn(
+                    cell.trim().chars().take(40).collect(),
+                ));
             };
             if positions[column].replace(at).is_some() {
                 return Err(CsvError::DuplicateColumn(COLUMNS[column]));
             }
         }
-        if let Some(missing) = (0..3).find(|&column| positions[column].is_none()) {
+        if let Some(missing) = (0..ROLE).find(|&column| positions[column].is_none()) {
             return Err(CsvError::MissingColumn(COLUMNS[missing]));
         }
         Ok(Self {
@@ -93,7 +103,7 @@ impl Header {
             .to_owned()
     }
 
-    fn row(&self, row: usize, record: &csv::StringRecord) -> CsvRow {
+    fn row(&self, line: u64, record: &csv::StringRecord) -> CsvRow {
         let shape_error = (record.len() != self.width).then(|| FieldError {
             field: "row".to_owned(),
             message: format!(
@@ -102,15 +112,59 @@ impl Header {
                 self.width
             ),
         });
-        let role = self.cell(record, 3);
+        // "Admin" in a spreadsheet is the role `admin`.
+        let role = self.cell(record, ROLE).to_ascii_lowercase();
         CsvRow {
-            row,
-            first_name: self.cell(record, 0),
-            last_name: self.cell(record, 1),
-            email: self.cell(record, 2),
-            role: (!role.is_empty()).then_some(role),
+            line,
+            invitee: BulkInvitee {
+                first_name: self.cell(record, 0),
+                last_name: self.cell(record, 1),
+                email: self.cell(record, 2),
+                role: (!role.is_empty()).then_some(role),
+            },
             shape_error,
         }
+    }
+}
+
+/// The line each record starts on. The reader's own `Position` is where it
+/// began reading a record, before the blank lines it skips and inside a
+/// CRLF, so the lines are counted here: `\r\n`, `\n` and a lone `\r`
+/// each end one.
+struct Lines<'a> {
+    text: &'a str,
+    counted_to: usize,
+    breaks: u64,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Self {
+        Self {
+            text,
+            counted_to: 0,
+            breaks: 0,
+        }
+    }
+
+    /// The line of the record the reader began reading at `byte`.
+    fn of(&mut self, byte: u64) -> u64 {
+        let bytes = self.text.as_bytes();
+        let from = usize::try_from(byte).unwrap_or(bytes.len()).min(bytes.len());
+        let start = bytes[from..]
+            .iter()
+            .position(|&b| b != b'\r' && b != b'\n')
+            .map_or(bytes.len(), |skipped| from + skipped);
+        if start > self.counted_to {
+            let slice = &bytes[self.counted_to..start];
+            let breaks = slice
+                .iter()
+                .enumerate()
+                .filter(|&(at, &b)| b == b'\n' || (b == b'\r' && slice.get(at + 1) != Some(&b'\n')))
+                .count();
+            self.breaks += breaks as u64;
+            self.counted_to = start;
+        }
+        self.breaks + 1
     }
 }
 
@@ -128,12 +182,13 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<CsvRow>, CsvError> {
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
+    let mut lines = Lines::new(text);
     let mut records = reader.records();
     let header = loop {
         match records.next() {
             None => return Err(CsvError::Empty),
             Some(record) => {
-                let record = record.map_err(|error| malformed(0, &error))?;
+                let record = record.map_err(|error| malformed(&error))?;
                 if !is_blank(&record) {
                     break Header::parse(&record)?;
                 }
@@ -142,14 +197,15 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<CsvRow>, CsvError> {
     };
     let mut rows = Vec::new();
     for record in records {
-        let record = record.map_err(|error| malformed(rows.len() + 1, &error))?;
+        let record = record.map_err(|error| malformed(&error))?;
         if is_blank(&record) {
             continue;
         }
         if rows.len() == MAX_BULK_ROWS {
             return Err(CsvError::TooManyRows);
         }
-        rows.push(header.row(rows.len() + 1, &record));
+        let line = lines.of(record.position().map_or(0, csv::Position::byte));
+        rows.push(header.row(line, &record));
     }
     if rows.is_empty() {
         return Err(CsvError::NoRows);
@@ -161,11 +217,12 @@ fn is_blank(record: &csv::StringRecord) -> bool {
     record.iter().all(|cell| cell.trim().is_empty())
 }
 
-/// The text is UTF-8 and the reader is flexible, so this is only ever an
-/// I/O error of an in-memory slice; kept as a 4xx all the same.
-fn malformed(row: usize, error: &csv::Error) -> CsvError {
+/// The text is UTF-8 and the reader is flexible, so the reader has no
+/// error left to report but an I/O one of an in-memory slice; it is a
+/// message all the same, never a panic.
+fn malformed(error: &csv::Error) -> CsvError {
     CsvError::Malformed {
-        row,
+        line: error.position().map_or(0, csv::Position::line),
         message: error.to_string(),
     }
 }
@@ -174,53 +231,67 @@ fn malformed(row: usize, error: &csv::Error) -> CsvError {
 mod tests {
     use super::*;
 
-    fn row(row: usize, first: &str, last: &str, email: &str, role: Option<&str>) -> CsvRow {
+    fn row(line: u64, first: &str, last: &str, email: &str, role: Option<&str>) -> CsvRow {
         CsvRow {
-            row,
-            first_name: first.into(),
-            last_name: last.into(),
-            email: email.into(),
-            role: role.map(Into::into),
+            line,
+            invitee: BulkInvitee {
+                first_name: first.into(),
+                last_name: last.into(),
+                email: email.into(),
+                role: role.map(Into::into),
+            },
             shape_error: None,
         }
     }
 
     #[test]
     fn quoted_cells_keep_commas_quotes_and_newlines() {
-        let file = "first_name,last_name,email\n\"Grace, Dr.\",\"Hop\"\"per\",grace@example.com\n\"Ada\nMarie\",Lovelace,ada@example.com\n";
+        let file = "first_name,last_name,email\n\"Grace, Dr.\",\"Hop\"\"per\",grace@example.com\n\"Ada\nMarie\",Lovelace,ada@example.com\nAlan,Turing,alan@example.com\n";
         assert_eq!(
             parse(file.as_bytes()).unwrap(),
             vec![
-                row(1, "Grace, Dr.", "Hop\"per", "grace@example.com", None),
-                row(2, "Ada\nMarie", "Lovelace", "ada@example.com", None),
+                row(2, "Grace, Dr.", "Hop\"per", "grace@example.com", None),
+                row(3, "Ada\nMarie", "Lovelace", "ada@example.com", None),
+                // The line where the row starts, past the quoted line break.
+                row(5, "Alan", "Turing", "alan@example.com", None),
             ]
         );
     }
 
     #[test]
     fn a_bom_crlf_any_column_order_and_case_and_blank_lines_are_read() {
-        let file = "\u{feff}Email,ROLE,last_name,first_name\r\n\r\ngrace@example.com,admin,Hopper,Grace\r\n,,,\r\nada@example.com,,Lovelace,Ada\r\n";
+        let file = "\u{feff}Email,ROLE,last_name,first_name\r\n\r\ngrace@example.com,Admin,Hopper,Grace\r\n,,,\r\nada@example.com,,Lovelace,Ada\r\n";
         assert_eq!(
             parse(file.as_bytes()).unwrap(),
             vec![
-                row(1, "Grace", "Hopper", "grace@example.com", Some("admin")),
-                row(2, "Ada", "Lovelace", "ada@example.com", None),
+                row(3, "Grace", "Hopper", "grace@example.com", Some("admin")),
+                row(5, "Ada", "Lovelace", "ada@example.com", None),
             ]
+        );
+        // Old Mac line ends, and no line end after the last row.
+        let file = "first_name,last_name,email\rGrace,Hopper,grace@example.com";
+        assert_eq!(
+            parse(file.as_bytes()).unwrap(),
+            vec![row(2, "Grace", "Hopper", "grace@example.com", None)]
         );
     }
 
     #[test]
     fn a_row_of_the_wrong_width_is_a_row_with_an_error() {
-        let file = "first_name,last_name,email\nGrace,Hopper,grace@example.com,extra\nAda,Lovelace\n";
+        let file =
+            "first_name,last_name,email\nGrace,Hopper,grace@example.com,extra\nAda,Lovelace\n";
         let rows = parse(file.as_bytes()).unwrap();
         assert_eq!(rows.len(), 2);
         assert_eq!(
             rows[0].shape_error.as_ref().unwrap().message,
             "This row has 4 cells; the header has 3."
         );
-        assert_eq!(rows[0].email, "grace@example.com");
-        assert_eq!(rows[1].email, "");
-        assert!(rows[1].shape_error.is_some());
+        assert_eq!(rows[0].invitee.email, "grace@example.com");
+        assert_eq!(rows[1].invitee.email, "");
+        assert_eq!(
+            rows[1].shape_error.as_ref().unwrap().message,
+            "This row has 2 cells; the header has 3."
+        );
     }
 
     #[test]
@@ -232,7 +303,10 @@ mod tests {
                 "Grace,Hopper,grace@example.com\n",
                 CsvError::UnknownColumn("Grace".into()),
             ),
-            ("first_name,email\nGrace,g@example.com\n", CsvError::MissingColumn("last_name")),
+            (
+                "first_name,email\nGrace,g@example.com\n",
+                CsvError::MissingColumn("last_name"),
+            ),
             (
                 "first_name,last_name,email,team\n",
                 CsvError::UnknownColumn("team".into()),
@@ -241,11 +315,23 @@ mod tests {
                 "first_name,last_name,email,Email\n",
                 CsvError::DuplicateColumn("email"),
             ),
+            (
+                "first_name;last_name;email\nGrace;Hopper;grace@example.com\n",
+                CsvError::Semicolons,
+            ),
             ("first_name,last_name,email\r\n", CsvError::NoRows),
+            ("first_name,last_name,email\n,,\n\n", CsvError::NoRows),
         ] {
             assert_eq!(parse(file.as_bytes()), Err(error), "{file:?}");
         }
-        assert_eq!(parse(b"first_name,last_name,email\n\xff,b,c\n"), Err(CsvError::NotUtf8));
+        assert_eq!(
+            parse(b"first_name,last_name,email\n\xff,b,c\n"),
+            Err(CsvError::NotUtf8)
+        );
+        assert_eq!(
+            CsvError::MissingColumn("email").to_string(),
+            "The header row has no email column. The first row must be the header first_name,last_name,email (and optionally role)."
+        );
     }
 
     #[test]
@@ -254,6 +340,8 @@ mod tests {
         for n in 0..MAX_BULK_ROWS {
             file.push_str(&format!("A,B,user{n}@example.com\n"));
         }
+        // Blank lines are not rows.
+        file.push_str("\n,,\n");
         assert_eq!(parse(file.as_bytes()).unwrap().len(), MAX_BULK_ROWS);
         file.push_str("A,B,one-more@example.com\n");
         assert_eq!(parse(file.as_bytes()), Err(CsvError::TooManyRows));
