@@ -14,8 +14,8 @@
 //!
 //! [`NewInvitee::parse`]: crate::domain::NewInvitee::parse
 
-use crate::domain::{MAX_BULK_ROWS, MAX_CSV_BYTES};
-use crate::dto::import::BulkInvitee;
+use crate::domain::{MAX_BULK_ROWS, MAX_CSV_BYTES, NewInvitee};
+use crate::dto::import::{BulkInvitee, BulkOutcome};
 use crate::validation::FieldError;
 
 /// One data row: its cells by column, trimmed.
@@ -27,6 +27,27 @@ pub struct CsvRow {
     pub invitee: BulkInvitee,
     /// A row with the wrong number of cells.
     pub shape_error: Option<FieldError>,
+}
+
+impl CsvRow {
+    /// The row's outcome when it is known without asking the server: a
+    /// row with the wrong number of cells, or fields that do not parse (the
+    /// very check the server makes first, with the same messages). `None`:
+    /// the row is sent.
+    pub fn local_outcome(&self) -> Option<BulkOutcome> {
+        if let Some(error) = &self.shape_error {
+            return Some(BulkOutcome::invalid(vec![error.clone()]));
+        }
+        let BulkInvitee {
+            first_name,
+            last_name,
+            email,
+            role,
+        } = &self.invitee;
+        NewInvitee::parse(first_name, last_name, email, role.as_deref())
+            .err()
+            .map(BulkOutcome::invalid)
+    }
 }
 
 /// A file the import refuses as a whole (nothing is invited).
@@ -292,6 +313,18 @@ mod tests {
             rows[1].shape_error.as_ref().unwrap().message,
             "This row has 2 cells; the header has 3."
         );
+    }
+
+    #[test]
+    fn rows_the_server_would_refuse_are_decided_in_the_browser() {
+        let file = "first_name,last_name,email,role\nGrace,Hopper,grace@example.com,Admin\n,Lovelace,not-an-email,owner\nAlan,Turing\n";
+        let rows = parse(file.as_bytes()).unwrap();
+        assert_eq!(rows[0].local_outcome(), None);
+        let invalid = rows[1].local_outcome().unwrap();
+        let fields: Vec<&str> = invalid.errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["first_name", "email", "role"]);
+        let shape = rows[2].local_outcome().unwrap();
+        assert_eq!(shape.errors[0].field, "row");
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod smtp_sink;
 
 mod accounts;
 mod admin_audit;
+mod bulk_import;
 mod cli;
 mod crash;
 mod foundation;

@@ -29,6 +29,7 @@ const ROUTES: &[(Method, &str)] = &[
     (Method::GET, "/api/v1/members/{member}"),
     (Method::DELETE, "/api/v1/members/{member}"),
     (Method::POST, "/api/v1/invitations"),
+    (Method::POST, "/api/v1/invitations/bulk"),
     (Method::GET, "/api/v1/invitations"),
     (Method::POST, "/api/v1/invitations/{invitation}/resend"),
     (Method::DELETE, "/api/v1/invitations/{invitation}"),
@@ -126,8 +127,13 @@ async fn every_route_answers_each_kind_of_caller_as_specified(engine: Engine) {
     let mut user_key = w.user_key.clone();
     for (method, template) in ROUTES {
         let path = fill(template);
-        let body = (*method == Method::POST && template.ends_with("invitations"))
-            .then(|| invite_body("x@example.com"));
+        let body = match (method.clone(), *template) {
+            (Method::POST, "/api/v1/invitations") => Some(invite_body("x@example.com")),
+            (Method::POST, "/api/v1/invitations/bulk") => {
+                Some(json!({"invitations": [invite_body("x@example.com")]}))
+            }
+            _ => None,
+        };
         for (who, key) in [
             ("no key", None),
             ("malformed key", Some("mst_nope")),
