@@ -14,7 +14,7 @@ use shared::domain::bulk_tally;
 use shared::dto::import::BulkInvitee;
 
 use super::extract::{Admin, ApiJson, ApiPath, ApiQuery, encode_cursor, page_window};
-use super::problem::{Problem, internal};
+use super::problem::{Problem, ProblemField, internal};
 use super::responses::{
     AdminItemErrors, AdminListErrors, BulkInvitationErrors, CreateInvitationErrors, ResendErrors,
 };

@@ -108,7 +108,7 @@ async fn each_item_is_invited_on_its_own_in_order_with_one_result_each(engine: E
     );
     assert_eq!(
         (&answer["invited"], &answer["skipped"], &answer["failed"]),
-        (&json!(2), &json!(2), &json!(2))
+        (&json!(2), &json!(3), &json!(2))
     );
     let results = answer["results"].as_array().unwrap();
     for (index, result) in results.iter().enumerate() {
@@ -455,7 +455,7 @@ async fn the_import_server_function_invites_a_parsed_file_batch_by_batch(engine:
         .into_iter()
         .map(|row| (row.email, format!("{} {}", row.first_name, row.last_name), row.role))
         .collect();
-    invited.sort();
+    invited.sort_by(|a, b| a.0.cmp(&b.0));
     assert_eq!(
         invited,
         [
