@@ -128,6 +128,16 @@ def main():
             if res["non2xx"]:
                 failures.append(f"{db} {members} {what}: {res['non2xx']} responses were not 2xx/3xx")
 
+    bulk = []
+    bulk_file = work / "bulk.tsv"
+    for line in (bulk_file.read_text().splitlines() if bulk_file.exists() else []):
+        db, members, status, seconds, invited = (line.split("\t") + [""] * 5)[:5]
+        b = {"db": db, "members": int(members), "status": status,
+             "seconds": float(seconds or 0), "invited": int(invited or 0)}
+        bulk.append(b)
+        if status != "200" or b["invited"] != 1000:
+            failures.append(f"{db} {members} bulk import: answered {status}, {b['invited']} of 1,000 invited")
+
     sizes = parse_sizes((work / "sizes.txt").read_text()) if (work / "sizes.txt").exists() else {}
     wasm = next((v for k, v in sizes.items() if k.endswith("_bg.wasm")), None)
     js = next((v for k, v in sizes.items() if k.endswith(".js")), None)
@@ -172,6 +182,19 @@ def main():
         "else running, such as a build). On PostgreSQL the server CPU column leaves out the queries' "
         "own work, which runs in the backends.")
     add("")
+    if bulk:
+        add("### Import: 1,000 rows")
+        add("")
+        add("| DB | members | `POST /api/v1/invitations/bulk`, 1,000 new addresses | rows/s | invited |")
+        add("|---|---:|---:|---:|---:|")
+        for b in bulk:
+            rate = 1000 / b["seconds"] if b["seconds"] else 0.0
+            add(f"| {b['db']} | {b['members']:,} | **{b['seconds']:.2f} s** | {rate:,.0f} | {b['invited']:,} |")
+        add("")
+        add("One request, timed by curl (`time_total`): each row is invited in its own transaction "
+            "(member row, invitation, outbox mail and audit event committed together), in order, as "
+            "the Import CSV dialog's batches are; the outbox worker sends the mail meanwhile.")
+        add("")
     add("### Bundle")
     add("")
     add("| file | raw bytes | gzip bytes |")
@@ -243,8 +266,8 @@ def main():
 
     targets = []
     if args.mode == "full":
-        targets = evaluate(rows, wasm, js, argon_rate, hydration, peer)
-        tlines = ["### Targets (issue 17; SQLite, 1,000 members unless said)", "",
+        targets = evaluate(rows, wasm, js, argon_rate, hydration, peer, bulk)
+        tlines = ["### Targets (issues 15 and 17; SQLite, 1,000 members unless said)", "",
                   "| target | measured | |", "|---|---|---|"]
         for what, measured, ok in targets:
             tlines.append(f"| {what} | {measured} | {'met' if ok else '**missed**'} |")
@@ -303,7 +326,7 @@ def ratios(rows):
     return out
 
 
-def evaluate(rows, wasm, js, argon_rate, hydration, peer):
+def evaluate(rows, wasm, js, argon_rate, hydration, peer, bulk):
     def row(db, name, members=None):
         cands = [r for r in rows if r["db"] == db and r["name"] == name and r["run"] == 1]
         if members is not None:
@@ -348,6 +371,12 @@ def evaluate(rows, wasm, js, argon_rate, hydration, peer):
               lambda r: f"{r['rps']:.1f}/s = {100 * r['rps'] / raw_rate(r):.0f} % of {raw_rate(r):.1f}/s")
     check("/healthz p99 < 25 ms during sign-in", s, lambda r: r["probe"] and r["probe"]["p99"] < 25,
           lambda r: f"{r['probe']['p99']:.2f} ms" if r["probe"] else "n/a")
+    b = next((b for b in bulk if b["db"] == "sqlite"), None)
+    if b is None:
+        t.append(("import of 1,000 rows: < 10 s (issue 15: \"in seconds\")", "not run", False))
+    else:
+        t.append(("import of 1,000 rows: < 10 s (issue 15: \"in seconds\")", f"{b['seconds']:.2f} s",
+                  b["seconds"] < 10))
     for db in sorted({r["db"] for r in rows} - {"peer"}):
         rss = [r["rss_mb"] for r in rows if r["db"] == db and r["rss_mb"] is not None]
         if rss:

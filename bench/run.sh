@@ -337,6 +337,29 @@ SQL
   say "  webhooks: $(cat "$work/$run_id-webhooks.txt")"
 }
 
+# bulk_import KEY: one POST /api/v1/invitations/bulk of 1,000 new addresses
+# (what the Import CSV dialog sends for a 1,000-row file, in one request),
+# timed by curl; each row is its own transaction with its mail.
+bulk_import() {
+  local key="$1" body="$work/$run_id-bulk.json" out="$work/$run_id-bulk.out" timing
+  python3 -c 'import json, sys
+rows = [{"first_name": "Bulk", "last_name": f"Row {n}", "email": f"bulk-{sys.argv[1]}-{n}@example.com"}
+        for n in range(1000)]
+print(json.dumps({"invitations": rows}))' "$run_id" >"$body"
+  say "  bulk import: 1,000 rows in one request"
+  timing="$(curl -s -o "$out" -w '%{http_code} %{time_total}' -X POST "$base/api/v1/invitations/bulk" \
+    -H "Authorization: Bearer $key" -H 'Content-Type: application/json' --data-binary "@$body")" ||
+    timing="000 0"
+  local invited code seconds
+  read -r code seconds <<<"$timing"
+  invited="$(python3 -c 'import json, sys
+try:
+    print(json.load(open(sys.argv[1]))["invited"])
+except Exception:
+    print(0)' "$out")"
+  printf '%s\t%s\t%s\t%s\t%s\n' "$db_engine" "$members" "$code" "$seconds" "$invited" >>"$work/bulk.tsv"
+}
+
 # --- One run: a fresh database, seeded, a server, the scenarios. -----------
 # run_one ENGINE MEMBERS [SCENARIOS]: SCENARIOS (default all) is a subset of
 # "members team me sign-in invite"; bench_pass numbers Muster's repeated runs.
@@ -435,6 +458,7 @@ run_one() {
 
   if [ "$bench_pass" = 1 ]; then
     webhook_rate "$key"
+    bulk_import "$key"
   fi
 
   if [ "$bench_pass" = 1 ] && [ "$engine" = "${db_list[0]}" ] && [ "$members" = "${sizes[0]}" ]; then
@@ -485,6 +509,7 @@ run_peer() {
 
 : >"$work/scenarios.tsv"
 : >"$work/webhooks.tsv"
+: >"$work/bulk.tsv"
 for engine in "${db_list[@]}"; do
   for n in "${sizes[@]}"; do
     run_one "$engine" "$n"

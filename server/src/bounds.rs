@@ -7,7 +7,7 @@
 //! | connections open at once | `MAX_CONNECTIONS` | `503` written, then closed ([`crate::serve`]) |
 //! | request line and headers (and a keep-alive connection's silence) | `HEADER_READ_TIMEOUT` | connection closed (hyper) |
 //! | the whole body, from the end of the headers | `BODY_READ_TIMEOUT` | `408`, connection closed |
-//! | body size | 64 KiB on `/rpc/` and `/api/`, 2 MiB elsewhere | `413` |
+//! | body size | 64 KiB on `/rpc/` and `/api/` (1 MiB on `POST /api/v1/invitations/bulk`), 2 MiB elsewhere | `413` |
 //! | a server function or REST call, from the end of the headers to the answer | `REQUEST_TIMEOUT` | `503` + `Retry-After` |
 //!
 //! The body deadline is one deadline for the whole body, not a limit on the
@@ -98,10 +98,10 @@ impl Surface {
         }
     }
 
-    fn max_body_bytes(self) -> usize {
+    fn max_body_bytes(self, path: &str) -> usize {
         match self {
             Self::Rpc => RPC_MAX_BODY_BYTES,
-            Self::Api => crate::rest::extract::MAX_BODY_BYTES,
+            Self::Api => crate::rest::extract::max_body_bytes(path),
             Self::Other => OTHER_MAX_BODY_BYTES,
         }
     }
@@ -113,7 +113,7 @@ impl Surface {
 pub async fn layer(State(bounds): State<Bounds>, request: Request, next: Next) -> Response {
     let started = tokio::time::Instant::now();
     let surface = Surface::of(request.uri().path());
-    let limit = surface.max_body_bytes();
+    let limit = surface.max_body_bytes(request.uri().path());
     if declared_length(request.headers()).is_some_and(|length| length > limit as u64) {
         return too_large(surface, limit);
     }
@@ -270,8 +270,12 @@ mod tests {
         assert_eq!(Surface::of("/api/v1/members"), Surface::Api);
         assert_eq!(Surface::of("/team"), Surface::Other);
         assert_eq!(Surface::of("/rpcx"), Surface::Other);
-        assert_eq!(Surface::Rpc.max_body_bytes(), 64 * 1024);
-        assert_eq!(Surface::Api.max_body_bytes(), 64 * 1024);
+        assert_eq!(Surface::Rpc.max_body_bytes("/rpc/team/import"), 64 * 1024);
+        assert_eq!(Surface::Api.max_body_bytes("/api/v1/invitations"), 64 * 1024);
+        assert_eq!(
+            Surface::Api.max_body_bytes("/api/v1/invitations/bulk"),
+            1024 * 1024
+        );
     }
 
     /// A router whose handlers take `handler_takes`, under `bounds`.

@@ -13,6 +13,7 @@ mod data_table;
 mod dates;
 mod field;
 mod home;
+mod import_modal;
 mod invitations;
 mod invite;
 mod invite_modal;

@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 
 use crate::error::AppError;
+pub use shared::dto::import::{BulkInvitee, BulkOutcome};
 pub use shared::dto::team::*;
 
 /// Members of the caller's account, newest first; `q` searches names and
@@ -38,6 +39,19 @@ pub async fn invite_member(
     )
     .await
     .map_err(AppError::from)
+}
+
+/// "Import CSV": invites each of `invitations` in order (the dialog reads
+/// the file in the browser and sends its rows in batches), each with its
+/// own transaction and mail, as [`invite_member`] would; one outcome per
+/// item, in order. JSON-encoded: a batch is a list of rows.
+#[server(prefix = "/rpc", endpoint = "team/import", input = server_fn::codec::Json)]
+pub async fn import_invitations(
+    invitations: Vec<BulkInvitee>,
+) -> Result<Vec<BulkOutcome>, AppError> {
+    let (state, admin) = super::ctx::require_admin().await?;
+    let results = backend::services::team::invite_many(&state, &admin, &invitations).await?;
+    Ok(results.into_iter().map(|result| result.outcome).collect())
 }
 
 /// "Remove": deletes an Active or Disabled membership (never the caller's

@@ -205,3 +205,21 @@ pub async fn has_pending<'e>(
         .await?;
     Ok(row.is_some())
 }
+
+/// Whether the account has an open (pending or declined) invitation for
+/// `email_normalized`: the one [`insert`] would refuse.
+pub async fn is_open_for<'e>(
+    db: impl Executor<'e, Database = Any>,
+    account_id: &str,
+    email_normalized: &str,
+) -> sqlx::Result<bool> {
+    let row = sqlx::query(
+        "SELECT 1 AS one FROM invitations \
+         WHERE account_id = $1 AND email_normalized = $2 AND state IN ('pending', 'declined') LIMIT 1",
+    )
+    .bind(account_id)
+    .bind(email_normalized)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.is_some())
+}

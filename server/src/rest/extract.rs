@@ -33,6 +33,22 @@ use super::problem::{Problem, internal};
 /// Largest accepted request body.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// Largest accepted body of `POST /api/v1/invitations/bulk`: 1,000 items
+/// of up to 1 KiB each, as much as the largest CSV file the UI imports.
+pub const BULK_MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The route that takes [`BULK_MAX_BODY_BYTES`].
+pub const BULK_PATH: &str = "/api/v1/invitations/bulk";
+
+/// The body limit of a request for `path` under `/api/`.
+pub fn max_body_bytes(path: &str) -> usize {
+    if path == BULK_PATH {
+        BULK_MAX_BODY_BYTES
+    } else {
+        MAX_BODY_BYTES
+    }
+}
+
 /// Any valid key (Admin or User).
 pub struct Caller(pub ApiCaller);
 

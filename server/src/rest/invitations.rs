@@ -1,5 +1,7 @@
 //! `/api/v1/invitations…`.
 
+use std::future::Future;
+
 use app::state::AppState;
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -8,11 +10,18 @@ use axum::response::{IntoResponse, Response};
 use axum_extra::extract::WithRejection;
 use backend::services::idempotency::{self, IdempotencyKey, StoredResponse};
 use backend::services::team::{self, Actor};
+use shared::domain::bulk_tally;
+use shared::dto::import::BulkInvitee;
 
 use super::extract::{Admin, ApiJson, ApiPath, ApiQuery, encode_cursor, page_window};
-use super::problem::{Problem, internal};
-use super::responses::{AdminItemErrors, AdminListErrors, CreateInvitationErrors, ResendErrors};
-use super::schema::{Invitation, InvitationList, Member, NewInvitation, PageQuery};
+use super::problem::{Problem, ProblemField, internal};
+use super::responses::{
+    AdminItemErrors, AdminListErrors, BulkInvitationErrors, CreateInvitationErrors, ResendErrors,
+};
+use super::schema::{
+    BulkInvitationItem, BulkInvitationResult, BulkInvitationResults, Invitation, InvitationList,
+    Member, NewInvitation, NewInvitations, PageQuery,
+};
 
 /// The invitation's response as sent, and as stored for idempotent replays.
 async fn invite_once(state: &AppState, actor: &Actor, new: &NewInvitation) -> StoredResponse {
@@ -80,15 +89,6 @@ pub async fn create(
     headers: HeaderMap,
     WithRejection(Json(new), _): ApiJson<NewInvitation>,
 ) -> Result<Response, Problem> {
-    let Some(key) = headers.get("idempotency-key") else {
-        return Ok(respond(invite_once(&state, &actor, &new).await));
-    };
-    let key = IdempotencyKey::parse(key.as_bytes()).map_err(|_| {
-        Problem::bad_request(
-            "invalid_idempotency_key",
-            "Idempotency-Key must be 1–255 visible ASCII characters.",
-        )
-    })?;
     // The role joins the hash only when sent, so a retry of a request made
     // before roles existed still matches its stored response.
     let request = match &new.role {
@@ -97,11 +97,119 @@ pub async fn create(
             idempotency::request_hash(&[&new.first_name, &new.last_name, &new.email, role])
         }
     };
-    let outcome = idempotency::run_once(&state, actor.account_id(), &key, &request, || {
+    once_per_key(&state, &actor, &headers, &request, || {
         invite_once(&state, &actor, &new)
     })
-    .await?;
+    .await
+}
+
+/// Runs `request`, or, under an `Idempotency-Key` header, runs it once per
+/// key and replays its first response to a retry.
+async fn once_per_key<F, Fut>(
+    state: &AppState,
+    actor: &Actor,
+    headers: &HeaderMap,
+    request_hash: &str,
+    request: F,
+) -> Result<Response, Problem>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = StoredResponse>,
+{
+    let Some(key) = headers.get("idempotency-key") else {
+        return Ok(respond(request().await));
+    };
+    let key = IdempotencyKey::parse(key.as_bytes()).map_err(|_| {
+        Problem::bad_request(
+            "invalid_idempotency_key",
+            "Idempotency-Key must be 1–255 visible ASCII characters.",
+        )
+    })?;
+    let outcome =
+        idempotency::run_once(state, actor.account_id(), &key, request_hash, request).await?;
     Ok(respond(outcome.into_response()))
+}
+
+/// The bulk invitation's response as sent, and as stored for replays.
+async fn invite_many_once(
+    state: &AppState,
+    actor: &Actor,
+    items: &[BulkInvitationItem],
+) -> StoredResponse {
+    let invitees: Vec<BulkInvitee> = items.iter().cloned().map(BulkInvitee::from).collect();
+    let (status, body) = match team::invite_many(state, actor, &invitees).await {
+        Ok(results) => {
+            let counts = bulk_tally(results.iter().map(|result| result.outcome.status));
+            let results = results
+                .into_iter()
+                .zip(invitees)
+                .enumerate()
+                .map(|(index, (result, invitee))| BulkInvitationResult {
+                    index,
+                    email: invitee.email,
+                    status: result.outcome.status.into(),
+                    invitation: result
+                        .member
+                        .and_then(|row| Invitation::from_member(row.into())),
+                    errors: result
+                        .outcome
+                        .errors
+                        .into_iter()
+                        .map(ProblemField::from)
+                        .collect(),
+                })
+                .collect();
+            let (invited, skipped, failed) = counts;
+            let answer = BulkInvitationResults {
+                results,
+                invited,
+                skipped,
+                failed,
+            };
+            (
+                StatusCode::OK,
+                serde_json::to_string(&answer).unwrap_or_default(),
+            )
+        }
+        Err(error) => {
+            let problem = Problem::from(error);
+            let status =
+                StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            (status, serde_json::to_string(&problem).unwrap_or_default())
+        }
+    };
+    StoredResponse {
+        status: status.as_u16(),
+        body,
+    }
+}
+
+/// Invites up to 1,000 people at once. Each item is invited (its invitation
+/// and email committed together) or not on its own, in order; the answer
+/// has one result per item, in the same order. Items past the account's
+/// hourly invitation limit are `rate_limited`. With an `Idempotency-Key`
+/// header, a retry returns the first response and sends no second email.
+#[utoipa::path(operation_id = "create_invitations_bulk", post, path = "/api/v1/invitations/bulk", tag = "invitations", request_body = NewInvitations,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe (1–255 visible ASCII characters)", pattern = "^[!-~]{1,255}$")),
+    responses(
+        (status = 200, body = BulkInvitationResults),
+        BulkInvitationErrors,
+    ))]
+pub async fn bulk(
+    State(state): State<AppState>,
+    Admin(actor): Admin,
+    headers: HeaderMap,
+    WithRejection(Json(new), _): ApiJson<NewInvitations>,
+) -> Result<Response, Problem> {
+    // The items as parsed, written out again: the same request whatever
+    // its spacing or key order.
+    let canonical = serde_json::to_string(&new.invitations)
+        .map_err(|error| internal(&anyhow::Error::new(error)))?;
+    let request = idempotency::request_hash(&["invitations/bulk", &canonical]);
+    once_per_key(&state, &actor, &headers, &request, || {
+        invite_many_once(&state, &actor, &new.invitations)
+    })
+    .await
 }
 
 /// Open invitations (pending, or declined by the invited person), newest

@@ -85,6 +85,12 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(members::revoke))
         .routes(routes!(members::activate))
         .routes(routes!(invitations::create, invitations::list))
+        .merge(
+            // 1,000 items do not fit the API's usual 64 KiB.
+            OpenApiRouter::new()
+                .routes(routes!(invitations::bulk))
+                .layer(DefaultBodyLimit::max(extract::BULK_MAX_BODY_BYTES)),
+        )
         .routes(routes!(invitations::resend))
         .routes(routes!(invitations::cancel))
         .routes(routes!(audit::list))

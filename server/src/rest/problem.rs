@@ -7,6 +7,7 @@ use backend::services::profile::ProfileError;
 use backend::services::team::TeamError;
 use serde::Serialize;
 use shared::domain::RuleViolation;
+use shared::validation::FieldError;
 use utoipa::ToSchema;
 
 /// One invalid field.
@@ -15,6 +16,15 @@ pub struct ProblemField {
     /// The field's name, as in the request.
     pub field: String,
     pub message: String,
+}
+
+impl From<FieldError> for ProblemField {
+    fn from(error: FieldError) -> Self {
+        Self {
+            field: error.field,
+            message: error.message,
+        }
+    }
 }
 
 /// An error. `code` is stable; `title` and `detail` are for people.
@@ -108,15 +118,7 @@ impl From<TeamError> for Problem {
             TeamError::NotFound => Self::not_found(),
             TeamError::Forbidden => Self::forbidden(),
             TeamError::Invalid(fields) => Self {
-                errors: Some(
-                    fields
-                        .into_iter()
-                        .map(|field| ProblemField {
-                            field: field.field,
-                            message: field.message,
-                        })
-                        .collect(),
-                ),
+                errors: Some(fields.into_iter().map(ProblemField::from).collect()),
                 ..Self::bad_request(
                     "validation_failed",
                     "Some fields are invalid; see `errors`.",

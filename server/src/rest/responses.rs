@@ -96,6 +96,20 @@ problem_set!(
 );
 
 problem_set!(
+    /// Inviting many at once: a JSON body of 1 to 1,000 items (a failing
+    /// item is a result, not an error), an optional `Idempotency-Key`.
+    BulkInvitationErrors:
+        400 => "`validation_failed` (no items or more than 1,000), `invalid_json`",
+        401,
+        403,
+        409 => "`request_in_progress`",
+        413,
+        415,
+        422 => "`idempotency_key_reused`",
+        429,
+);
+
+problem_set!(
     /// Removing a member: not an Invited row (cancel its invitation), not
     /// the caller's own, not the last Active Admin.
     RemoveMemberErrors: 401, 403, 404, 409 => "`invalid_state`, `last_active_admin` or `cannot_remove_self`"

@@ -3,8 +3,11 @@
 
 use app::rpc::team::{AuditEntry, MemberRow, MemberState};
 use serde::{Deserialize, Serialize, Serializer};
-use shared::domain::{InvitationState, MemberStatus, Role};
+use shared::domain::{BulkStatus, InvitationState, MemberStatus, Role};
+use shared::dto::import::BulkInvitee;
 use utoipa::{IntoParams, ToSchema};
+
+use super::problem::ProblemField;
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -252,6 +255,99 @@ impl Invitation {
 pub struct InvitationList {
     pub data: Vec<Invitation>,
     pub next_cursor: Option<String>,
+}
+
+/// Many invitations at once: 1 to 1,000 items, each invited (or not) on its
+/// own, in order.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"invitations": [
+    {"first_name": "Grace", "last_name": "Hopper", "email": "grace@example.com"},
+    {"first_name": "Alan", "last_name": "Turing", "email": "alan@example.com", "role": "admin"}
+]}))]
+pub struct NewInvitations {
+    #[schema(min_items = 1, max_items = 1000)]
+    pub invitations: Vec<BulkInvitationItem>,
+}
+
+/// One item of a bulk invitation. Its fields are checked as those of
+/// `POST /api/v1/invitations`, per item: an item that fails is answered with
+/// status `invalid` and its `errors`, and the other items go on.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkInvitationItem {
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    /// `user` (when absent or `null`) or `admin`; anything else makes the
+    /// item `invalid`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+}
+
+impl From<BulkInvitationItem> for BulkInvitee {
+    fn from(item: BulkInvitationItem) -> Self {
+        Self {
+            first_name: item.first_name,
+            last_name: item.last_name,
+            email: item.email,
+            role: item.role,
+        }
+    }
+}
+
+/// What became of one item.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ApiBulkStatus {
+    /// Invited: the invitation and its email were committed together.
+    Invited,
+    /// Skipped: the address is a member of the account.
+    AlreadyMember,
+    /// Skipped: the address has an open invitation to the account.
+    AlreadyInvited,
+    /// Failed: see `errors`.
+    Invalid,
+    /// Failed: past the account's hourly invitation limit; send it again
+    /// later.
+    RateLimited,
+}
+
+impl From<BulkStatus> for ApiBulkStatus {
+    fn from(status: BulkStatus) -> Self {
+        match status {
+            BulkStatus::Invited => Self::Invited,
+            BulkStatus::AlreadyMember => Self::AlreadyMember,
+            BulkStatus::AlreadyInvited => Self::AlreadyInvited,
+            BulkStatus::Invalid => Self::Invalid,
+            BulkStatus::RateLimited => Self::RateLimited,
+        }
+    }
+}
+
+/// The result of one item, at the item's place in the request.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BulkInvitationResult {
+    /// The item's position in `invitations`, from 0.
+    pub index: usize,
+    /// The item's `email` as sent.
+    pub email: String,
+    pub status: ApiBulkStatus,
+    /// For `invited`: the new invitation; otherwise `null`.
+    pub invitation: Option<Invitation>,
+    /// For `invalid`: every invalid field; otherwise empty.
+    pub errors: Vec<ProblemField>,
+}
+
+/// One result per item, in the order sent, and the counts: `invited`,
+/// `skipped` (`already_member`, `already_invited`) and `failed` (`invalid`,
+/// `rate_limited`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BulkInvitationResults {
+    pub results: Vec<BulkInvitationResult>,
+    pub invited: usize,
+    pub skipped: usize,
+    pub failed: usize,
 }
 
 /// A member's API key.

@@ -30,9 +30,9 @@ use app::rpc::profile::{
 };
 use app::rpc::setup::{CreateFirstAdmin, SetupNeeded};
 use app::rpc::team::{
-    ActivateMember, CancelInvite, DemoteMember, InviteLink, InviteMember, ListAuditEvents,
-    ListMembers, PromoteMember, RefreshApiKey, RemoveMember, ResendInvite, RevealApiKey,
-    RevokeMember,
+    ActivateMember, BulkInvitee, CancelInvite, DemoteMember, ImportInvitations, InviteLink,
+    InviteMember, ListAuditEvents, ListMembers, PromoteMember, RefreshApiKey, RemoveMember,
+    ResendInvite, RevealApiKey, RevokeMember,
 };
 use app::rpc::webhooks::{
     AddWebhook, DeleteWebhook, ListWebhooks, RevealWebhookSecret, RotateWebhookSecret,
@@ -43,12 +43,12 @@ use backend::db::{members, users};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use server_fn::ServerFn as _;
-use shared::domain::{AccountCreation, EmailAddress, MemberStatus, Role};
+use shared::domain::{AccountCreation, BulkStatus, EmailAddress, MemberStatus, Role};
 
 use crate::both_engines;
 use crate::helpers::{
-    Engine, PASSWORD, TestApp, fresh_database, session_cookie, sign_in, spawn_app, spawn_with,
-    stub_config,
+    Engine, PASSWORD, TestApp, decode, fresh_database, session_cookie, sign_in, spawn_app,
+    spawn_with, stub_config,
 };
 
 both_engines!(
@@ -1187,6 +1187,7 @@ async fn nothing_of_one_account_is_reachable_from_a_session_or_key_of_another(en
     let in_current_account = [
         ListMembers::PATH,
         InviteMember::PATH,
+        ImportInvitations::PATH,
         ListAuditEvents::PATH,
         ListWebhooks::PATH,
         AddWebhook::PATH,
@@ -1523,6 +1524,35 @@ async fn nothing_of_one_account_is_reachable_from_a_session_or_key_of_another(en
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
+    // A's addresses imported from B are invited in B: "already a member"
+    // or "already invited" would tell of A.
+    let (status, imported, _) = rest
+        .post(
+            "/api/v1/invitations/bulk",
+            Some(json!({"invitations": [
+                {"first_name": "Grace", "last_name": "G", "email": "grace@example.com"},
+                {"first_name": "Alan", "last_name": "A", "email": "alan@example.com"}
+            ]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{imported}");
+    assert_eq!(imported["invited"], 2, "{imported}");
+    let dan_into_b = ImportInvitations {
+        invitations: vec![BulkInvitee {
+            first_name: "Dan".into(),
+            last_name: "D".into(),
+            email: "dan@example.com".into(),
+            role: None,
+        }],
+    };
+    let answer = app
+        .post(ImportInvitations::PATH, Some(&bea_session))
+        .json(&dan_into_b)
+        .send()
+        .await
+        .unwrap();
+    let outcomes = decode::<ImportInvitations>(answer).await.unwrap();
+    assert_eq!(outcomes[0].status, BulkStatus::Invited, "{outcomes:?}");
     let (status, refreshed, _) = rest.post("/api/v1/me/api-key/refresh", None).await;
     assert_eq!(status, StatusCode::OK, "{refreshed}");
     let covered: BTreeSet<(String, String)> = [
@@ -1539,6 +1569,7 @@ async fn nothing_of_one_account_is_reachable_from_a_session_or_key_of_another(en
         ("post", "/api/v1/members/{id}/revoke"),
         ("post", "/api/v1/members/{id}/activate"),
         ("post", "/api/v1/invitations"),
+        ("post", "/api/v1/invitations/bulk"),
         ("get", "/api/v1/invitations"),
         ("post", "/api/v1/invitations/{id}/resend"),
         ("delete", "/api/v1/invitations/{id}"),

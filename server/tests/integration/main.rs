@@ -10,6 +10,7 @@ mod webhook_sink;
 
 mod accounts;
 mod admin_audit;
+mod bulk_import;
 mod cli;
 mod crash;
 mod foundation;

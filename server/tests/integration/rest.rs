@@ -29,6 +29,7 @@ const ROUTES: &[(Method, &str)] = &[
     (Method::GET, "/api/v1/members/{member}"),
     (Method::DELETE, "/api/v1/members/{member}"),
     (Method::POST, "/api/v1/invitations"),
+    (Method::POST, "/api/v1/invitations/bulk"),
     (Method::GET, "/api/v1/invitations"),
     (Method::POST, "/api/v1/invitations/{invitation}/resend"),
     (Method::DELETE, "/api/v1/invitations/{invitation}"),
@@ -148,6 +149,9 @@ async fn every_route_answers_each_kind_of_caller_as_specified(engine: Engine) {
         let path = fill(template);
         let body = match (method, *template) {
             (&Method::POST, "/api/v1/invitations") => Some(invite_body("x@example.com")),
+            (&Method::POST, "/api/v1/invitations/bulk") => {
+                Some(json!({"invitations": [invite_body("x@example.com")]}))
+            }
             (&Method::POST, "/api/v1/webhooks") => Some(webhook_body()),
             _ => None,
         };

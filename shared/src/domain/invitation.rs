@@ -10,7 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{EmailAddress, PersonName};
+use super::{EmailAddress, PersonName, Role};
 use crate::validation::{FieldError, FieldErrors};
 
 /// Where an invitation is in its life.
@@ -94,29 +94,46 @@ impl InvitationState {
     }
 }
 
-/// The person an admin invites: names and address, parsed together so the
-/// form reports every problem at once.
+/// The person an admin invites: names, address and the role Accept gives,
+/// parsed together so the form (and each row of an import) reports every
+/// problem at once.
 #[derive(Debug, Clone)]
 pub struct NewInvitee {
     pub first_name: PersonName,
     pub last_name: PersonName,
     pub email: EmailAddress,
+    pub role: Role,
+}
+
+/// The role an invitation gives on Accept: `user` or `admin`, and User
+/// when none was chosen.
+fn invited_role(role: Option<&str>) -> Result<Role, String> {
+    role.map_or(Ok(Role::User), |role| {
+        Role::parse(role).map_err(|_| "Choose user or admin.".to_owned())
+    })
 }
 
 impl NewInvitee {
     /// # Errors
     /// One field error for every invalid field (`first_name`, `last_name`,
-    /// `email`).
-    pub fn parse(first_name: &str, last_name: &str, email: &str) -> Result<Self, Vec<FieldError>> {
+    /// `email`, `role`).
+    pub fn parse(
+        first_name: &str,
+        last_name: &str,
+        email: &str,
+        role: Option<&str>,
+    ) -> Result<Self, Vec<FieldError>> {
         let mut errors = FieldErrors::default();
         let first_name = errors.check("first_name", PersonName::parse(first_name, "First name"));
         let last_name = errors.check("last_name", PersonName::parse(last_name, "Last name"));
         let email = errors.check("email", EmailAddress::parse(email));
-        match (first_name, last_name, email) {
-            (Some(first_name), Some(last_name), Some(email)) => Ok(Self {
+        let role = errors.check("role", invited_role(role));
+        match (first_name, last_name, email, role) {
+            (Some(first_name), Some(last_name), Some(email), Some(role)) => Ok(Self {
                 first_name,
                 last_name,
                 email,
+                role,
             }),
             // A field is missing only when its error was recorded.
             _ => Err(errors.into_vec()),
@@ -177,11 +194,15 @@ mod tests {
 
     #[test]
     fn an_invitee_reports_every_bad_field() {
-        let errors = NewInvitee::parse("", "", "nope").unwrap_err();
+        let errors = NewInvitee::parse("", "", "nope", Some("owner")).unwrap_err();
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["first_name", "last_name", "email"]);
-        let ok = NewInvitee::parse("Ada", "Lovelace", "Ada@Example.com").unwrap();
+        assert_eq!(fields, ["first_name", "last_name", "email", "role"]);
+        assert_eq!(errors[3].message, "Choose user or admin.");
+        let ok = NewInvitee::parse("Ada", "Lovelace", "Ada@Example.com", None).unwrap();
         assert_eq!(ok.email.normalized(), "ada@example.com");
+        assert_eq!(ok.role, Role::User);
+        let admin = NewInvitee::parse("Ada", "Lovelace", "ada@example.com", Some("admin"));
+        assert_eq!(admin.unwrap().role, Role::Admin);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 mod account;
 mod audit_action;
+mod bulk_invite;
 mod email;
 mod invitation;
 mod member_rules;
@@ -17,6 +18,9 @@ mod webhook_event;
 
 pub use account::{AccountCreation, AccountName};
 pub use audit_action::AuditAction;
+pub use bulk_invite::{
+    BulkStatus, BulkTally, MAX_BULK_ROWS, MAX_CSV_BYTES, summary as bulk_summary, tally as bulk_tally,
+};
 pub use email::{EmailAddress, normalize as normalize_email};
 pub use invitation::{InvitationProblem, InvitationState, NewInvitee, actor_label};
 pub use member_rules::{MemberAction, RowAction, RuleViolation, check_leave};

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod identity;
+pub mod import;
 pub mod invitations;
 pub mod password_reset;
 pub mod profile;

@@ -1,6 +1,8 @@
 //! `/team`: the member table with search, status filter, pagination, the
 //! row actions and the "Invite User" modal. The first page is rendered on
-//! the server; after that every action updates its row in place.
+//! the server; after that every action updates its row in place. "Import
+//! CSV" opens the "Import Users" dialog (`import_modal`); the list is read
+//! again when it closes after inviting anyone.
 //!
 //! - `search`: the search and status filter form;
 //! - `row`: one member's row, its pending state, notices and focus;
@@ -18,6 +20,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::admin_only::AdminOnly;
 use super::data_table::DataTable;
+use super::import_modal::ImportModal;
 use super::invite_modal::InviteModal;
 use super::pager::Pager;
 use super::query::page_number;
@@ -27,6 +30,9 @@ use search::{SearchForm, status_filter};
 
 /// The id of the "Invite User" button (focus returns there).
 const INVITE_BUTTON_ID: &str = "invite-user-button";
+
+/// The id of the "Import CSV" button (focus returns there).
+const IMPORT_BUTTON_ID: &str = "import-csv-button";
 
 /// The id of the page's heading, where focus goes when nothing better is
 /// left (a row removed with its buttons).
@@ -69,22 +75,43 @@ fn Team() -> impl IntoView {
         inviting.set(false);
     });
     let close_invite = Callback::new(move |()| inviting.set(false));
+    let importing = RwSignal::new(false);
+    let close_import = Callback::new(move |invited_any: bool| {
+        importing.set(false);
+        if invited_any {
+            members.refetch();
+        }
+    });
 
     view! {
         <Title text="Team"/>
         <div class="page-header">
             <h1 id=TITLE_ID tabindex="-1">"Team"</h1>
-            <button
-                type="button"
-                id=INVITE_BUTTON_ID
-                aria-haspopup="dialog"
-                on:click=move |_| {
-                    announcement.set(String::new());
-                    inviting.set(true);
-                }
-            >
-                "Invite User"
-            </button>
+            <div class="page-actions">
+                <button
+                    type="button"
+                    class="secondary"
+                    id=IMPORT_BUTTON_ID
+                    aria-haspopup="dialog"
+                    on:click=move |_| {
+                        announcement.set(String::new());
+                        importing.set(true);
+                    }
+                >
+                    "Import CSV"
+                </button>
+                <button
+                    type="button"
+                    id=INVITE_BUTTON_ID
+                    aria-haspopup="dialog"
+                    on:click=move |_| {
+                        announcement.set(String::new());
+                        inviting.set(true);
+                    }
+                >
+                    "Invite User"
+                </button>
+            </div>
         </div>
         <SearchForm q=Signal::derive(q) status=Signal::derive(status)/>
         <p class="visually-hidden" aria-live="polite">{move || announcement.get()}</p>
@@ -113,6 +140,11 @@ fn Team() -> impl IntoView {
         {move || inviting.get().then(|| view! {
             <Portal>
                 <InviteModal on_invited on_close=close_invite return_focus=INVITE_BUTTON_ID.to_owned()/>
+            </Portal>
+        })}
+        {move || importing.get().then(|| view! {
+            <Portal>
+                <ImportModal on_close=close_import return_focus=IMPORT_BUTTON_ID.to_owned()/>
             </Portal>
         })}
     }

@@ -14,11 +14,8 @@ use crate::limits::rate::invites_per_account;
 use crate::sealing;
 use crate::services::audit::{self, member_state};
 use crate::tokens::{digest, is_id, new_id, new_token};
-use shared::domain::{
-    AuditAction, EmailAddress, InvitationState, PersonName, Role, RowAction, RuleViolation,
-};
+use shared::domain::{AuditAction, InvitationState, NewInvitee, RowAction, RuleViolation};
 use shared::dto::team::MemberRow;
-use shared::validation::FieldErrors;
 
 /// The Invited member row of an open (pending or declined) invitation of the
 /// actor's account.
@@ -90,23 +87,16 @@ pub async fn invite(
     invite_with_role(state, actor, first_name, last_name, email, None).await
 }
 
-/// The role an invitation gives on Accept: `user` or `admin`, and User
-/// when none was chosen.
-fn invited_role(role: Option<&str>) -> Result<Role, String> {
-    role.map_or(Ok(Role::User), |role| {
-        Role::parse(role).map_err(|_| "Choose user or admin.".to_owned())
-    })
-}
-
 /// Invites a teammate with the role they get on Accept (`role`: `user`,
 /// `admin`, or `None` for User): an Invited row with that role, its
 /// invitation, the email and the audit event (which records the role)
 /// commit together.
 ///
 /// # Errors
-/// `Invalid` for bad input (a `role` field error for an unknown role), a
-/// current member or an open invitation; `RateLimited`; `Forbidden` if the
-/// actor is no longer an admin.
+/// `Invalid` for bad input (a `role` field error for an unknown role);
+/// `AlreadyMember`, `AlreadyInvited` (an open invitation); `RateLimited`
+/// past `INVITES_PER_HOUR` invitations sent in the account this hour;
+/// `Forbidden` if the actor is no longer an admin.
 pub async fn invite_with_role(
     state: &Core,
     actor: &Actor,
@@ -115,32 +105,35 @@ pub async fn invite_with_role(
     email: &str,
     role: Option<&str>,
 ) -> Result<MemberRow, TeamError> {
-    let mut errors = FieldErrors::default();
-    let first_name = errors.check("first_name", PersonName::parse(first_name, "First name"));
-    let last_name = errors.check("last_name", PersonName::parse(last_name, "Last name"));
-    let email = errors.check("email", EmailAddress::parse(email));
-    let role = errors.check("role", invited_role(role));
-    if let Err(fields) = errors.finish() {
-        return Err(TeamError::Invalid(fields));
-    }
-    let (Some(first_name), Some(last_name), Some(email), Some(role)) =
-        (first_name, last_name, email, role)
-    else {
-        return Err(anyhow::anyhow!("parsed fields missing").into());
-    };
-    if !invites_per_account(state)
-        .allow(state, &actor.account_id)
-        .await?
-    {
-        return Err(TeamError::RateLimited);
-    }
+    let NewInvitee {
+        first_name,
+        last_name,
+        email,
+        role,
+    } = NewInvitee::parse(first_name, last_name, email, role).map_err(TeamError::Invalid)?;
     let now = state.clock.now_ms();
     let mut tx = begin_as_admin(state, actor).await?;
-    if members::email_is_member(&mut *tx, &actor.account_id, &email.normalized())
+    let normalized = email.normalized();
+    if members::email_is_member(&mut *tx, &actor.account_id, &normalized)
         .await
         .context("checking membership")?
     {
         return Err(TeamError::AlreadyMember);
+    }
+    if invitations::is_open_for(&mut *tx, &actor.account_id, &normalized)
+        .await
+        .context("checking open invitations")?
+    {
+        return Err(TeamError::AlreadyInvited);
+    }
+    // Counted in this transaction, so only an invitation that is sent
+    // counts: a row skipped above (or rolled back) does not, and importing
+    // a file again later invites what the limit held back.
+    if !invites_per_account(state)
+        .allow_in(&mut tx, now, &actor.account_id)
+        .await?
+    {
+        return Err(TeamError::RateLimited);
     }
     let member_id = new_id();
     members::insert_invited(&mut *tx, &member_id, &actor.account_id, role, now)
@@ -164,7 +157,7 @@ pub async fn invite_with_role(
             account_id: &actor.account_id,
             member_id: &member_id,
             email: email.as_str(),
-            email_normalized: &email.normalized(),
+            email_normalized: &normalized,
             first_name: first_name.as_str(),
             last_name: last_name.as_str(),
             invited_by: &actor.user_id,
@@ -206,15 +199,16 @@ pub async fn resend_invite(
     actor: &Actor,
     member_id: &str,
 ) -> Result<MemberRow, TeamError> {
+    let now = state.clock.now_ms();
+    let (mut tx, record) =
+        begin_row_action(state, actor, member_id, RowAction::ResendInvite).await?;
+    // Counted with the mail it allows, as for a new invitation.
     if !invites_per_account(state)
-        .allow(state, &actor.account_id)
+        .allow_in(&mut tx, now, &actor.account_id)
         .await?
     {
         return Err(TeamError::RateLimited);
     }
-    let now = state.clock.now_ms();
-    let (mut tx, record) =
-        begin_row_action(state, actor, member_id, RowAction::ResendInvite).await?;
     let invitation = invitations::open_for_member(&mut *tx, member_id)
         .await
         .context("reading the invitation")?

@@ -5,7 +5,8 @@
 //! rule, writes the audit event (and any mail) and commits.
 //!
 //! `roster` (list, read, role and status changes, remove), `invites`
-//! (invite, resend, cancel, link) and `keys` (API keys) share the actor, the
+//! (invite, resend, cancel, link), `bulk` (many invites: CSV import and
+//! REST's bulk route) and `keys` (API keys) share the actor, the
 //! error and the helpers defined here.
 
 use anyhow::Context as _;
@@ -19,10 +20,12 @@ use shared::dto::auth::CurrentUser;
 use shared::dto::team::{InvitationSummary, MemberRow};
 use shared::validation::FieldError;
 
+mod bulk;
 mod invites;
 mod keys;
 mod roster;
 
+pub use bulk::*;
 pub use invites::*;
 pub use keys::*;
 pub use roster::*;
