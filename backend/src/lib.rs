@@ -8,6 +8,7 @@ pub mod clock;
 pub mod db;
 pub mod email;
 pub mod limits;
+pub mod metrics;
 pub mod passwords;
 pub mod sealing;
 pub mod services;

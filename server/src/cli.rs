@@ -1,5 +1,6 @@
 //! The command line: `server [serve]` (the default), `server create-admin`
-//! for scripted installs, and `server openapi`. Every subcommand reads the
+//! for scripted installs, `server backup FILE` (see [`crate::backup`]) and
+//! `server openapi`. Every subcommand reads the
 //! same settings ([`Options`]), from flags or the environment.
 
 use std::io::BufRead as _;
@@ -40,6 +41,20 @@ pub enum Command {
     CreateAdmin(CreateAdmin),
     /// Print the REST API's OpenAPI 3.1 document.
     Openapi,
+    /// Copy a live SQLite database to FILE, consistently, while the servers
+    /// keep running and writing.
+    ///
+    /// The copy (SQLite's `VACUUM INTO`) holds every write committed before
+    /// it began; FILE must not exist, is created readable by its owner only,
+    /// synced to disk and checked (`PRAGMA quick_check`). To restore: stop
+    /// the servers, put the copy in place of the database file (removing the
+    /// old file's -wal and -shm files), start them. Keep the secret file
+    /// (MUSTER_SECRET_FILE) with the copy: the API keys in the database are
+    /// sealed with it.
+    ///
+    /// On PostgreSQL this prints how to use `pg_dump` / `pg_restore` instead
+    /// and exits with status 1.
+    Backup(crate::backup::Backup),
 }
 
 #[derive(Debug, clap::Args)]
@@ -90,6 +105,7 @@ impl Cli {
                     .await
             }
             Command::CreateAdmin(admin) => create_admin(&self.options, admin).await,
+            Command::Backup(args) => crate::backup::run(&self.options.database_url, args).await,
             Command::Openapi => {
                 println!("{}", crate::rest::routes().1.to_pretty_json()?);
                 Ok(())

@@ -15,6 +15,7 @@ use tokio::sync::watch;
 use crate::Core;
 use crate::clock::millis;
 use crate::db::outbox;
+use crate::metrics::{self, DeliveryResult};
 
 /// How long a claimed message stays reserved for its worker.
 pub const LEASE: Duration = Duration::from_secs(60);
@@ -60,6 +61,7 @@ pub async fn deliver_next(state: &Core) -> anyhow::Result<Delivery> {
                 .await
                 .context("marking a message sent")?;
             tracing::debug!(id = %message.id, template = %message.template, "mail sent");
+            metrics::delivery("mail", DeliveryResult::Sent);
             Ok(Delivery::Sent)
         }
         Err(error) => {
@@ -70,6 +72,7 @@ pub async fn deliver_next(state: &Core) -> anyhow::Result<Delivery> {
                     .await
                     .context("marking a message dead")?;
                 tracing::error!(id = %message.id, template = %message.template, attempts = message.attempts, %error, "mail undeliverable; gave up");
+                metrics::delivery("mail", DeliveryResult::Dead);
                 Ok(Delivery::Dead)
             } else {
                 let next = now.saturating_add(millis(backoff(message.attempts)));
@@ -77,6 +80,7 @@ pub async fn deliver_next(state: &Core) -> anyhow::Result<Delivery> {
                     .await
                     .context("scheduling a retry")?;
                 tracing::warn!(id = %message.id, attempts = message.attempts, %error, "mail delivery failed; will retry");
+                metrics::delivery("mail", DeliveryResult::Retry);
                 Ok(Delivery::Retry)
             }
         }

@@ -151,6 +151,7 @@ fn config_with(database_url: &str, dir: &std::path::Path, mailer: Mailer) -> Con
         settings,
         mailer,
         bounds: server::bounds::Bounds::default(),
+        metrics_token: None,
     }
 }
 

@@ -8,6 +8,7 @@ mod mailbox;
 mod smtp_sink;
 
 mod admin_audit;
+mod backup;
 mod cli;
 mod crash;
 mod foundation;
@@ -15,6 +16,7 @@ mod hashing;
 mod idempotency;
 mod identity;
 mod log_secrets;
+mod metrics;
 mod outbox;
 mod password_reset;
 mod profile;
