@@ -22,6 +22,7 @@ use components::{
 };
 use components::{ConfirmEmailPage, ProfilePage};
 use components::{ForgotPasswordPage, ResetPasswordPage};
+use components::{NewAccountPage, SettingsPage};
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -69,6 +70,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/audit-log") view=AuditLogPage ssr=SsrMode::Async/>
                     <Route path=path!("/invitations") view=InvitationsPage ssr=SsrMode::Async/>
                     <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async/>
+                    <Route path=path!("/accounts/new") view=NewAccountPage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

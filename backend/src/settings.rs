@@ -145,6 +145,8 @@ pub struct Settings {
     pub reset_ttl: Duration,
     /// Whether anyone may register without an invitation.
     pub allow_self_registration: bool,
+    /// Who may create an account in the app (`ACCOUNT_CREATION`).
+    pub account_creation: shared::domain::AccountCreation,
     /// Delivery attempts before a message is marked dead.
     pub outbox_max_attempts: i64,
     /// Invitations (and resends) per account per hour.
@@ -189,6 +191,7 @@ impl Default for Settings {
             invite_ttl: Duration::from_secs(7 * 24 * 3600),
             reset_ttl: Duration::from_secs(3600),
             allow_self_registration: false,
+            account_creation: shared::domain::AccountCreation::Everyone,
             outbox_max_attempts: 12,
             api_requests_per_minute: 600,
             invites_per_hour: 100,

@@ -194,3 +194,60 @@ test('every mail the outbox sent reached the sink exactly once', async () => {
   const bodies = all.map((m) => `${m.to.join(',')}\n${m.subject}\n${m.text}`);
   expect(bodies.filter((body, i) => bodies.indexOf(body) !== i), 'no mail arrives twice').toEqual([]);
 });
+
+/** The signed-in user's own API key in the current account, from /profile. */
+async function ownKey(page: Page): Promise<string> {
+  await page.goto('/profile');
+  await waitForHydration(page);
+  const key = page.getByRole('region', { name: 'API Key', exact: true });
+  await key.getByRole('button', { name: 'Copy API Key' }).click();
+  await expect(key.getByRole('status')).toHaveText('Copied');
+  const value = await page.evaluate(() => navigator.clipboard.readText());
+  expect(value).toMatch(/^mst_/);
+  return value;
+}
+
+test("another account's key reaches nothing of this one, on any process", async ({ browser }) => {
+  const context = await browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
+  const page = await context.newPage();
+  await signInAsAdmin(page);
+  const keyOfDefault = await ownKey(page);
+  const rest = context.request;
+  const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
+  const membersOfDefault = async () => {
+    const response = await rest.get('/api/v1/members?limit=100', { headers: bearer(keyOfDefault) });
+    expect(response.status()).toBe(200);
+    // What a member action would change (not Last Active, which moves).
+    const { data } = (await response.json()) as { data: { id: string; role: string; status: string }[] };
+    return { data: data.map(({ id, role, status }) => ({ id, role, status })) };
+  };
+  const before = await membersOfDefault();
+  expect(before.data.length).toBeGreaterThan(1);
+
+  // The same admin creates a second account; its key acts there only.
+  await page.goto('/accounts/new');
+  await waitForHydration(page);
+  await page.getByLabel('Account Name').fill(`Elsewhere ${stamp}`);
+  await page.getByRole('button', { name: 'Create Account' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: `Elsewhere ${stamp}` })).toBeVisible();
+  const keyOfOther = await ownKey(page);
+
+  const seen = new Set<number>();
+  for (const member of before.data) {
+    for (const [method, path] of [
+      ['GET', `/api/v1/members/${member.id}`],
+      ['GET', `/api/v1/members/${member.id}/api-key`],
+      ['POST', `/api/v1/members/${member.id}/demote`],
+      ['POST', `/api/v1/members/${member.id}/revoke`],
+      ['DELETE', `/api/v1/members/${member.id}`],
+    ]) {
+      const response = await rest.fetch(path, { method, headers: bearer(keyOfOther) });
+      expect(response.status(), `${method} ${path} with the other account's key`).toBe(404);
+      seen.add(upstreamOf(response.headers()));
+    }
+  }
+  expect([...seen].sort(), 'every process answered').toEqual([0, 1, 2]);
+  // Nothing of the Default account changed.
+  expect(await membersOfDefault()).toEqual(before);
+  await context.close();
+});

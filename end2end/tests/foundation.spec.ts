@@ -47,7 +47,9 @@ test('an admin signs out, signs back in, and reaches Team from the left nav', as
   await expect(page).toHaveURL(/\/team$/);
   await expect(page.getByRole('heading', { level: 1, name: 'Team' })).toBeVisible();
 
-  await page.getByRole('link', { name: 'Default' }).click();
+  // The account name is the "Switch Account" menu button (SPEC §9); Home
+  // is its own link.
+  await page.getByRole('navigation', { name: 'Account' }).getByRole('link', { name: 'Home' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Default' })).toBeVisible();
   await page.getByRole('navigation').getByRole('link', { name: 'Team' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Team' })).toBeVisible();

@@ -98,6 +98,11 @@ test('invited as Admin, the teammate accepts and is an Admin; Last Active shows 
   await expect(team.action(admin.email, 'Remove')).toHaveCount(0);
   await expect(row.getByRole('button')).toHaveText(['Copy API Key', 'Refresh', 'Demote', 'Revoke', 'Remove']);
   await expectAccessible(page, 'Team page with the Last Active column');
+
+  // Another Admin's row can be removed (the seed Admin stays the only one,
+  // as the specs after this one expect).
+  await team.confirmAction(chosenAdmin.email, 'Remove');
+  await expect(row).toHaveCount(0);
 });
 
 test('Remove asks first; the row goes and the removed session no longer reaches the account', async ({

@@ -1,11 +1,12 @@
 //! The command line: `server [serve]` (the default), `server create-admin`
-//! for scripted installs, `server backup FILE` (see [`crate::backup`]) and
-//! `server openapi`. Every subcommand reads the
+//! and `server create-account` for scripted installs, `server backup FILE`
+//! (see [`crate::backup`]) and `server openapi`. Every subcommand reads the
 //! same settings ([`Options`]), from flags or the environment.
 
 use std::io::BufRead as _;
 
 use anyhow::Context as _;
+use backend::services::accounts::{self, AccountError};
 use backend::services::setup::{self, SetupError};
 use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 use shared::domain::Registration;
@@ -39,6 +40,10 @@ pub enum Command {
     /// scripted installs. The password comes from MUSTER_ADMIN_PASSWORD or,
     /// when that is unset, the first line of stdin.
     CreateAdmin(CreateAdmin),
+    /// Create an account whose first Admin (Active, with an API key) is the
+    /// existing, verified user with --admin-email, whatever ACCOUNT_CREATION
+    /// says.
+    CreateAccount(CreateAccount),
     /// Print the REST API's OpenAPI 3.1 document.
     Openapi,
     /// Copy a live SQLite database to FILE, consistently, while the servers
@@ -68,6 +73,17 @@ pub struct CreateAdmin {
     /// The admin's email address (they sign in with it).
     #[arg(long)]
     pub email: String,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CreateAccount {
+    /// The account's name.
+    #[arg(long)]
+    pub name: String,
+    /// The email address of the user who becomes its Admin (they must have
+    /// registered and verified it).
+    #[arg(long)]
+    pub admin_email: String,
 }
 
 /// The command line's definition, with every environment variable that is
@@ -105,6 +121,7 @@ impl Cli {
                     .await
             }
             Command::CreateAdmin(admin) => create_admin(&self.options, admin).await,
+            Command::CreateAccount(account) => create_account(&self.options, account).await,
             Command::Backup(args) => crate::backup::run(&self.options.database_url, args).await,
             Command::Openapi => {
                 println!("{}", crate::rest::routes().1.to_pretty_json()?);
@@ -159,5 +176,39 @@ pub async fn create_admin(options: &Options, args: CreateAdmin) -> anyhow::Resul
             anyhow::bail!("a user with the email {email} already exists")
         }
         Err(error) => Err(error.into()),
+    }
+}
+
+/// `create-account`: creates the account in the configured database
+/// (migrating it first), with the user of `--admin-email` as its Admin.
+///
+/// # Errors
+/// On an invalid name or email, no such (verified) user, or a database
+/// failure.
+pub async fn create_account(options: &Options, args: CreateAccount) -> anyhow::Result<()> {
+    let config = options.to_config()?;
+    let public_url = config.settings.public_url.clone();
+    let state = prepare_state(&config, public_url).await?;
+    let result = accounts::create_by_operator(&state, &args.name, &args.admin_email).await;
+    state.db.pool.close().await;
+    match result {
+        Ok(account) => {
+            println!(
+                "Created the account {:?} ({}) with {} as its admin.",
+                account.name,
+                account.id,
+                args.admin_email.trim()
+            );
+            Ok(())
+        }
+        Err(AccountError::Invalid(fields)) => anyhow::bail!(
+            "{}",
+            fields
+                .iter()
+                .map(|field| field.message.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+        Err(error) => Err(anyhow::Error::new(error)),
     }
 }

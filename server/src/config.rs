@@ -21,6 +21,7 @@ use clap::ArgAction;
 use clap::builder::BoolishValueParser;
 use leptos::config::LeptosOptions;
 use serde::Deserialize;
+use shared::domain::AccountCreation;
 
 use crate::bounds::Bounds;
 
@@ -164,6 +165,19 @@ pub struct Options {
         help_heading = POLICY
     )]
     pub allow_self_registration: bool,
+
+    /// Who may create an account in the app ("New Account"): `everyone`
+    /// (any signed-in user), `admins` (Active Admins of any account) or
+    /// `off` (only `server create-account`).
+    #[arg(
+        long,
+        env = "ACCOUNT_CREATION",
+        default_value = "everyone",
+        value_parser = parse_account_creation,
+        global = true,
+        help_heading = POLICY
+    )]
+    pub account_creation: AccountCreation,
 
     /// How long an email verification link works (`30s`, `15m`, `24h`, `7d`;
     /// a bare number is seconds).
@@ -442,6 +456,10 @@ fn parse_positive_duration(text: &str) -> Result<Duration, String> {
     }
 }
 
+fn parse_account_creation(text: &str) -> Result<AccountCreation, String> {
+    AccountCreation::parse(text)
+}
+
 fn parse_public_url(text: &str) -> Result<PublicUrl, backend::settings::PublicUrlError> {
     PublicUrl::parse(text)
 }
@@ -520,6 +538,7 @@ impl Options {
             invite_ttl: self.invite_ttl,
             reset_ttl: self.reset_ttl,
             allow_self_registration: self.allow_self_registration,
+            account_creation: self.account_creation,
             outbox_max_attempts: self.outbox_max_attempts,
             invites_per_hour: self.invites_per_hour,
             api_requests_per_minute: self.api_requests_per_minute,

@@ -3,6 +3,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use super::PendingInvitations;
+use super::shell::ShownAccountName;
 use crate::rpc::auth::CurrentUser;
 
 /// `/`: the account home; its heading is the account's name. Without an
@@ -10,13 +11,20 @@ use crate::rpc::auth::CurrentUser;
 #[component]
 pub fn Home() -> impl IntoView {
     let user = expect_context::<CurrentUser>();
+    // The name as `/settings` last saved it (the nav shows the same).
+    let shown = use_context::<ShownAccountName>();
     match user.membership {
-        Some(membership) => view! {
-            <Title text=membership.account_name.clone()/>
-            <h1>{membership.account_name}</h1>
-            <p>{format!("Welcome, {}.", user.first_name)}</p>
+        Some(membership) => {
+            let name = move || {
+                shown.map_or_else(|| membership.account_name.clone(), |ShownAccountName(name)| name.get())
+            };
+            view! {
+                <Title text=name.clone()/>
+                <h1>{name}</h1>
+                <p>{format!("Welcome, {}.", user.first_name)}</p>
+            }
+            .into_any()
         }
-        .into_any(),
         None => view! {
             <Title text="No account"/>
             <h1>"No account yet"</h1>

@@ -1,5 +1,7 @@
 //! One module per screen, plus the pieces they share.
 
+mod account_switcher;
+mod accounts;
 mod admin_only;
 mod audit_log;
 mod auth_card;
@@ -28,6 +30,7 @@ mod sign_in;
 mod team;
 mod verify_email;
 
+pub use accounts::{NewAccountPage, SettingsPage};
 pub use audit_log::AuditLogPage;
 pub use confirm_email::ConfirmEmailPage;
 pub use field::{Field, NewUserFields, PasswordField};

@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_router::components::{A, Outlet, Redirect};
 use leptos_router::hooks::use_location;
 
+use super::account_switcher::AccountSwitcher;
 use super::auth_context::Auth;
 use super::query::encode_path_value;
 use crate::rpc::auth::CurrentUser;
@@ -33,6 +34,11 @@ pub fn SignedInShell() -> impl IntoView {
 #[derive(Clone, Copy)]
 pub struct HeaderName(pub RwSignal<String>);
 
+/// The current account's name at the top of the left nav, which
+/// `/settings` updates once saved.
+#[derive(Clone, Copy)]
+pub struct ShownAccountName(pub RwSignal<String>);
+
 #[component]
 fn Frame(user: CurrentUser) -> impl IntoView {
     let sign_out = Auth::get().sign_out;
@@ -43,17 +49,25 @@ fn Frame(user: CurrentUser) -> impl IntoView {
         .map_or_else(|| "Muster".to_owned(), |m| m.account_name.clone());
     let full_name = RwSignal::new(format!("{} {}", user.first_name, user.last_name));
     provide_context(HeaderName(full_name));
+    let shown_account = RwSignal::new(account_name);
+    provide_context(ShownAccountName(shown_account));
     provide_context(user);
     view! {
         <div class="layout">
             <aside class="sidebar">
-                <A href="/" attr:class="brand">{account_name}</A>
+                <AccountSwitcher account_name=shown_account/>
+                <nav aria-label="Account">
+                    <ul>
+                        <li><A href="/" exact=true>"Home"</A></li>
+                    </ul>
+                </nav>
                 {is_admin.then(|| view! {
                     <nav aria-labelledby="nav-administration">
                         <h2 id="nav-administration">"Administration"</h2>
                         <ul>
                             <li><A href="/team">"Team"</A></li>
                             <li><A href="/audit-log">"Audit Log"</A></li>
+                            <li><A href="/settings">"Settings"</A></li>
                         </ul>
                     </nav>
                 })}

@@ -2,6 +2,7 @@
 //! server function only writes `?`. The text comes from the service error's
 //! own `Display` (or the domain rule's message), never written again here.
 
+use backend::services::accounts::AccountError;
 use backend::services::auth::SignInError;
 use backend::services::identity::IdentityError;
 use backend::services::invitations::InvitationError;
@@ -33,7 +34,6 @@ impl From<InvitationError> for AppError {
     fn from(error: InvitationError) -> Self {
         match error {
             InvitationError::NotFound => Self::NotFound,
-            InvitationError::Forbidden => Self::Forbidden,
             InvitationError::Invalid(fields) => Self::Validation(fields),
             InvitationError::RateLimited => Self::TooManyRequests,
             InvitationError::Unexpected(error) => internal(error),
@@ -42,7 +42,8 @@ impl From<InvitationError> for AppError {
             | InvitationError::Expired
             | InvitationError::AlreadyAccepted
             | InvitationError::Cancelled
-            | InvitationError::Declined) => Self::Conflict(conflict.to_string()),
+            | InvitationError::Declined
+            | InvitationError::AlreadyRegistered) => Self::Conflict(conflict.to_string()),
         }
     }
 }
@@ -98,6 +99,22 @@ impl From<ProfileError> for AppError {
             ProfileError::NoAccount => Self::Conflict(error.to_string()),
             ProfileError::Rule(rule) => Self::Conflict(rule.message().to_owned()),
             ProfileError::Unexpected(error) => internal(error),
+        }
+    }
+}
+
+impl From<AccountError> for AppError {
+    fn from(error: AccountError) -> Self {
+        match error {
+            AccountError::NotFound => Self::NotFound,
+            AccountError::CreationNotAllowed => Self::Forbidden,
+            AccountError::Invalid(fields) => Self::Validation(fields),
+            AccountError::RateLimited => Self::TooManyRequests,
+            // The command line's cases; never reached from a server function.
+            AccountError::NoSuchUser(_) | AccountError::Unverified(_) => {
+                Self::Conflict(error.to_string())
+            }
+            AccountError::Unexpected(error) => internal(error),
         }
     }
 }

@@ -49,11 +49,13 @@ pub async fn pending_invitations() -> Result<Vec<PendingInvitation>, AppError> {
 }
 
 /// Accepts an invitation: Active member with the invited role and a fresh
-/// API key; then home.
+/// API key; the inviting account becomes the session's current one; then
+/// its home.
 #[server(prefix = "/rpc", endpoint = "invitation/accept")]
 pub async fn accept_invitation(invitation_id: String) -> Result<(), AppError> {
     let (state, user) = super::ctx::require_user().await?;
-    backend::services::invitations::accept(&state, &user, &invitation_id).await?;
+    let token = super::ctx::session_token();
+    backend::services::invitations::accept(&state, &user, &invitation_id, token.as_deref()).await?;
     leptos_axum::redirect("/");
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! `#[server]` functions, all under `/rpc/` (`/api/v1` is the REST API's).
 //! Each is thin: parse the input, call a service, map the error.
 
+pub mod accounts;
 pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod ctx;

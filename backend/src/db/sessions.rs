@@ -1,7 +1,7 @@
 use sqlx::{Any, Executor};
 
 /// What a valid session cookie leads to: the user, and their Active
-/// membership (if any) in the account they work in.
+/// membership (if any) in the session's current account.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionRecord {
     pub user_id: String,
@@ -16,6 +16,8 @@ pub struct SessionRecord {
     /// That membership, and when it last made a request by session.
     pub member_id: Option<String>,
     pub member_last_active_at: Option<i64>,
+    /// The session's current account as stored (`None`: none chosen yet).
+    pub current_account_id: Option<String>,
 }
 
 /// A new session's row: its public `id` (for the Profile page's list) and
@@ -25,6 +27,8 @@ pub struct NewSession<'a> {
     pub id: &'a str,
     pub user_id: &'a str,
     pub user_agent: &'a str,
+    /// The account it starts in (`None`: the user is Active in none).
+    pub current_account_id: Option<&'a str>,
 }
 
 pub async fn insert<'e>(
@@ -34,8 +38,8 @@ pub async fn insert<'e>(
     expires_at: i64,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, id, user_agent) \
-         VALUES ($1, $2, $3, $3, $4, $5, $6)",
+        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, id, user_agent, \
+         current_account_id) VALUES ($1, $2, $3, $3, $4, $5, $6, $7)",
     )
     .bind(session.token_hash)
     .bind(session.user_id)
@@ -43,13 +47,17 @@ pub async fn insert<'e>(
     .bind(expires_at)
     .bind(session.id)
     .bind(session.user_agent)
+    .bind(session.current_account_id)
     .execute(db)
     .await
     .map(|_| ())
 }
 
-/// The session with its user and Active membership, in one query. The
-/// Default account comes first when a user is in several.
+/// The session with its user and Active membership in its current
+/// account, in one query. Without a current account (none chosen yet, or
+/// the last one's membership ended) the user's first Active membership is
+/// taken: the Default account first, then the oldest. A current account
+/// where the user is not (or no longer) Active gives no membership.
 pub async fn find<'e>(
     db: impl Executor<'e, Database = Any>,
     token_hash: &str,
@@ -57,10 +65,12 @@ pub async fn find<'e>(
     sqlx::query_as(
         "SELECT s.user_id, s.last_seen_at, s.expires_at, u.first_name, u.last_name, u.email, \
                 a.id AS account_id, a.name AS account_name, m.role, \
-                m.id AS member_id, m.last_active_at AS member_last_active_at \
+                m.id AS member_id, m.last_active_at AS member_last_active_at, \
+                s.current_account_id \
          FROM sessions s \
          JOIN users u ON u.id = s.user_id \
          LEFT JOIN members m ON m.user_id = u.id AND m.status = 'active' \
+              AND (s.current_account_id IS NULL OR m.account_id = s.current_account_id) \
          LEFT JOIN accounts a ON a.id = m.account_id \
          WHERE s.token_hash = $1 \
          ORDER BY a.is_default DESC, m.created_at ASC \
@@ -69,6 +79,53 @@ pub async fn find<'e>(
     .bind(token_hash)
     .fetch_optional(db)
     .await
+}
+
+/// Makes `account_id` the current account of the session behind
+/// `token_hash` (`None`: none chosen); whether the session exists.
+pub async fn set_current_account<'e>(
+    db: impl Executor<'e, Database = Any>,
+    token_hash: &str,
+    account_id: Option<&str>,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query("UPDATE sessions SET current_account_id = $1 WHERE token_hash = $2")
+        .bind(account_id)
+        .bind(token_hash)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// The sessions of `user_id` whose current account is `account_id` lose it
+/// (their next request takes another Active membership, or none); how many.
+pub async fn leave_account<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: &str,
+    account_id: &str,
+) -> sqlx::Result<u64> {
+    sqlx::query(
+        "UPDATE sessions SET current_account_id = NULL WHERE user_id = $1 AND current_account_id = $2",
+    )
+    .bind(user_id)
+    .bind(account_id)
+    .execute(db)
+    .await
+    .map(|done| done.rows_affected())
+}
+
+/// Ends the sessions of `user_id` whose current account is `account_id`
+/// (Revoke there); the user's sessions in other accounts go on. How many.
+pub async fn delete_in_account<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: &str,
+    account_id: &str,
+) -> sqlx::Result<u64> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND current_account_id = $2")
+        .bind(user_id)
+        .bind(account_id)
+        .execute(db)
+        .await
+        .map(|done| done.rows_affected())
 }
 
 pub async fn touch<'e>(

@@ -87,6 +87,13 @@ pub const EMAIL_CHANGES_PER_USER: Limit = Limit {
     window: Duration::from_secs(3600),
 };
 
+/// Accounts created in the app per user: 10 per hour.
+pub const ACCOUNTS_CREATED_PER_USER: Limit = Limit {
+    name: "account-create",
+    max: 10,
+    window: Duration::from_secs(3600),
+};
+
 const INVITES_WINDOW: Duration = Duration::from_secs(3600);
 
 /// Invitations sent (and resent) per account per hour

@@ -122,6 +122,38 @@ pub async fn record_by(
     .context("writing the audit event")
 }
 
+/// Records `action` by `by` on the account itself (no member is its
+/// target; `target_label` says what changed, e.g. `Old → New` for a
+/// rename).
+///
+/// # Errors
+/// On a database failure.
+pub async fn record_on_account(
+    conn: &mut AnyConnection,
+    by: By<'_>,
+    action: AuditAction,
+    target_label: &str,
+    now: i64,
+) -> anyhow::Result<()> {
+    audit::insert(
+        conn,
+        &NewEvent {
+            account_id: by.account_id,
+            actor_user_id: by.user_id,
+            actor_label: by.label,
+            target_member_id: None,
+            target_label,
+            action: action.as_str(),
+            before: None,
+            after: None,
+            source: by.source.as_str(),
+        },
+        now,
+    )
+    .await
+    .context("writing the audit event")
+}
+
 fn to_entry(event: audit::EventRecord) -> AuditEntry {
     let before = read_state(&event.id, event.before);
     let after = read_state(&event.id, event.after);

@@ -6,7 +6,7 @@ use anyhow::Context as _;
 
 use crate::Core;
 use crate::clock::millis;
-use crate::db::{members, sessions, users};
+use crate::db::{accounts, members, sessions, users};
 use crate::limits::rate::{SIGN_IN_FAILURES_PER_ACCOUNT, SIGN_IN_PER_ADDRESS};
 use crate::passwords::Verification;
 use crate::tokens::{digest, is_well_formed, new_token};
@@ -123,11 +123,19 @@ pub async fn open_session(
     let token = new_token();
     let now = state.clock.now_ms();
     let expires_at = now.saturating_add(millis(state.settings.session_absolute_timeout));
+    // A new session starts in the user's first account (the Default one
+    // first, then the one joined first).
+    let first = accounts::active_for_user(&state.db.pool, user_id)
+        .await
+        .context("reading the user's accounts")?
+        .into_iter()
+        .next();
     let session = sessions::NewSession {
         token_hash: &digest(&token),
         id: &crate::tokens::new_id(),
         user_id,
         user_agent: &crate::user_agent::describe(user_agent),
+        current_account_id: first.as_ref().map(|first| first.account_id.as_str()),
     };
     sessions::insert(&state.db.pool, &session, now, expires_at)
         .await
@@ -174,6 +182,15 @@ pub async fn current_user(state: &Core, token: &str) -> anyhow::Result<Option<Cu
             .await
             .context("deleting an expired session")?;
         return Ok(None);
+    }
+    // A session without a current account keeps the one the lookup took
+    // (one write, the first time).
+    if session.current_account_id.is_none()
+        && let Some(account_id) = &session.account_id
+    {
+        sessions::set_current_account(&state.db.pool, &token_hash, Some(account_id))
+            .await
+            .context("storing the session's current account")?;
     }
     if now - session.last_seen_at > TOUCH_INTERVAL_MS {
         sessions::touch(&state.db.pool, &token_hash, now)

@@ -29,9 +29,6 @@ use shared::validation::{FieldError, FieldErrors};
 pub enum InvitationError {
     #[error("Not found.")]
     NotFound,
-    /// Another address's invitation.
-    #[error("You do not have access to this.")]
-    Forbidden,
     #[error("Please correct the highlighted fields.")]
     Invalid(Vec<FieldError>),
     #[error("Too many attempts. Please wait a few minutes and try again.")]
@@ -51,6 +48,14 @@ pub enum InvitationError {
     Cancelled,
     #[error("This invitation was declined.")]
     Declined,
+    /// Registering from an invitation link for an address that already
+    /// has a (verified) user: they sign in and accept instead; no second
+    /// user is made. (The link's holder may learn this: the invitation was
+    /// sent to that address.)
+    #[error(
+        "You already have an account with this email address. Sign in to accept the invitation."
+    )]
+    AlreadyRegistered,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -135,6 +140,14 @@ pub async fn register(
     state_of(&invitation)?
         .check_usable(invitation.expires_at, state.clock.now_ms())
         .map_err(|_| InvitationError::LinkNoLongerWorks)?;
+    let existing = users::find_by_email(&state.db.pool, &invitation.email_normalized)
+        .await
+        .context("looking up the invited address")?;
+    // As on the landing page: a verified user signs in; an unverified
+    // address may still be claimed by its mailbox's owner.
+    if existing.is_some_and(|user| user.email_verified_at.is_some()) {
+        return Err(InvitationError::AlreadyRegistered);
+    }
     let email = EmailAddress::parse(&invitation.email).map_err(anyhow::Error::msg)?;
     let mut errors = FieldErrors::default();
     let first_name = errors.check("first_name", PersonName::parse(first_name, "First name"));
@@ -200,15 +213,18 @@ pub async fn has_pending(state: &Core, email_normalized: &str) -> anyhow::Result
 
 /// Accepts an invitation addressed to the signed-in user: the Invited row
 /// becomes an Active member with the invited role (User unless the admin
-/// chose Admin) and a fresh API key.
+/// chose Admin) and a fresh API key, and the inviting account becomes the
+/// current account of the session behind `session_token` (same
+/// transaction), whichever account it was in before.
 ///
 /// # Errors
-/// `NotFound`; `Forbidden` for another address's invitation; `Expired`,
+/// `NotFound`, also for another address's invitation; `Expired`,
 /// `Cancelled`, `Declined` or `AlreadyAccepted` for one that cannot be used.
 pub async fn accept(
     state: &Core,
     user: &CurrentUser,
     invitation_id: &str,
+    session_token: Option<&str>,
 ) -> Result<(), InvitationError> {
     if !is_id(invitation_id) {
         return Err(InvitationError::NotFound);
@@ -219,8 +235,10 @@ pub async fn accept(
         .await
         .context("reading the invitation")?
         .ok_or(InvitationError::NotFound)?;
+    // Another address's invitation answers as an unknown id would: from
+    // any account, nothing tells whether it exists.
     if invitation.email_normalized != normalize_email(&user.email) {
-        return Err(InvitationError::Forbidden);
+        return Err(InvitationError::NotFound);
     }
     members::lock_account(&mut *tx, &invitation.account_id)
         .await
@@ -269,6 +287,15 @@ pub async fn accept(
         now,
     )
     .await?;
+    if let Some(token) = session_token.filter(|token| is_well_formed(token)) {
+        crate::db::sessions::set_current_account(
+            &mut *tx,
+            &digest(token),
+            Some(&invitation.account_id),
+        )
+        .await
+        .context("making the inviting account current")?;
+    }
     tx.commit().await.context("committing accept")?;
     Ok(())
 }
@@ -278,7 +305,7 @@ pub async fn accept(
 /// was declined and may resend or cancel it. Audited as the invitee's.
 ///
 /// # Errors
-/// `NotFound`; `Forbidden` for another address's invitation; `Expired`,
+/// `NotFound`, also for another address's invitation; `Expired`,
 /// `Cancelled`, `Declined` or `AlreadyAccepted` for one that cannot be used.
 pub async fn decline(
     state: &Core,
@@ -294,8 +321,10 @@ pub async fn decline(
         .await
         .context("reading the invitation")?
         .ok_or(InvitationError::NotFound)?;
+    // Another address's invitation answers as an unknown id would: from
+    // any account, nothing tells whether it exists.
     if invitation.email_normalized != normalize_email(&user.email) {
-        return Err(InvitationError::Forbidden);
+        return Err(InvitationError::NotFound);
     }
     members::lock_account(&mut *tx, &invitation.account_id)
         .await

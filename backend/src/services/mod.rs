@@ -1,6 +1,7 @@
 //! Use cases: each opens one transaction, calls `db/`, and commits. Server
 //! functions, REST handlers and the CLI are thin wrappers around these.
 
+pub mod accounts;
 pub mod api_auth;
 pub mod audit;
 pub mod auth;

@@ -37,6 +37,8 @@ use problem::Problem;
         title = "Muster API",
         version = "1",
         description = "Team administration: members, invitations, API keys and the audit log. \
+                       A key belongs to one membership and acts in that account only (`GET /api/v1/me` names it): \
+                       ids of another account's members, invitations or events answer 404. \
                        An Admin's key may call everything; a User's key only `GET /api/v1/me` and its own key (`/api/v1/me/api-key`)."
     ),
     modifiers(&BearerAuth),

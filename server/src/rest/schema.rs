@@ -208,12 +208,13 @@ pub struct NewInvitation {
         pattern = "^ *[^\\s\\x00-\\x1f\\x7f-\\x9f\\u200b-\\u200f\\u2028-\\u202e\\u2066-\\u2069\\ufeff][^\\x00-\\x1f\\x7f-\\x9f\\u200b-\\u200f\\u2028-\\u202e\\u2066-\\u2069\\ufeff]*$"
     )]
     pub last_name: String,
-    /// An address like `name@example.com`: at most 254 characters, a local
-    /// part of at most 64, a dotted domain.
+    /// An address like `name@example.com` (ASCII; surrounding spaces are
+    /// trimmed): at most 254 characters, a local part of at most 64, a
+    /// dotted domain of letters, digits and hyphens.
     #[schema(
         min_length = 3,
         max_length = 254,
-        pattern = "^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+        pattern = "^\\s*[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+\\s*$"
     )]
     pub email: String,
     /// The role Accept gives: `user` (when absent or `null`) or `admin`.

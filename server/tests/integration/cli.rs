@@ -9,7 +9,10 @@ use crate::binary::{free_port, run_create_admin, server_command, wait_until_up};
 use crate::both_engines;
 use crate::helpers::{Engine, PASSWORD, fresh_database, spawn_app_on};
 
-both_engines!(create_admin_on_the_command_line_makes_a_verified_admin);
+both_engines!(
+    create_admin_on_the_command_line_makes_a_verified_admin,
+    create_account_on_the_command_line_makes_an_existing_user_its_admin,
+);
 
 /// SIGTERM: the server stops accepting, finishes, closes the pool, exits 0.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -141,6 +144,110 @@ fn help_lists_every_setting_with_its_variable_and_default() {
         text.contains("--first-name") && text.contains("MUSTER_ADMIN_PASSWORD"),
         "{text}"
     );
+    assert!(help_text_has(&["--help"], "create-account"));
+    assert!(help_text_has(&["--help"], "env: ACCOUNT_CREATION"));
+    assert!(help_text_has(&["--help"], "default: everyone"));
+    assert!(help_text_has(
+        &["create-account", "--help"],
+        "--admin-email"
+    ));
+}
+
+fn help_text_has(args: &[&str], expected: &str) -> bool {
+    let help = run_server(args, &[]);
+    help.status.success() && String::from_utf8_lossy(&help.stdout).contains(expected)
+}
+
+/// `server create-account` with these flags on the database.
+fn run_create_account(
+    database_url: &str,
+    dir: &std::path::Path,
+    args: &[&str],
+) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_server"))
+        .arg("create-account")
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .env("MUSTER_SECRET_FILE", dir.join("secret.key"))
+        .env(
+            "LEPTOS_CONFIG",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../Leptos.toml"),
+        )
+        .output()
+        .unwrap()
+}
+
+async fn create_account_on_the_command_line_makes_an_existing_user_its_admin(engine: Engine) {
+    let (database_url, dir) = fresh_database(engine).await;
+    let nobody = run_create_account(
+        &database_url,
+        &dir,
+        &["--name", "Acme", "--admin-email", "ada@example.com"],
+    );
+    assert!(!nobody.status.success());
+    assert!(
+        String::from_utf8_lossy(&nobody.stderr).contains("no user has the email ada@example.com"),
+        "{}",
+        String::from_utf8_lossy(&nobody.stderr)
+    );
+    crate::binary::create_admin(&database_url, &dir);
+    let unnamed = run_create_account(
+        &database_url,
+        &dir,
+        &["--name", " ", "--admin-email", "ada@example.com"],
+    );
+    assert!(!unnamed.status.success());
+    assert!(String::from_utf8_lossy(&unnamed.stderr).contains("Account name is required."));
+    let created = run_create_account(
+        &database_url,
+        &dir,
+        &["--name", "Acme", "--admin-email", "ADA@example.com"],
+    );
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    assert!(String::from_utf8_lossy(&created.stdout).contains("Created the account \"Acme\""));
+
+    let app = spawn_app_on(&database_url, &dir).await;
+    let (account_id, role, status, key): (String, String, String, Option<String>) = sqlx::query_as(
+        "SELECT a.id, m.role, m.status, m.api_key_digest FROM accounts a \
+         JOIN members m ON m.account_id = a.id WHERE a.name = 'Acme'",
+    )
+    .fetch_one(&app.state.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (&role[..], &status[..], key.is_some()),
+        ("admin", "active", true)
+    );
+    let events: Vec<(Option<String>, String, String)> = sqlx::query_as(
+        "SELECT actor_user_id, actor_label, source FROM audit_events \
+         WHERE account_id = $1 AND action = 'account.create'",
+    )
+    .bind(&account_id)
+    .fetch_all(&app.state.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        events,
+        [(
+            None,
+            backend::services::accounts::COMMAND_LINE_ACTOR.to_owned(),
+            "cli".to_owned()
+        )]
+    );
+    // Ada signs in to Default (her first account) and can switch to Acme.
+    let session = app.sign_in("ada@example.com").await;
+    let switched = app
+        .rpc(
+            app::rpc::accounts::SwitchAccount { account_id },
+            Some(&session),
+        )
+        .await
+        .unwrap();
+    assert_eq!(switched.name, "Acme");
 }
 
 #[test]
@@ -152,6 +259,8 @@ fn a_wrong_flag_or_value_is_refused_with_exit_code_2() {
         (&["openapi"], &[("VERIFY_TTL", "soon")]),
         (&[], &[("PUBLIC_URL", "team.example.com")]),
         (&[], &[("ALLOW_SELF_REGISTRATION", "maybe")]),
+        (&[], &[("ACCOUNT_CREATION", "sometimes")]),
+        (&["create-account", "--name", "Acme"], &[]),
         (&[], &[("SMTP_TIMEOUT_SECS", "0")]),
     ] {
         let output = run_server(args, env);

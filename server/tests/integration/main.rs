@@ -7,6 +7,7 @@ mod helpers;
 mod mailbox;
 mod smtp_sink;
 
+mod accounts;
 mod admin_audit;
 mod backup;
 mod cli;

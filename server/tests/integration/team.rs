@@ -692,12 +692,13 @@ async fn expired_cancelled_and_foreign_invitations_cannot_be_accepted(engine: En
     let accept = |invitation_id: &str| AcceptInvitation {
         invitation_id: invitation_id.to_owned(),
     };
-    // Someone else (here: the admin) cannot accept Grace's invitation.
+    // Someone else (here: the admin) cannot accept Grace's invitation: to
+    // them it does not exist.
     for (id, session, refused) in [
         (
             invitation_id.as_str(),
             Some(admin.as_str()),
-            AppError::Forbidden,
+            AppError::NotFound,
         ),
         ("nope", Some(admin.as_str()), AppError::NotFound),
         (invitation_id.as_str(), None, AppError::Unauthenticated),

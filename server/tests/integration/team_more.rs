@@ -790,8 +790,8 @@ async fn decline_is_for_the_invited_person_and_a_usable_invitation_only(engine: 
     );
     assert_eq!(
         decline(&app, Some(&admin), &id).await,
-        Err(AppError::Forbidden),
-        "someone else's invitation"
+        Err(AppError::NotFound),
+        "someone else's invitation is not theirs to see"
     );
     assert_eq!(
         decline(&app, Some(&admin), "nope").await,

@@ -39,10 +39,15 @@ pub enum AuditAction {
     SessionRevoke,
     /// Profile: the user left the account (their membership and key are gone).
     MemberLeave,
+    /// An account was created (`/accounts/new` or `server create-account`);
+    /// recorded in the new account, its target the first Admin.
+    AccountCreate,
+    /// `/settings`: an Admin renamed the account.
+    AccountRename,
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 19] = [
+    pub const ALL: [Self; 21] = [
         Self::AdminCreate,
         Self::MemberInvite,
         Self::MemberPromote,
@@ -62,6 +67,8 @@ impl AuditAction {
         Self::UserChangePassword,
         Self::SessionRevoke,
         Self::MemberLeave,
+        Self::AccountCreate,
+        Self::AccountRename,
     ];
 
     /// The name stored in `audit_events.action`.
@@ -86,6 +93,8 @@ impl AuditAction {
             Self::UserChangePassword => "user.change_password",
             Self::SessionRevoke => "session.revoke",
             Self::MemberLeave => "member.leave",
+            Self::AccountCreate => "account.create",
+            Self::AccountRename => "account.rename",
         }
     }
 
@@ -143,6 +152,8 @@ mod tests {
                 "user.change_password",
                 "session.revoke",
                 "member.leave",
+                "account.create",
+                "account.rename",
             ]
         );
         for action in AuditAction::ALL {

@@ -2,6 +2,7 @@
 //! afterwards. They compile for wasm too, so forms pre-validate with the very
 //! same rules the server enforces.
 
+mod account;
 mod audit_action;
 mod email;
 mod invitation;
@@ -13,6 +14,7 @@ mod properties;
 mod registration;
 mod role;
 
+pub use account::{AccountCreation, AccountName};
 pub use audit_action::AuditAction;
 pub use email::{EmailAddress, normalize as normalize_email};
 pub use invitation::{InvitationProblem, InvitationState, NewInvitee, actor_label};

@@ -2,6 +2,7 @@
 //! that the REST API builds on). Plain serde data, no behaviour beyond small
 //! helpers; the services build them, the screens show them.
 
+pub mod accounts;
 pub mod auth;
 pub mod identity;
 pub mod invitations;

@@ -8,6 +8,7 @@ use sqlx::{Any, Transaction};
 use super::ProfileError;
 use crate::Core;
 use crate::db::members::{self, MemberRecord};
+use crate::db::sessions;
 use crate::services::api_auth::ApiCaller;
 use crate::services::audit::{self, By, member_state};
 use crate::services::team::Source;
@@ -200,6 +201,11 @@ pub async fn leave_account(state: &Core, me: &OwnMember) -> Result<(), ProfileEr
     members::delete(&mut *tx, &record.id)
         .await
         .context("deleting the membership")?;
+    // Every session of the user in this account (this one too) moves on to
+    // another account where they are Active, or to none.
+    sessions::leave_account(&mut *tx, &me.user_id, &me.account_id)
+        .await
+        .context("taking the account from the sessions")?;
     let before = member_state(&record);
     audit::record_by(
         &mut tx,

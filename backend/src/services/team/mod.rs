@@ -166,7 +166,7 @@ pub(crate) fn refused(user_id: &str, reason: &'static str) -> TeamError {
 
 /// Begins a write transaction as `actor`: locks the account and checks the
 /// actor is (still) one of its Active Admins.
-async fn begin_as_admin(
+pub(crate) async fn begin_as_admin(
     state: &Core,
     actor: &Actor,
 ) -> Result<Transaction<'static, Any>, TeamError> {

@@ -114,7 +114,9 @@ pub async fn own_member(state: &Core, caller: &ApiCaller) -> Result<MemberRow, T
 }
 
 /// Promote, Demote, Revoke or Activate. Revoke also ends the member's
-/// sessions (their key is refused because the member is no longer Active).
+/// sessions in this account, those whose current account it is (their key
+/// is refused because the member is no longer Active); the same user's
+/// sessions in their other accounts go on.
 ///
 /// # Errors
 /// `NotFound`; `Rule(NotApplicable)` for a row in the wrong state;
@@ -140,9 +142,9 @@ pub async fn change_member(
     if action == MemberAction::Revoke
         && let Some(user_id) = &record.user_id
     {
-        sessions::delete_for_user(&mut *tx, user_id)
+        sessions::delete_in_account(&mut *tx, user_id, &actor.account_id)
             .await
-            .context("ending the member's sessions")?;
+            .context("ending the member's sessions in the account")?;
     }
     let before = member_state(&record);
     let changed = MemberRecord {
@@ -175,6 +177,10 @@ pub async fn change_member(
 /// `NotFound`; `Rule(NotApplicable)` for an Invited row (cancel it instead);
 /// `Rule(RemoveSelf)` for the actor's own row; `Rule(LastActiveAdmin)` for
 /// the account's last Active Admin.
+///
+/// The user's sessions whose current account this was lose it: their next
+/// request acts in another account where the user is Active (the Default
+/// one first, then the oldest), or in none.
 pub async fn remove_member(state: &Core, actor: &Actor, member_id: &str) -> Result<(), TeamError> {
     let now = state.clock.now_ms();
     let mut tx = begin_as_admin(state, actor).await?;
@@ -187,6 +193,11 @@ pub async fn remove_member(state: &Core, actor: &Actor, member_id: &str) -> Resu
     members::delete(&mut *tx, member_id)
         .await
         .context("removing the member")?;
+    if let Some(user_id) = &record.user_id {
+        sessions::leave_account(&mut *tx, user_id, &actor.account_id)
+            .await
+            .context("taking the account from the member's sessions")?;
+    }
     audit::record(
         &mut tx,
         actor,
