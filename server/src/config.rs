@@ -273,11 +273,12 @@ pub struct Options {
     )]
     pub trusted_proxy_header: Option<String>,
 
-    /// How long delivered (or given-up) mail and expired verification links
-    /// are kept; a background task deletes them afterwards (sent mail's
-    /// bodies, with their links, are blanked as soon as it is delivered).
-    /// Ended rate-limit windows and idempotency keys older than 24 h are
-    /// purged by the same task.
+    /// How long delivered (or given-up) mail and expired verification, reset
+    /// and email-change links are kept; a background task deletes them
+    /// afterwards, in batches (sent mail's bodies, with their links, are
+    /// blanked as soon as it is delivered). Expired sessions, ended
+    /// rate-limit windows and idempotency keys older than 24 h are purged
+    /// by the same task.
     #[arg(
         long,
         env = "RETENTION",
@@ -692,7 +693,7 @@ mod tests {
     use clap::FromArgMatches as _;
 
     use super::*;
-    use crate::cli::{ADMIN_PASSWORD_ENV, Cli, command};
+    use crate::cli::{ADMIN_PASSWORD_ENV, Cli, command, one_line};
 
     /// The command without its environment variables, so the developer's
     /// own environment cannot change what these tests see.
@@ -819,9 +820,43 @@ mod tests {
             &["server", "--metrics-token", "short"],
             &["server", "--metrics-token", "has a space in it, long"],
             &["server", "backup"],
+            &["server", "migrate", "now"],
         ] {
             let error = parse_without_env(args).map(|_| ()).unwrap_err();
             assert_eq!(error.exit_code(), 2, "{args:?}");
+            let line = one_line(&error);
+            assert!(
+                line.starts_with("error: ") && !line.contains('\n'),
+                "{args:?}: {line}"
+            );
+        }
+        let missing = parse_without_env(&["server", "create-admin", "--first-name", "Ada"])
+            .map(|_| ())
+            .unwrap_err();
+        let line = one_line(&missing);
+        assert!(
+            line.contains("--last-name") && line.contains("--email") && line.ends_with("(see --help)"),
+            "{line}"
+        );
+        let value = parse_without_env(&["server", "--verify-ttl", "soon"])
+            .map(|_| ())
+            .unwrap_err();
+        assert!(one_line(&value).contains("'soon'"), "{}", one_line(&value));
+    }
+
+    /// Every setting is a global flag with an environment variable, and it
+    /// has a default or is optional (none is required).
+    #[test]
+    fn every_setting_has_a_variable_and_none_is_required() {
+        let command = command();
+        let settings: Vec<_> = command
+            .get_arguments()
+            .filter(|arg| arg.is_global_set())
+            .collect();
+        assert!(settings.len() > 30, "{} settings", settings.len());
+        for arg in settings {
+            assert!(arg.get_env().is_some(), "--{:?} has no variable", arg.get_long());
+            assert!(!arg.is_required_set(), "--{:?} is required", arg.get_long());
         }
     }
 

@@ -11,6 +11,8 @@ pub mod metrics;
 pub mod rest;
 pub mod security;
 pub mod serve;
+#[cfg(test)]
+mod settings_table;
 pub mod startup;
 pub mod telemetry;
 

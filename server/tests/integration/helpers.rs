@@ -36,7 +36,7 @@ use sqlx::{Connection as _, Executor as _};
 
 pub const PASSWORD: &str = "violet-otter-harbour-7";
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Engine {
     Sqlite,
     Postgres,
