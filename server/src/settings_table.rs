@@ -33,7 +33,10 @@ pub fn settings_table(command: &Command) -> String {
         let default = if !defaults.is_empty() {
             defaults.join(", ")
         } else {
-            named_default.unwrap_or_else(|| "unset".to_owned())
+            named_default.map_or_else(
+                || "unset".to_owned(),
+                |named| named.replace('<', "&lt;").replace('>', "&gt;"),
+            )
         };
         let flag = arg
             .get_long()
@@ -42,7 +45,7 @@ pub fn settings_table(command: &Command) -> String {
             "| `{}` | {flag} | {} | {} |\n",
             env.to_string_lossy(),
             cell(&default),
-            cell(first_sentence(&help)),
+            cell(&sentence(first_sentence(&help))),
         ));
     }
     table
@@ -57,6 +60,16 @@ fn first_sentence(text: &str) -> &str {
         }
     }
     text
+}
+
+/// `text` ending with a full stop (clap drops the one of a help that is a
+/// single sentence).
+fn sentence(text: &str) -> String {
+    if text.ends_with('.') {
+        text.to_owned()
+    } else {
+        format!("{text}.")
+    }
 }
 
 fn cell(text: &str) -> String {
