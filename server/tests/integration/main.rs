@@ -9,6 +9,7 @@ mod smtp_sink;
 
 mod accounts;
 mod admin_audit;
+mod api_docs;
 mod backup;
 mod cli;
 mod crash;
