@@ -22,12 +22,15 @@ if [ "$mode" = test ]; then
   done
 fi
 
-# npm packages (Playwright, and binaryen's wasm-opt for release builds).
+# npm packages (Playwright, binaryen's wasm-opt for release builds, and
+# swagger-ui-dist, which `cargo xtask build` copies into the site for /api/docs).
 lock="$root/end2end/package-lock.json"
 stamp="$root/end2end/node_modules/.muster-installed"
 if [ ! -f "$stamp" ] || [ "$lock" -nt "$stamp" ]; then
   say "installing npm packages in end2end/"
-  (cd "$root/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+  # swagger-ui-dist (the /api/docs viewer) pulls in Scarf, whose install
+  # script would report the install: off.
+  (cd "$root/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 SCARF_ANALYTICS=false npm ci --no-audit --no-fund)
   touch "$stamp"
 fi
 

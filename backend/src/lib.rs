@@ -9,6 +9,7 @@ pub mod db;
 pub mod delivery;
 pub mod email;
 pub mod limits;
+pub mod metrics;
 pub mod passwords;
 pub mod sealing;
 pub mod services;

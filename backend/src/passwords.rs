@@ -72,6 +72,17 @@ pub enum Verification {
 /// An argon2 work area (one block per KiB of memory cost).
 type WorkArea = Vec<Block>;
 
+/// What [`Passwords::load`] reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HashingLoad {
+    /// Hashes (or verifies) running now.
+    pub running: usize,
+    /// Requests admitted and waiting for a permit.
+    pub waiting: usize,
+    /// How many may run at once (the permits).
+    pub capacity: usize,
+}
+
 #[derive(Clone)]
 pub struct Passwords {
     /// One per hash that may run at once (the core count).
@@ -79,6 +90,8 @@ pub struct Passwords {
     /// One per request that may be running or waiting for a permit
     /// (permits + the queue); none free means [`Busy`].
     admission: Arc<Semaphore>,
+    /// The admission semaphore's size (permits + the queue).
+    admission_cap: usize,
     /// At most one work area per permit, allocated on first use and then
     /// reused.
     work_areas: Arc<Mutex<Vec<WorkArea>>>,
@@ -229,6 +242,7 @@ impl Passwords {
         Self {
             permits: Arc::new(Semaphore::new(permits)),
             admission: Arc::new(Semaphore::new(permits.saturating_add(queue))),
+            admission_cap: permits.saturating_add(queue),
             work_areas: Arc::new(Mutex::new(vec![first])),
             pool_cap: permits,
             started: Arc::new(AtomicU64::new(0)),
@@ -243,6 +257,23 @@ impl Passwords {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .len()
+    }
+
+    /// How many hashes run now and how many requests wait for a permit (the
+    /// queue's depth), for `/metrics`.
+    #[must_use]
+    pub fn load(&self) -> HashingLoad {
+        let running = self
+            .pool_cap
+            .saturating_sub(self.permits.available_permits());
+        let admitted = self
+            .admission_cap
+            .saturating_sub(self.admission.available_permits());
+        HashingLoad {
+            running,
+            waiting: admitted.saturating_sub(running),
+            capacity: self.pool_cap,
+        }
     }
 
     /// How many hashes and verifies this hasher has started.
@@ -564,6 +595,8 @@ mod tests {
         });
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         assert!(!queued.is_finished());
+        let load = passwords.load();
+        assert_eq!((load.running, load.waiting, load.capacity), (1, 1, 1));
         // Full: refused at once, through the public API too.
         let started_at = std::time::Instant::now();
         let error = passwords.run(|_| Ok(3)).await.unwrap_err();
@@ -579,6 +612,8 @@ mod tests {
         release.send(()).unwrap();
         assert_eq!(running.await.unwrap().unwrap(), 1);
         assert_eq!(queued.await.unwrap().unwrap(), 2);
+        let load = passwords.load();
+        assert_eq!((load.running, load.waiting), (0, 0));
         // Room again.
         assert!(passwords.hash("violet-otter-harbour".into()).await.is_ok());
     }

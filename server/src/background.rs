@@ -1,17 +1,15 @@
 //! The tasks every server process runs beside serving: the outbox worker
 //! (sends queued mail), the webhook worker (sends queued webhook
 //! deliveries), the API-key counter flusher (shares the in-memory
-//! per-key counts with the other processes through the database), the
-//! expired-session sweep and the retention purge (old delivered mail,
-//! expired verification links, ended rate-limit windows, old idempotency
-//! keys: `backend::services::retention`). Started together and stopped
-//! together, so the start-up code only says when.
+//! per-key counts with the other processes through the database) and the
+//! retention purge (expired sessions and links, old delivered mail and
+//! webhook deliveries, ended rate-limit windows, old idempotency keys:
+//! `backend::services::retention`). Started together and stopped together,
+//! so the start-up code only says when.
 
 use std::time::Duration;
 
 use app::state::AppState;
-use backend::clock::millis;
-use backend::db::sessions;
 use backend::email::worker;
 use backend::services::retention;
 use tokio::sync::watch;
@@ -19,7 +17,6 @@ use tokio::task::JoinHandle;
 
 /// The running background tasks.
 pub struct Background {
-    sweep: JoinHandle<()>,
     purge: JoinHandle<()>,
     flusher: JoinHandle<()>,
     stop_worker: watch::Sender<bool>,
@@ -31,7 +28,6 @@ pub struct Background {
 pub fn spawn(state: &AppState) -> Background {
     let (stop_worker, worker_stopped) = watch::channel(false);
     Background {
-        sweep: tokio::spawn(expire_sessions(state.clone())),
         purge: tokio::spawn(purge_retained(state.clone())),
         flusher: tokio::spawn(flush_api_key_counts(state.clone())),
         stop_worker,
@@ -44,10 +40,9 @@ pub fn spawn(state: &AppState) -> Background {
 }
 
 impl Background {
-    /// Stops the sweep and the purge, flushes the API-key counters one last time, and
+    /// Stops the purge, flushes the API-key counters one last time, and
     /// waits for the workers to finish the message and deliveries in hand.
     pub async fn stop(self, state: &AppState) {
-        self.sweep.abort();
         self.purge.abort();
         self.flusher.abort();
         flush_api_key_counts_once(state).await;
@@ -85,20 +80,6 @@ async fn flush_api_key_counts_once(state: &AppState) {
     }
 }
 
-/// Deletes expired sessions every few minutes.
-async fn expire_sessions(state: AppState) {
-    let mut interval = tokio::time::interval(Duration::from_secs(300));
-    loop {
-        interval.tick().await;
-        let idle = millis(state.settings.session_idle_timeout);
-        if let Err(error) =
-            sessions::delete_expired(&state.db.pool, state.clock.now_ms(), idle).await
-        {
-            tracing::warn!(%error, "could not delete expired sessions");
-        }
-    }
-}
-
 /// How often the retention purge runs.
 const PURGE_EVERY: Duration = Duration::from_secs(15 * 60);
 /// The first purge waits this long after start, so a start (or every
@@ -118,8 +99,11 @@ async fn purge_retained(state: AppState) {
                 outbox = purged.outbox,
                 webhook_deliveries = purged.webhook_deliveries,
                 email_verifications = purged.email_verifications,
+                password_resets = purged.password_resets,
+                email_changes = purged.email_changes,
                 rate_limits = purged.rate_limits,
                 idempotency_keys = purged.idempotency_keys,
+                sessions = purged.sessions,
                 "purged rows past their retention"
             ),
             Ok(_) => {}

@@ -1,10 +1,15 @@
 //! The command line: `server [serve]` (the default), `server create-admin`
-//! and `server create-account` for scripted installs, and `server openapi`. Every subcommand reads the
-//! same settings ([`Options`]), from flags or the environment.
+//! and `server create-account` for scripted installs, `server backup FILE`
+//! (see [`crate::backup`]), `server migrate` and `server openapi`. Every
+//! subcommand reads the same settings ([`Options`]), from flags or the
+//! environment, and `--help` on each lists them with their variables and
+//! defaults. A wrong flag or value is one line on stderr and exit code 2
+//! ([`Cli::from_env_and_args`]); a command that fails is one line and 1.
 
 use std::io::BufRead as _;
 
 use anyhow::Context as _;
+use backend::db::{Db, MIGRATOR};
 use backend::services::accounts::{self, AccountError};
 use backend::services::setup::{self, SetupError};
 use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
@@ -45,6 +50,26 @@ pub enum Command {
     CreateAccount(CreateAccount),
     /// Print the REST API's OpenAPI 3.1 document.
     Openapi,
+    /// Apply the database migrations that are missing, then exit.
+    ///
+    /// Serving (and every command that opens the database) does this at
+    /// start anyway, inside PostgreSQL's advisory lock, so this is only for
+    /// a deploy step that migrates before the new version's processes roll.
+    Migrate,
+    /// Copy a live SQLite database to FILE, consistently, while the servers
+    /// keep running and writing.
+    ///
+    /// The copy (SQLite's `VACUUM INTO`) holds every write committed before
+    /// it began; FILE must not exist, is created readable by its owner only,
+    /// synced to disk and checked (`PRAGMA quick_check`). To restore: stop
+    /// the servers, put the copy in place of the database file (removing the
+    /// old file's -wal and -shm files), start them. Keep the secret file
+    /// (MUSTER_SECRET_FILE) with the copy: the API keys in the database are
+    /// sealed with it.
+    ///
+    /// On PostgreSQL this prints how to use `pg_dump` / `pg_restore` instead
+    /// and exits with status 1.
+    Backup(crate::backup::Backup),
 }
 
 #[derive(Debug, clap::Args)]
@@ -85,12 +110,20 @@ pub fn command() -> clap::Command {
 }
 
 impl Cli {
-    /// Parses the process's arguments and environment; on `--help`,
-    /// `--version` or a wrong flag or value, prints clap's message and exits
-    /// (2 for an error).
+    /// Parses the process's arguments and environment. `--help` and
+    /// `--version` print and exit 0; a wrong flag or value prints one line
+    /// (see [`one_line`]) and exits 2.
     pub fn from_env_and_args() -> Self {
-        let matches = command().get_matches();
-        Self::from_arg_matches(&matches).unwrap_or_else(|error| error.exit())
+        command()
+            .try_get_matches()
+            .and_then(|matches| Self::from_arg_matches(&matches))
+            .unwrap_or_else(|error| {
+                if !error.use_stderr() {
+                    error.exit();
+                }
+                eprintln!("{}", one_line(&error));
+                std::process::exit(2);
+            })
     }
 
     /// Runs the chosen subcommand.
@@ -107,12 +140,46 @@ impl Cli {
             }
             Command::CreateAdmin(admin) => create_admin(&self.options, admin).await,
             Command::CreateAccount(account) => create_account(&self.options, account).await,
+            Command::Backup(args) => crate::backup::run(&self.options.database_url, args).await,
+            Command::Migrate => migrate(&self.options).await,
             Command::Openapi => {
                 println!("{}", crate::rest::routes().1.to_pretty_json()?);
                 Ok(())
             }
         }
     }
+}
+
+/// clap's error message on one line: its first paragraph (the error, and
+/// what it lists, such as the missing flags), without the usage and tips,
+/// then where to read more.
+pub fn one_line(error: &clap::Error) -> String {
+    let rendered = error.render().to_string();
+    let first_paragraph: Vec<&str> = rendered
+        .lines()
+        .map(str::trim)
+        .take_while(|line| !line.is_empty())
+        .collect();
+    format!("{} (see --help)", first_paragraph.join(" "))
+}
+
+/// `migrate`: applies what is missing and names the database's version.
+///
+/// # Errors
+/// When the database cannot be reached or a migration fails.
+pub async fn migrate(options: &Options) -> anyhow::Result<()> {
+    let db = Db::connect(&options.database_url).await?;
+    let migrated = db.migrate().await;
+    db.pool.close().await;
+    migrated?;
+    match MIGRATOR.iter().last() {
+        Some(last) => println!(
+            "The database is migrated: its latest migration is {} ({}).",
+            last.version, last.description
+        ),
+        None => println!("There are no migrations."),
+    }
+    Ok(())
 }
 
 fn admin_password() -> anyhow::Result<String> {

@@ -303,11 +303,12 @@ pub struct Options {
     )]
     pub trusted_proxy_header: Option<String>,
 
-    /// How long delivered (or given-up) mail and expired verification links
-    /// are kept; a background task deletes them afterwards (sent mail's
-    /// bodies, with their links, are blanked as soon as it is delivered).
-    /// Ended rate-limit windows and idempotency keys older than 24 h are
-    /// purged by the same task.
+    /// How long delivered (or given-up) mail and expired verification, reset
+    /// and email-change links are kept; a background task deletes them
+    /// afterwards, in batches (sent mail's bodies, with their links, are
+    /// blanked as soon as it is delivered). Expired sessions, ended
+    /// rate-limit windows and idempotency keys older than 24 h are purged
+    /// by the same task.
     #[arg(
         long,
         env = "RETENTION",
@@ -396,6 +397,72 @@ pub struct Options {
         help_heading = PROCESS
     )]
     pub log: String,
+
+    /// How logs are written: `text` (for people) or `json` (one JSON object
+    /// a line, for a log collector). Either way every request logs one line
+    /// with its method, route template, status, latency and request id.
+    #[arg(
+        long,
+        env = "LOG_FORMAT",
+        value_enum,
+        default_value_t = LogFormat::Text,
+        global = true,
+        help_heading = PROCESS
+    )]
+    pub log_format: LogFormat,
+
+    /// Serves `GET /metrics` (Prometheus text format) to requests carrying
+    /// `Authorization: Bearer TOKEN`; unset, `/metrics` is 404. At least 16
+    /// visible characters (e.g. `openssl rand -hex 32`). The counters are
+    /// this process's own: scrape every process.
+    #[arg(
+        long,
+        env = "METRICS_TOKEN",
+        value_parser = parse_metrics_token,
+        hide_env_values = true,
+        global = true,
+        help_heading = PROCESS
+    )]
+    pub metrics_token: Option<MetricsToken>,
+}
+
+/// The log format (`LOG_FORMAT`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The bearer token `/metrics` asks for; never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MetricsToken(String);
+
+impl MetricsToken {
+    pub fn as_bytes(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+impl std::fmt::Debug for MetricsToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MetricsToken(…)")
+    }
+}
+
+/// A token of at least 16 visible ASCII characters (what fits in a bearer
+/// header without quoting).
+///
+/// # Errors
+/// On a shorter token, or one with spaces or other characters.
+pub fn parse_metrics_token(text: &str) -> Result<MetricsToken, String> {
+    let text = text.trim();
+    if !text.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err("must be visible ASCII characters without spaces".to_owned());
+    }
+    if text.len() < 16 {
+        return Err("must be at least 16 characters (e.g. `openssl rand -hex 32`)".to_owned());
+    }
+    Ok(MetricsToken(text.to_owned()))
 }
 
 /// Durations like `30s`, `15m`, `24h`, `7d` (humantime's syntax, so `1h 30m`
@@ -465,6 +532,8 @@ pub struct Config {
     pub mailer: Mailer,
     /// Connection cap and timeouts for slow clients.
     pub bounds: Bounds,
+    /// `Some`: `GET /metrics` is served to this bearer token.
+    pub metrics_token: Option<MetricsToken>,
 }
 
 /// Finds `Leptos.toml` in `start` or the nearest folder above it.
@@ -573,6 +642,7 @@ impl Options {
             settings,
             mailer,
             bounds: self.bounds(),
+            metrics_token: self.metrics_token.clone(),
         })
     }
 }
@@ -655,7 +725,7 @@ mod tests {
     use clap::FromArgMatches as _;
 
     use super::*;
-    use crate::cli::{ADMIN_PASSWORD_ENV, Cli, command};
+    use crate::cli::{ADMIN_PASSWORD_ENV, Cli, command, one_line};
 
     /// The command without its environment variables, so the developer's
     /// own environment cannot change what these tests see.
@@ -706,6 +776,8 @@ mod tests {
         assert_eq!(options.mail_dir, PathBuf::from("data/mail"));
         assert_eq!(options.log, "info,sqlx=warn");
         assert!(options.public_url.is_none() && options.trusted_proxy_header.is_none());
+        assert_eq!(options.log_format, LogFormat::Text);
+        assert!(options.metrics_token.is_none());
     }
 
     #[test]
@@ -727,6 +799,10 @@ mod tests {
             "2s",
             "--retention",
             "7d",
+            "--log-format",
+            "json",
+            "--metrics-token",
+            "0123456789abcdef0123",
         ])
         .unwrap();
         let options = cli.options;
@@ -744,6 +820,15 @@ mod tests {
         assert_eq!(options.bounds().max_connections, 8);
         assert_eq!(options.bounds().body_read_timeout, Duration::from_secs(2));
         assert_eq!(options.retention, Duration::from_secs(7 * 24 * 3600));
+        assert_eq!(options.log_format, LogFormat::Json);
+        assert_eq!(
+            options.metrics_token.as_ref().map(MetricsToken::as_bytes),
+            Some(&b"0123456789abcdef0123"[..])
+        );
+        assert_eq!(
+            format!("{:?}", options.metrics_token),
+            "Some(MetricsToken(…))"
+        );
         let off = parse_without_env(&["server", "--allow-self-registration", "off"]).unwrap();
         assert!(!off.options.allow_self_registration);
     }
@@ -763,9 +848,47 @@ mod tests {
             &["server", "--body-read-timeout", "0"],
             &["server", "--request-timeout", "soon"],
             &["server", "--no-such-flag"],
+            &["server", "--log-format", "xml"],
+            &["server", "--metrics-token", "short"],
+            &["server", "--metrics-token", "has a space in it, long"],
+            &["server", "backup"],
+            &["server", "migrate", "now"],
         ] {
             let error = parse_without_env(args).map(|_| ()).unwrap_err();
             assert_eq!(error.exit_code(), 2, "{args:?}");
+            let line = one_line(&error);
+            assert!(
+                line.starts_with("error: ") && !line.contains('\n'),
+                "{args:?}: {line}"
+            );
+        }
+        let missing = parse_without_env(&["server", "create-admin", "--first-name", "Ada"])
+            .map(|_| ())
+            .unwrap_err();
+        let line = one_line(&missing);
+        assert!(
+            line.contains("--last-name") && line.contains("--email") && line.ends_with("(see --help)"),
+            "{line}"
+        );
+        let value = parse_without_env(&["server", "--verify-ttl", "soon"])
+            .map(|_| ())
+            .unwrap_err();
+        assert!(one_line(&value).contains("'soon'"), "{}", one_line(&value));
+    }
+
+    /// Every setting is a global flag with an environment variable, and it
+    /// has a default or is optional (none is required).
+    #[test]
+    fn every_setting_has_a_variable_and_none_is_required() {
+        let command = command();
+        let settings: Vec<_> = command
+            .get_arguments()
+            .filter(|arg| arg.is_global_set())
+            .collect();
+        assert!(settings.len() > 30, "{} settings", settings.len());
+        for arg in settings {
+            assert!(arg.get_env().is_some(), "--{:?} has no variable", arg.get_long());
+            assert!(!arg.is_required_set(), "--{:?} is required", arg.get_long());
         }
     }
 

@@ -3,13 +3,18 @@
 //! functions in `app`.
 
 pub mod background;
+pub mod backup;
 pub mod bounds;
 pub mod cli;
 pub mod config;
+pub mod metrics;
 pub mod rest;
 pub mod security;
 pub mod serve;
+#[cfg(test)]
+mod settings_table;
 pub mod startup;
+pub mod telemetry;
 
 /// Completes on Ctrl-C or SIGTERM.
 pub async fn shutdown_signal() {

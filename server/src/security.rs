@@ -162,11 +162,13 @@ pub async fn layer(
         add_headers(&mut refused, &new_nonce(), settings.secure_cookies());
         return refused;
     }
-    // The load balancer's health check may name the process by its own
-    // address; `/healthz` reads nothing and changes nothing.
+    // The load balancer's health check and the metrics scraper may name the
+    // process by its own address; `/healthz` reads nothing and changes
+    // nothing, `/metrics` changes nothing and asks for its bearer token,
+    // which a rebinding page does not have.
     // A request with no Host at all comes from no browser (browsers always
     // send one), so it cannot be a rebinding page: it is let through.
-    if request.uri().path() != "/healthz"
+    if !matches!(request.uri().path(), "/healthz" | "/metrics")
         && requested_host(&request)
             .is_some_and(|host| !is_our_host(host, settings.public_url.url()))
     {

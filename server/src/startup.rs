@@ -31,8 +31,8 @@ use tokio::net::TcpListener;
 use tokio::sync::Notify;
 
 use crate::bounds::Bounds;
-use crate::config::{Config, load_or_create_secret};
-use crate::{background, bounds, security};
+use crate::config::{Config, MetricsToken, load_or_create_secret};
+use crate::{background, bounds, security, telemetry};
 
 pub struct Application {
     listener: TcpListener,
@@ -105,7 +105,12 @@ impl Application {
         };
         let state = prepare_state(&config, public_url).await?;
         let draining = Draining::default();
-        let router = router_with(state.clone(), draining.clone(), config.bounds);
+        let router = router_with(
+            state.clone(),
+            draining.clone(),
+            config.bounds,
+            config.metrics_token.clone(),
+        );
         Ok(Self {
             listener,
             router,
@@ -215,21 +220,30 @@ fn routes() -> Vec<AxumRouteListing> {
 /// The whole HTTP surface (its `/healthz` never reports draining), with the
 /// default [`Bounds`].
 pub fn router(state: AppState) -> Router {
-    router_with(state, Draining::default(), Bounds::default())
+    router_with(state, Draining::default(), Bounds::default(), None)
 }
 
-/// The routes, then (outermost last) the body and request bounds, then the
-/// security filter, which refuses what it refuses before a body is read.
-fn router_with(state: AppState, draining: Draining, bounds: Bounds) -> Router {
+/// The routes (`/metrics` only with a token), then (outermost last) the
+/// body and request bounds, then the security filter, which refuses what it
+/// refuses before a body is read, then the request log and metrics, which
+/// see every answer, then the request id.
+fn router_with(
+    state: AppState,
+    draining: Draining,
+    bounds: Bounds,
+    metrics_token: Option<MetricsToken>,
+) -> Router {
     let routes = routes();
     let options = state.leptos_options.clone();
     let context_state = state.clone();
+    let (set_request_id, propagate_request_id) = telemetry::request_id_layers();
     Router::new()
         .route(
             "/healthz",
             get(healthz).with_state((state.clone(), draining)),
         )
         .merge(crate::rest::router())
+        .merge(crate::metrics::router(&state, metrics_token))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -248,5 +262,9 @@ fn router_with(state: AppState, draining: Draining, bounds: Bounds) -> Router {
             state.settings.clone(),
             security::layer,
         ))
+        .layer(axum::middleware::from_fn(telemetry::layer))
+        .layer(propagate_request_id)
+        .layer(set_request_id)
+        .layer(axum::middleware::from_fn(telemetry::sanitize_request_id))
         .with_state(state)
 }

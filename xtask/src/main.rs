@@ -5,7 +5,9 @@
 //! 2. wasm-bindgen (the library, pinned to the exact version the frontend
 //!    links) writes `<site_root>/<pkg>/<output_name>.js` and `…_bg.wasm`;
 //!    a release build then runs `wasm-opt -Oz` (npm's binaryen);
-//! 3. the stylesheet and `public/` are copied into the site;
+//! 3. the stylesheet and `public/` are copied into the site, and so is the
+//!    API docs viewer (npm's `swagger-ui-dist`, installed by
+//!    `scripts/setup.sh`) into `api-docs/` (`/api/docs` loads it);
 //! 4. `server` is built (unless `--skip-server`: `make test` runs the binary
 //!    `cargo test` already built, whose dev-dependency features differ, so a
 //!    second `cargo build` would recompile half the tree). Sizes (raw and
@@ -263,7 +265,28 @@ impl Build {
             .join(format!("{}.css", self.site.output_name));
         std::fs::copy(self.root.join(&self.site.style_file), &css)
             .with_context(|| format!("copying {}", self.site.style_file))?;
-        copy_dir(&self.root.join(&self.site.assets_dir), &self.site_root())
+        copy_dir(&self.root.join(&self.site.assets_dir), &self.site_root())?;
+        self.api_docs_viewer()
+    }
+
+    /// Copies Swagger UI's bundle, stylesheet and licence from npm's
+    /// `swagger-ui-dist` into `<site>/api-docs/` (served from our origin, so
+    /// `/api/docs` needs no CDN and keeps the CSP).
+    fn api_docs_viewer(&self) -> anyhow::Result<()> {
+        let from = self.root.join("end2end/node_modules/swagger-ui-dist");
+        if !from.join("swagger-ui-bundle.js").exists() {
+            bail!(
+                "{} is missing: run `scripts/setup.sh run` (or `make setup`), which installs the npm packages",
+                from.display()
+            );
+        }
+        let to = self.site_root().join("api-docs");
+        std::fs::create_dir_all(&to)?;
+        for file in ["swagger-ui-bundle.js", "swagger-ui.css", "LICENSE", "NOTICE"] {
+            std::fs::copy(from.join(file), to.join(file))
+                .with_context(|| format!("copying swagger-ui-dist/{file}"))?;
+        }
+        Ok(())
     }
 
     /// Starts the server build; [`wait`] for it.

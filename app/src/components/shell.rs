@@ -84,6 +84,12 @@ fn Frame(user: CurrentUser) -> impl IntoView {
                 <main id="content">
                     <Outlet/>
                 </main>
+                {is_admin.then(|| view! {
+                    <footer class="footer">
+                        // Not a route of the app: a full page load.
+                        <a href="/api/docs" rel="external">"API Docs"</a>
+                    </footer>
+                })}
             </div>
         </div>
     }

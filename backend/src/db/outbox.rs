@@ -151,3 +151,30 @@ pub async fn delete_finished_before<'e>(
     )
     .await
 }
+
+/// The outbox's state for `/metrics`: rows waiting, when the oldest of them
+/// was queued, rows given up on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stats {
+    pub pending: i64,
+    pub oldest_pending_at: Option<i64>,
+    pub dead: i64,
+}
+
+/// Reads [`Stats`] in one statement (the `outbox_pending` and `outbox_dead`
+/// partial indexes serve it).
+pub async fn stats<'e>(db: impl Executor<'e, Database = Any>) -> sqlx::Result<Stats> {
+    let (pending, oldest_pending_at, dead): (i64, Option<i64>, i64) = sqlx::query_as(
+        "SELECT \
+         (SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND dead_at IS NULL), \
+         (SELECT MIN(created_at) FROM outbox WHERE sent_at IS NULL AND dead_at IS NULL), \
+         (SELECT COUNT(*) FROM outbox WHERE dead_at IS NOT NULL)",
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(Stats {
+        pending,
+        oldest_pending_at,
+        dead,
+    })
+}

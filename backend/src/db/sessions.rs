@@ -152,18 +152,25 @@ pub async fn delete<'e>(
         .map(|_| ())
 }
 
-/// Removes sessions past their absolute or idle limit.
+/// Deletes up to `limit` sessions past their absolute limit (`expires_at`)
+/// or idle since `now_ms - idle_ms`; how many went. The retention purge
+/// runs it in batches (`services::retention`).
 pub async fn delete_expired<'e>(
     db: impl Executor<'e, Database = Any>,
     now_ms: i64,
     idle_ms: i64,
+    limit: i64,
 ) -> sqlx::Result<u64> {
-    sqlx::query("DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at <= $2")
-        .bind(now_ms)
-        .bind(now_ms.saturating_sub(idle_ms))
-        .execute(db)
-        .await
-        .map(|done| done.rows_affected())
+    sqlx::query(
+        "DELETE FROM sessions WHERE token_hash IN (SELECT token_hash FROM sessions \
+         WHERE expires_at <= $1 OR last_seen_at <= $2 LIMIT $3)",
+    )
+    .bind(now_ms)
+    .bind(now_ms.saturating_sub(idle_ms))
+    .bind(limit)
+    .execute(db)
+    .await
+    .map(|done| done.rows_affected())
 }
 
 /// Ends every session of a user.

@@ -14,6 +14,7 @@ use crate::Core;
 use crate::clock::millis;
 use crate::db::outbox;
 use crate::delivery::{AfterFailure, POLL, after_failure};
+use crate::metrics::{self, DeliveryResult};
 
 pub use crate::delivery::{Delivery, LEASE, backoff};
 
@@ -36,6 +37,7 @@ pub async fn deliver_next(state: &Core) -> anyhow::Result<Delivery> {
                 .await
                 .context("marking a message sent")?;
             tracing::debug!(id = %message.id, template = %message.template, "mail sent");
+            metrics::delivery("mail", DeliveryResult::Sent);
             Ok(Delivery::Sent)
         }
         Err(error) => {
@@ -47,6 +49,7 @@ pub async fn deliver_next(state: &Core) -> anyhow::Result<Delivery> {
                         .await
                         .context("marking a message dead")?;
                     tracing::error!(id = %message.id, template = %message.template, attempts = message.attempts, %error, "mail undeliverable; gave up");
+                    metrics::delivery("mail", DeliveryResult::Dead);
                     Ok(Delivery::Dead)
                 }
                 AfterFailure::Retry { next_attempt_at } => {
@@ -54,6 +57,7 @@ pub async fn deliver_next(state: &Core) -> anyhow::Result<Delivery> {
                         .await
                         .context("scheduling a retry")?;
                     tracing::warn!(id = %message.id, attempts = message.attempts, %error, "mail delivery failed; will retry");
+                    metrics::delivery("mail", DeliveryResult::Retry);
                     Ok(Delivery::Retry)
                 }
             }

@@ -48,6 +48,7 @@ pub async fn sign_in(
 ) -> Result<String, SignInError> {
     if !SIGN_IN_PER_ADDRESS.allow(state, client).await? {
         tracing::warn!(target: "security", event = "sign_in.limited", limit = "address", client);
+        crate::metrics::sign_in("limited");
         return Err(SignInError::RateLimited);
     }
     let parsed = EmailAddress::parse(email).ok();
@@ -65,6 +66,7 @@ pub async fn sign_in(
         .await?
     {
         tracing::warn!(target: "security", event = "sign_in.limited", limit = "account", client);
+        crate::metrics::sign_in("limited");
         return Err(SignInError::RateLimited);
     }
     let user = match parsed {
@@ -83,6 +85,7 @@ pub async fn sign_in(
     let known = user.as_ref().map(|user| user.id.clone());
     let (Some(user), Verification::Match { rehash }) = (user, verification) else {
         tracing::info!(target: "security", event = "sign_in.failed", user_id = known, client);
+        crate::metrics::sign_in("failed");
         return Err(SignInError::InvalidCredentials);
     };
     SIGN_IN_FAILURES_PER_ACCOUNT
@@ -90,6 +93,7 @@ pub async fn sign_in(
         .await?;
     if user.email_verified_at.is_none() {
         tracing::info!(target: "security", event = "sign_in.unverified", user_id = user.id, client);
+        crate::metrics::sign_in("unverified");
         return Err(SignInError::EmailNotVerified);
     }
     let now = state.clock.now_ms();
@@ -101,6 +105,7 @@ pub async fn sign_in(
     }
     let token = open_session(state, &user.id, user_agent).await?;
     tracing::info!(target: "security", event = "sign_in.succeeded", user_id = user.id, client);
+    crate::metrics::sign_in("succeeded");
     Ok(token)
 }
 

@@ -20,11 +20,18 @@
 //! - **Rate-limit counters** whose window has ended (older than the longest
 //!   window, [`LONGEST_WINDOW`]).
 //! - **Idempotency keys** older than [`KEY_LIFETIME`] (24 h).
+//! - **Sessions** past their absolute limit or idle for
+//!   `SESSION_IDLE_TIMEOUT`, at once (no `RETENTION`: the session list shows
+//!   only live ones, and the lookup refuses an expired one anyway).
+//! - **Webhook deliveries**: not here yet. When the webhooks' delivery log
+//!   lands, its rows finished more than `RETENTION` ago are purged here too,
+//!   like the outbox (a `delete_finished_before` in its `db` module, one
+//!   more field of [`Purged`]).
 //!
-//! Sessions have their own sweep (`db::sessions::delete_expired`, run by the
-//! server beside this). Invitations are not deleted: they are the account's
-//! record of who was invited (only their digests and sealed tokens are
-//! kept, and an ended one's token no longer works).
+//! Invitations are not deleted: they are the account's record of who was
+//! invited (only their digests and sealed tokens are kept, and an ended
+//! one's token no longer works). API keys do not expire: they end with
+//! their membership or a refresh.
 //!
 //! Each table is purged in batches of [`BATCH`] rows, one statement (one
 //! short transaction) each, so a large backlog never holds SQLite's write
@@ -37,7 +44,8 @@ use anyhow::Context as _;
 use crate::Core;
 use crate::clock::millis;
 use crate::db::{
-    email_changes, idempotency, outbox, password_resets, rate_limits, verifications, webhooks,
+    email_changes, idempotency, outbox, password_resets, rate_limits, sessions, verifications,
+    webhooks,
 };
 use crate::limits::rate::LONGEST_WINDOW;
 use crate::services::idempotency::KEY_LIFETIME;
@@ -55,6 +63,7 @@ pub struct Purged {
     pub email_changes: u64,
     pub rate_limits: u64,
     pub idempotency_keys: u64,
+    pub sessions: u64,
 }
 
 impl Purged {
@@ -66,6 +75,7 @@ impl Purged {
             + self.email_changes
             + self.rate_limits
             + self.idempotency_keys
+            + self.sessions
     }
 }
 
@@ -128,6 +138,10 @@ pub async fn purge(state: &Core) -> anyhow::Result<Purged> {
         in_batches(|limit| idempotency::delete_created_before(pool, stale_keys, limit))
             .await
             .context("purging old idempotency keys")?;
+    let idle = millis(state.settings.session_idle_timeout);
+    let sessions = in_batches(|limit| sessions::delete_expired(pool, now, idle, limit))
+        .await
+        .context("purging expired sessions")?;
     Ok(Purged {
         outbox,
         webhook_deliveries,
@@ -136,6 +150,7 @@ pub async fn purge(state: &Core) -> anyhow::Result<Purged> {
         email_changes,
         rate_limits,
         idempotency_keys,
+        sessions,
     })
 }
 

@@ -8,6 +8,7 @@
 #![allow(clippy::result_large_err)]
 
 mod audit;
+mod docs;
 pub mod extract;
 mod invitations;
 mod me;
@@ -103,7 +104,8 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .split_for_parts()
 }
 
-/// The API router with `/api/v1/openapi.json` and problem+json 404/405s.
+/// The API router with `/api/v1/openapi.json`, its viewer `/api/docs`, and
+/// problem+json 404/405s.
 pub fn router() -> Router<AppState> {
     let (api, openapi) = routes();
     let document: Arc<str> = openapi.to_json().unwrap_or_default().into();
@@ -120,6 +122,7 @@ pub fn router() -> Router<AppState> {
                 }
             }),
         )
+        .route("/api/docs", get(docs::page))
         .route(
             "/api/v1/{*rest}",
             any(|| async { Problem::not_found().into_response() }),

@@ -1,5 +1,6 @@
 //! The command line, run as the real binary: `create-admin` (and its audit
-//! event), `--help`, clap's refusals, and what SIGTERM does.
+//! event), `create-account`, `migrate`, `--help` on every subcommand,
+//! clap's refusals (one line, exit 2), and what SIGTERM does.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -12,6 +13,7 @@ use crate::helpers::{Engine, PASSWORD, fresh_database, spawn_app_on};
 both_engines!(
     create_admin_on_the_command_line_makes_a_verified_admin,
     create_account_on_the_command_line_makes_an_existing_user_its_admin,
+    migrate_applies_every_migration_once,
 );
 
 /// SIGTERM: the server stops accepting, finishes, closes the pool, exits 0.
@@ -151,6 +153,31 @@ fn help_lists_every_setting_with_its_variable_and_default() {
         &["create-account", "--help"],
         "--admin-email"
     ));
+    assert!(help_text_has(&["backup", "--help"], "pg_dump"));
+    assert!(help_text_has(&["migrate", "--help"], "advisory lock"));
+    // Every subcommand's help lists the settings too, each with its
+    // variable and default.
+    for sub in [
+        "serve",
+        "create-admin",
+        "create-account",
+        "openapi",
+        "backup",
+        "migrate",
+    ] {
+        for expected in [
+            "env: DATABASE_URL",
+            "env: METRICS_TOKEN",
+            "env: LOG_FORMAT",
+            "default: text",
+            "default: 30d",
+        ] {
+            assert!(
+                help_text_has(&[sub, "--help"], expected),
+                "{sub} --help has no {expected:?}"
+            );
+        }
+    }
 }
 
 fn help_text_has(args: &[&str], expected: &str) -> bool {
@@ -265,12 +292,65 @@ fn a_wrong_flag_or_value_is_refused_with_exit_code_2() {
     ] {
         let output = run_server(args, env);
         assert_eq!(output.status.code(), Some(2), "{args:?} {env:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(
-            String::from_utf8_lossy(&output.stderr).contains("error"),
-            "{args:?} {env:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
+            stderr.starts_with("error: ") && stderr.trim_end().lines().count() == 1,
+            "{args:?} {env:?}: one line, not\n{stderr}"
         );
     }
+}
+
+async fn migrate_applies_every_migration_once(engine: Engine) {
+    let (database_url, dir) = fresh_database(engine).await;
+    let migrate = || {
+        Command::new(env!("CARGO_BIN_EXE_server"))
+            .arg("migrate")
+            .env("DATABASE_URL", &database_url)
+            .env("MUSTER_SECRET_FILE", dir.join("secret.key"))
+            .output()
+            .unwrap()
+    };
+    let first = migrate();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let latest = backend::db::MIGRATOR.iter().last().unwrap().version;
+    assert!(
+        String::from_utf8_lossy(&first.stdout)
+            .contains(&format!("latest migration is {latest}")),
+        "{}",
+        String::from_utf8_lossy(&first.stdout)
+    );
+    assert!(migrate().status.success(), "a second run has nothing to do");
+    let db = backend::db::Db::connect(&database_url).await.unwrap();
+    let applied: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+    let all: Vec<i64> = backend::db::MIGRATOR.iter().map(|m| m.version).collect();
+    assert_eq!(applied, all);
+    db.pool.close().await;
+
+    if engine == Engine::Postgres {
+        return;
+    }
+    // A database that cannot be reached: one line (no password) and exit 1.
+    let unreachable = Command::new(env!("CARGO_BIN_EXE_server"))
+        .arg("migrate")
+        .env("DATABASE_URL", "postgres://nobody:secret@127.0.0.1:9/none")
+        .output()
+        .unwrap();
+    assert_eq!(unreachable.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&unreachable.stderr);
+    assert!(
+        stderr.starts_with("error: ")
+            && stderr.trim_end().lines().count() == 1
+            && !stderr.contains("secret"),
+        "{stderr}"
+    );
 }
 
 #[test]

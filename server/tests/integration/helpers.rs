@@ -36,7 +36,7 @@ use sqlx::{Connection as _, Executor as _};
 
 pub const PASSWORD: &str = "violet-otter-harbour-7";
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Engine {
     Sqlite,
     Postgres,
@@ -151,6 +151,7 @@ fn config_with(database_url: &str, dir: &std::path::Path, mailer: Mailer) -> Con
         settings,
         mailer,
         bounds: server::bounds::Bounds::default(),
+        metrics_token: None,
     }
 }
 

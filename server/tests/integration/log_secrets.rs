@@ -26,14 +26,25 @@ use crate::helpers::{Engine, Site, fresh_database, onboard, session_cookie, sign
 use crate::mailbox::Mailbox;
 use crate::smtp_sink::SmtpSink;
 
-both_engines!(no_password_token_cookie_or_key_reaches_the_logs);
+both_engines!(
+    no_secret_reaches_the_text_logs,
+    no_secret_reaches_the_json_logs
+);
+
+async fn no_secret_reaches_the_text_logs(engine: Engine) {
+    no_password_token_cookie_or_key_reaches_the_logs(engine, "text").await;
+}
+
+async fn no_secret_reaches_the_json_logs(engine: Engine) {
+    no_password_token_cookie_or_key_reaches_the_logs(engine, "json").await;
+}
 
 const ADMIN_PASSWORD: &str = "admin-Passphrase-3f9c1e7a";
 const GRACE_PASSWORD: &str = "grace-Passphrase-8d2b6a41";
 const ALAN_PASSWORD: &str = "alan-Passphrase-5e7f0c93";
 const WRONG_PASSWORD: &str = "wrong-Passphrase-0a1b2c3d";
 
-async fn no_password_token_cookie_or_key_reaches_the_logs(engine: Engine) {
+async fn no_password_token_cookie_or_key_reaches_the_logs(engine: Engine, format: &str) {
     let (database_url, dir) = fresh_database(engine).await;
     let sink = Mailbox::Smtp(SmtpSink::start(0).await);
     let port = free_port();
@@ -41,6 +52,7 @@ async fn no_password_token_cookie_or_key_reaches_the_logs(engine: Engine) {
     let log = std::fs::File::create(&log_path).unwrap();
     let mut child = server_command(&database_url, &dir, port)
         .env("RUST_LOG", "trace")
+        .env("LOG_FORMAT", format)
         .env("SMTP_URL", sink.smtp().url())
         .env("ALLOW_SELF_REGISTRATION", "true")
         .stdout(log.try_clone().unwrap())
@@ -164,6 +176,16 @@ async fn no_password_token_cookie_or_key_reaches_the_logs(engine: Engine) {
     }
     server.page("/team", Some(&admin)).await;
 
+    // A request id from the client is in that request's log line.
+    let traced = server
+        .client
+        .get(server.url("/healthz"))
+        .header("x-request-id", "log-check-7f3a")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(traced.headers()["x-request-id"], "log-check-7f3a");
+
     // Sign out; the old cookie is refused afterwards.
     let signed_out = server.send(&SignOut {}, Some(&grace.session)).await;
     assert!(signed_out.status().is_success() || signed_out.status().is_redirection());
@@ -236,6 +258,7 @@ async fn no_password_token_cookie_or_key_reaches_the_logs(engine: Engine) {
             "no {event} security event in the log"
         );
     }
+    request_lines_are_logged(&log, format);
     let mut leaks = Vec::new();
     for (what, secret) in &secrets {
         assert!(secret.len() >= 12, "{what} is a real secret");
@@ -257,4 +280,94 @@ async fn no_password_token_cookie_or_key_reaches_the_logs(engine: Engine) {
         log.lines().count(),
         log.len() / 1024
     );
+}
+
+/// One line per request with method, route template, status, latency and
+/// request id; in JSON every line is an object, the request's fields at its
+/// top level.
+fn request_lines_are_logged(log: &str, format: &str) {
+    if format == "json" {
+        let mut requests = Vec::new();
+        for line in log.lines().filter(|line| !line.trim().is_empty()) {
+            let value: serde_json::Value = serde_json::from_str(line)
+                .unwrap_or_else(|error| panic!("not JSON ({error}): {line}"));
+            assert!(
+                value["timestamp"].is_string() && value["level"].is_string(),
+                "{line}"
+            );
+            if value["target"] == "muster::request" {
+                requests.push(value);
+            }
+        }
+        assert!(requests.len() > 20, "{} request lines", requests.len());
+        for request in &requests {
+            assert!(request["method"].is_string(), "{request}");
+            assert!(
+                request["route"]
+                    .as_str()
+                    .is_some_and(|r| r.starts_with('/') || r == "fallback"),
+                "{request}"
+            );
+            assert!(request["status"].is_u64(), "{request}");
+            assert!(request["latency_ms"].is_f64(), "{request}");
+            assert!(
+                request["request_id"]
+                    .as_str()
+                    .is_some_and(|id| !id.is_empty()),
+                "{request}"
+            );
+        }
+        let routes: Vec<&str> = requests
+            .iter()
+            .filter_map(|r| r["route"].as_str())
+            .collect();
+        for route in [
+            "/invite/{token}",
+            "/verify-email/{token}",
+            "/api/v1/me",
+            "/team",
+        ] {
+            assert!(
+                routes.contains(&route),
+                "no request line for {route}: {routes:?}"
+            );
+        }
+        assert!(
+            requests
+                .iter()
+                .any(|r| r["request_id"] == "log-check-7f3a" && r["route"] == "/healthz"),
+            "the client's request id is not in its line"
+        );
+        // What the request did logs inside its span, with the same id.
+        assert!(
+            log.lines()
+                .any(|line| line.contains("\"span\":{") && line.contains("\"request_id\"")),
+            "no line within a request span"
+        );
+    } else {
+        let lines: Vec<&str> = log
+            .lines()
+            .filter(|line| line.contains("muster::request"))
+            .collect();
+        assert!(lines.len() > 20, "{} request lines", lines.len());
+        for line in &lines {
+            for field in ["method=", "route=", "status=", "latency_ms=", "request_id="] {
+                assert!(line.contains(field), "no {field} in {line}");
+            }
+        }
+        for route in [
+            "route=/invite/{token}",
+            "route=/verify-email/{token}",
+            "route=/team",
+        ] {
+            assert!(lines.iter().any(|line| line.contains(route)), "no {route}");
+        }
+        assert!(
+            lines
+                .iter()
+                .any(|line| line.contains("request_id=log-check-7f3a")
+                    && line.contains("route=/healthz")),
+            "the client's request id is not in its line"
+        );
+    }
 }

@@ -10,6 +10,8 @@ mod webhook_sink;
 
 mod accounts;
 mod admin_audit;
+mod api_docs;
+mod backup;
 mod bulk_import;
 mod cli;
 mod crash;
@@ -18,6 +20,7 @@ mod hashing;
 mod idempotency;
 mod identity;
 mod log_secrets;
+mod metrics;
 mod outbox;
 mod password_reset;
 mod profile;

@@ -1,13 +1,16 @@
-//! Retention (security review L7): delivered or dead mail keeps no link in
-//! its outbox row, and the purge deletes exactly what is past its retention
-//! (old finished mail, expired verification links, ended rate-limit windows,
-//! idempotency keys older than 24 h) and nothing else.
+//! Retention (security review L7, SPEC §11): delivered or dead mail keeps no
+//! link in its outbox row, and the purge deletes exactly what is past its
+//! retention (old finished mail, expired verification, reset and
+//! email-change links, expired sessions, ended rate-limit windows,
+//! idempotency keys older than 24 h) and nothing else, on the injectable
+//! clock, a backlog in batches of `BATCH` rows.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
 
 use app::rpc::team::CancelInvite;
-use backend::services::retention::{self, Purged};
+use backend::db::rate_limits;
+use backend::services::retention::{self, BATCH, Purged};
 
 use crate::both_engines;
 use crate::helpers::{Engine, TestApp, spawn_app, spawn_app_smtp};
@@ -17,6 +20,7 @@ both_engines!(
     delivered_mail_keeps_no_token_in_its_outbox_row,
     dead_mail_keeps_no_token_in_its_outbox_row,
     the_purge_deletes_exactly_the_rows_past_their_retention,
+    a_backlog_is_purged_in_batches,
 );
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
@@ -319,6 +323,32 @@ async fn the_purge_deletes_exactly_the_rows_past_their_retention(engine: Engine)
         .await
         .unwrap();
     }
+    // Sessions: one past its absolute limit, one idle too long; Ada's own
+    // (signed in above) lives.
+    for (token_hash, last_seen_at, expires_at) in [
+        ("s-absolute", now - HOUR_MS, now - 1),
+        ("s-idle", now - 13 * HOUR_MS, now + DAY_MS),
+        ("s-live", now - 11 * HOUR_MS, now + DAY_MS),
+    ] {
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(token_hash)
+        .bind(&user_id)
+        .bind(last_seen_at - DAY_MS)
+        .bind(last_seen_at)
+        .bind(expires_at)
+        .execute(db)
+        .await
+        .unwrap();
+    }
+    let own_session: String = sqlx::query_scalar(
+        "SELECT token_hash FROM sessions WHERE token_hash NOT LIKE 's-%'",
+    )
+    .fetch_one(db)
+    .await
+    .unwrap();
     let app_buckets = ids(
         &app,
         "SELECT bucket FROM rate_limits WHERE bucket NOT LIKE 'test:%'",
@@ -336,7 +366,16 @@ async fn the_purge_deletes_exactly_the_rows_past_their_retention(engine: Engine)
             email_changes: 1,
             rate_limits: 1,
             idempotency_keys: 1,
+            sessions: 2,
         }
+    );
+    assert_eq!(
+        ids(&app, "SELECT token_hash FROM sessions").await,
+        set(&["s-live", &own_session])
+    );
+    assert!(
+        app.site.page("/team", Some(&admin)).await.contains("Team"),
+        "a live session still works"
     );
     assert_eq!(
         ids(&app, "SELECT id FROM outbox").await,
@@ -387,9 +426,11 @@ async fn the_purge_deletes_exactly_the_rows_past_their_retention(engine: Engine)
         (
             later.outbox,
             later.email_verifications,
-            later.idempotency_keys
+            later.idempotency_keys,
+            later.sessions
         ),
-        (2, 0, 1)
+        (2, 0, 1, 2),
+        "two days on, no session has been seen for 12 hours"
     );
     assert!(later.rate_limits >= 1);
     assert_eq!(
@@ -406,5 +447,40 @@ async fn the_purge_deletes_exactly_the_rows_past_their_retention(engine: Engine)
         ids(&app, "SELECT idempotency_key FROM idempotency_keys")
             .await
             .is_empty()
+    );
+}
+
+/// More rows than one batch: each statement deletes at most `BATCH`, and
+/// the purge goes on until the backlog is gone, leaving the fresh row.
+async fn a_backlog_is_purged_in_batches(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let db = &app.state.db.pool;
+    let now = app.state.clock.now_ms();
+    let backlog = 2 * BATCH + 7;
+    let mut tx = db.begin().await.unwrap();
+    for i in 0..backlog {
+        sqlx::query("INSERT INTO rate_limits (bucket, window_start, hits) VALUES ($1, $2, 1)")
+            .bind(format!("test:old-{i}"))
+            .bind(now - 2 * HOUR_MS)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+    }
+    sqlx::query("INSERT INTO rate_limits (bucket, window_start, hits) VALUES ('test:fresh', $1, 1)")
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let one_batch = rate_limits::delete_started_before(db, now - HOUR_MS, BATCH)
+        .await
+        .unwrap();
+    assert_eq!(one_batch, u64::try_from(BATCH).unwrap(), "one statement, one batch");
+    let purged = retention::purge(&app.state).await.unwrap();
+    assert_eq!(purged.rate_limits, u64::try_from(backlog - BATCH).unwrap());
+    assert_eq!(
+        ids(&app, "SELECT bucket FROM rate_limits WHERE bucket LIKE 'test:%'").await,
+        set(&["test:fresh"])
     );
 }
