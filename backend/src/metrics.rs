@@ -14,8 +14,8 @@ use anyhow::Context as _;
 use crate::db::outbox;
 use crate::state::Core;
 
-/// Outbox deliveries by `channel` (`mail`) and `result` (`sent`, `retry`,
-/// `dead`).
+/// Outbox deliveries by `channel` (`mail`, `webhook`) and `result`
+/// (`sent`, `retry`, `dead`).
 pub const DELIVERIES: &str = "muster_outbox_deliveries_total";
 /// Sign-in attempts by `outcome` (`succeeded`, `failed`, `unverified`,
 /// `limited`).
@@ -45,7 +45,7 @@ pub enum DeliveryResult {
     Dead,
 }
 
-/// Counts one delivery attempt of `channel` (`mail` today).
+/// Counts one delivery attempt of `channel` (`mail` or `webhook`).
 pub fn delivery(channel: &'static str, result: DeliveryResult) {
     let result = match result {
         DeliveryResult::Sent => "sent",

@@ -24,6 +24,7 @@ use crate::Core;
 use crate::clock::millis;
 use crate::db::webhooks::{self, Answer, QueuedDelivery};
 use crate::delivery::{AfterFailure, Delivery, LEASE, POLL, after_failure};
+use crate::metrics::{self, DeliveryResult};
 use crate::sealing;
 
 /// Deliveries in flight at once, per process.
@@ -91,6 +92,7 @@ async fn deliver(state: &Core, delivery: &QueuedDelivery) -> anyhow::Result<Deli
             .await
             .context("marking a delivery sent")?;
         tracing::debug!(id = %delivery.id, event = %delivery.event_type, "webhook delivered");
+        metrics::delivery("webhook", DeliveryResult::Sent);
         return Ok(Delivery::Sent);
     };
     webhooks::record_failure(&state.db.pool, &delivery.id, now, answer)
@@ -102,6 +104,7 @@ async fn deliver(state: &Core, delivery: &QueuedDelivery) -> anyhow::Result<Deli
                 .await
                 .context("marking a delivery dead")?;
             tracing::error!(id = %delivery.id, endpoint_id = %endpoint.id, attempts = delivery.attempts, %error, "webhook undeliverable; gave up");
+            metrics::delivery("webhook", DeliveryResult::Dead);
             Ok(Delivery::Dead)
         }
         AfterFailure::Retry { next_attempt_at } => {
@@ -110,6 +113,7 @@ async fn deliver(state: &Core, delivery: &QueuedDelivery) -> anyhow::Result<Deli
                 .await
                 .context("scheduling a retry")?;
             tracing::warn!(id = %delivery.id, endpoint_id = %endpoint.id, attempts = delivery.attempts, %error, "webhook delivery failed; will retry");
+            metrics::delivery("webhook", DeliveryResult::Retry);
             Ok(Delivery::Retry)
         }
     }
