@@ -259,7 +259,8 @@ def main():
         add("")
         add("Deliveries queued in one transaction to one endpoint on a local receiver "
             "(bench/webhook_receiver.py, answers 204), from the commit until every one is marked "
-            "delivered: signed, POSTed over HTTP/1.1, up to 8 in flight per process.")
+            "delivered: signed, POSTed over HTTP/1.1, up to 8 in flight per process (includes up to "
+            "one 1 s poll before the worker sees rows written by another process).")
     else:
         failures.append("no webhook delivery rate was measured")
     table = "\n".join(lines)

@@ -124,11 +124,12 @@ problem_set!(
     /// Adding a webhook endpoint: a JSON body; the URL must be a public
     /// http(s) URL, the events known (at most 20 endpoints per account).
     CreateWebhookErrors:
-        400 => "`validation_failed` (`url`, `events`), `invalid_json`",
+        400 => "`validation_failed` (`events`), `invalid_json`",
         401,
         403,
         413,
         415,
+        422 => "`invalid_url`: not a public http(s) URL, or the account has 20 endpoints already",
 );
 
 problem_set!(

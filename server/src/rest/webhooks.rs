@@ -6,6 +6,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum_extra::extract::WithRejection;
+use backend::services::team::TeamError;
 use backend::services::webhooks;
 
 use super::extract::{Admin, ApiJson, ApiPath, ApiQuery, encode_cursor, page_window};
@@ -44,7 +45,9 @@ pub async fn create(
     Admin(actor): Admin,
     WithRejection(Json(new), _): ApiJson<NewWebhookEndpoint>,
 ) -> Result<(StatusCode, Json<CreatedWebhookEndpoint>), Problem> {
-    let created = webhooks::create(&state, &actor, &new.url, &new.events).await?;
+    let created = webhooks::create(&state, &actor, &new.url, &new.events)
+        .await
+        .map_err(create_problem)?;
     Ok((
         StatusCode::CREATED,
         Json(CreatedWebhookEndpoint {
@@ -52,6 +55,26 @@ pub async fn create(
             secret: created.secret,
         }),
     ))
+}
+
+/// A `url` the schema admits that the server will not call (not an
+/// http(s) URL, a private address, credentials, a fragment), or one
+/// endpoint too many, is `422 invalid_url` (with `errors`, like
+/// `validation_failed`); a body that breaks the schema stays a 400.
+fn create_problem(error: TeamError) -> Problem {
+    match error {
+        TeamError::Invalid(fields) if fields.iter().any(|f| f.field == webhooks::URL_FIELD) => {
+            Problem {
+                errors: Problem::from(TeamError::Invalid(fields)).errors,
+                ..Problem::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_url",
+                    "This URL cannot be used for a webhook; see `errors`.",
+                )
+            }
+        }
+        other => other.into(),
+    }
 }
 
 /// Deletes an endpoint and its delivery log; nothing more is sent to it.
