@@ -271,7 +271,10 @@ mod tests {
         assert_eq!(Surface::of("/team"), Surface::Other);
         assert_eq!(Surface::of("/rpcx"), Surface::Other);
         assert_eq!(Surface::Rpc.max_body_bytes("/rpc/team/import"), 64 * 1024);
-        assert_eq!(Surface::Api.max_body_bytes("/api/v1/invitations"), 64 * 1024);
+        assert_eq!(
+            Surface::Api.max_body_bytes("/api/v1/invitations"),
+            64 * 1024
+        );
         assert_eq!(
             Surface::Api.max_body_bytes("/api/v1/invitations/bulk"),
             1024 * 1024

@@ -170,7 +170,9 @@ impl<'a> Lines<'a> {
     /// The line of the record the reader began reading at `byte`.
     fn of(&mut self, byte: u64) -> u64 {
         let bytes = self.text.as_bytes();
-        let from = usize::try_from(byte).unwrap_or(bytes.len()).min(bytes.len());
+        let from = usize::try_from(byte)
+            .unwrap_or(bytes.len())
+            .min(bytes.len());
         let start = bytes[from..]
             .iter()
             .position(|&b| b != b'\r' && b != b'\n')

@@ -229,7 +229,10 @@ impl Import {
                     self.progress.try_set(Progress::Inviting { done, total });
                 }
                 Ok(_) => {
-                    self.stop(&rows[batch[0]], "the server's answer did not match the rows sent");
+                    self.stop(
+                        &rows[batch[0]],
+                        "the server's answer did not match the rows sent",
+                    );
                     break;
                 }
                 Err(error) => {

@@ -116,7 +116,10 @@ async fn each_item_is_invited_on_its_own_in_order_with_one_result_each(engine: E
         let invited = result["status"] == "invited";
         assert_eq!(result["invitation"].is_object(), invited, "{result}");
     }
-    assert_eq!(results[1]["email"], "GRACE@example.com", "the email as sent");
+    assert_eq!(
+        results[1]["email"], "GRACE@example.com",
+        "the email as sent"
+    );
     assert_eq!(results[0]["invitation"]["email"], "alan@example.com");
     assert_eq!(results[0]["invitation"]["role"], "user");
     assert_eq!(results[4]["invitation"]["role"], "admin");
@@ -149,10 +152,18 @@ async fn each_item_is_invited_on_its_own_in_order_with_one_result_each(engine: E
     }
     app.mail.wait_for(3).await;
     for email in ["alan@example.com", "barbara@example.com"] {
-        assert_eq!(app.mail.with_link(email, "invite").await.len(), 1, "{email}");
+        assert_eq!(
+            app.mail.with_link(email, "invite").await.len(),
+            1,
+            "{email}"
+        );
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(app.mail.received().await.len(), 3, "one mail per invitation");
+    assert_eq!(
+        app.mail.received().await.len(),
+        3,
+        "one mail per invitation"
+    );
     let api_invites: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM audit_events WHERE action = 'member.invite' AND source = 'api'",
     )
@@ -247,10 +258,7 @@ async fn an_idempotency_key_replays_the_answer_and_sends_no_second_mail(engine: 
     let first = send("import-1", body.clone()).await.unwrap();
     assert_eq!(first.status(), StatusCode::OK);
     let first: Value = first.json().await.unwrap();
-    assert_eq!(
-        statuses(&first),
-        ["invited", "already_member", "invited"]
-    );
+    assert_eq!(statuses(&first), ["invited", "already_member", "invited"]);
     // The same request again, spaced differently: the first answer (not
     // "already_invited"), and nothing runs.
     let respaced = serde_json::to_string_pretty(&body).unwrap();
@@ -282,7 +290,11 @@ async fn an_idempotency_key_replays_the_answer_and_sends_no_second_mail(engine: 
     assert_eq!(single.status(), StatusCode::UNPROCESSABLE_ENTITY);
     app.mail.wait_for(2).await;
     tokio::time::sleep(Duration::from_millis(1200)).await;
-    assert_eq!(app.mail.received().await.len(), 2, "one mail per invitation");
+    assert_eq!(
+        app.mail.received().await.len(),
+        2,
+        "one mail per invitation"
+    );
     // Without a key, a retry is a new request.
     let (status, plain) = bulk(&app, &key, vec![item("Alan", "alan@example.com")]).await;
     assert_eq!(status, StatusCode::OK);
@@ -333,7 +345,11 @@ async fn a_thousand_items_are_taken_and_more_or_none_are_refused(engine: Engine)
             StatusCode::BAD_REQUEST,
             "invalid_json",
         ),
-        (json!([item("A", "a@example.com")]), StatusCode::BAD_REQUEST, "invalid_json"),
+        (
+            json!([item("A", "a@example.com")]),
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+        ),
     ] {
         let (got, problem, headers) = rest.post("/api/v1/invitations/bulk", Some(body)).await;
         assert_eq!((got, problem["code"].as_str()), (status, Some(code)));
@@ -474,15 +490,33 @@ async fn the_import_server_function_invites_a_parsed_file_batch_by_batch(engine:
     let mut invited: Vec<(String, String, Role)> = page
         .rows
         .into_iter()
-        .map(|row| (row.email, format!("{} {}", row.first_name, row.last_name), row.role))
+        .map(|row| {
+            (
+                row.email,
+                format!("{} {}", row.first_name, row.last_name),
+                row.role,
+            )
+        })
         .collect();
     invited.sort_by(|a, b| a.0.cmp(&b.0));
     assert_eq!(
         invited,
         [
-            ("alan@example.com".into(), "Alan, Dr. Turing".into(), Role::User),
-            ("barbara@example.com".into(), "Barbara Lis\"kov".into(), Role::Admin),
-            ("dennis@example.com".into(), "Dennis Ritchie".into(), Role::User),
+            (
+                "alan@example.com".into(),
+                "Alan, Dr. Turing".into(),
+                Role::User
+            ),
+            (
+                "barbara@example.com".into(),
+                "Barbara Lis\"kov".into(),
+                Role::Admin
+            ),
+            (
+                "dennis@example.com".into(),
+                "Dennis Ritchie".into(),
+                Role::User
+            ),
         ]
     );
     // The server re-checks what the browser checked: a row sent anyway

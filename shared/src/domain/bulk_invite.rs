@@ -72,15 +72,14 @@ impl BulkStatus {
 
 /// The summary's counts of `statuses`: (invited, skipped, failed).
 pub fn tally(statuses: impl IntoIterator<Item = BulkStatus>) -> (usize, usize, usize) {
-    statuses
-        .into_iter()
-        .fold((0, 0, 0), |(invited, skipped, failed), status| {
-            match status.tally() {
-                BulkTally::Invited => (invited + 1, skipped, failed),
-                BulkTally::Skipped => (invited, skipped + 1, failed),
-                BulkTally::Failed => (invited, skipped, failed + 1),
-            }
-        })
+    statuses.into_iter().fold(
+        (0, 0, 0),
+        |(invited, skipped, failed), status| match status.tally() {
+            BulkTally::Invited => (invited + 1, skipped, failed),
+            BulkTally::Skipped => (invited, skipped + 1, failed),
+            BulkTally::Failed => (invited, skipped, failed + 1),
+        },
+    )
 }
 
 /// "N invited, M skipped, K failed".

@@ -19,7 +19,8 @@ mod webhook_event;
 pub use account::{AccountCreation, AccountName};
 pub use audit_action::AuditAction;
 pub use bulk_invite::{
-    BulkStatus, BulkTally, MAX_BULK_ROWS, MAX_CSV_BYTES, summary as bulk_summary, tally as bulk_tally,
+    BulkStatus, BulkTally, MAX_BULK_ROWS, MAX_CSV_BYTES, summary as bulk_summary,
+    tally as bulk_tally,
 };
 pub use email::{EmailAddress, normalize as normalize_email};
 pub use invitation::{InvitationProblem, InvitationState, NewInvitee, actor_label};
