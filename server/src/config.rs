@@ -867,7 +867,9 @@ mod tests {
             .unwrap_err();
         let line = one_line(&missing);
         assert!(
-            line.contains("--last-name") && line.contains("--email") && line.ends_with("(see --help)"),
+            line.contains("--last-name")
+                && line.contains("--email")
+                && line.ends_with("(see --help)"),
             "{line}"
         );
         let value = parse_without_env(&["server", "--verify-ttl", "soon"])
@@ -887,7 +889,11 @@ mod tests {
             .collect();
         assert!(settings.len() > 30, "{} settings", settings.len());
         for arg in settings {
-            assert!(arg.get_env().is_some(), "--{:?} has no variable", arg.get_long());
+            assert!(
+                arg.get_env().is_some(),
+                "--{:?} has no variable",
+                arg.get_long()
+            );
             assert!(!arg.is_required_set(), "--{:?} is required", arg.get_long());
         }
     }

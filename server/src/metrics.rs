@@ -153,6 +153,11 @@ async fn metrics(State(scrape): State<Scrape>, headers: HeaderMap) -> Response {
         );
         return response;
     }
+    // The gauges are process-wide and set from this app's state just before
+    // rendering: one scrape at a time, so two apps of one process (tests)
+    // cannot interleave their values.
+    static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let _scraping = ONE_AT_A_TIME.lock().await;
     if let Err(error) = backend::metrics::observe(&scrape.state).await {
         tracing::warn!(
             error = format!("{error:#}"),

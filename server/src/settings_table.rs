@@ -14,7 +14,8 @@ const END: &str = "<!-- /settings -->";
 /// flag, the default (clap's, or the `[default: …]` the help text names)
 /// and the first sentence of the help.
 pub fn settings_table(command: &Command) -> String {
-    let mut table = String::from("| Variable | Flag | Default | What it sets |\n| --- | --- | --- | --- |\n");
+    let mut table =
+        String::from("| Variable | Flag | Default | What it sets |\n| --- | --- | --- | --- |\n");
     for arg in command.get_arguments() {
         let Some(env) = arg.get_env() else { continue };
         let help = arg.get_help().map(ToString::to_string).unwrap_or_default();

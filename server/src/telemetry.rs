@@ -9,10 +9,11 @@
 //! 404s) log `fallback`. What runs inside a request logs within a `request`
 //! span carrying the same request id.
 
+use std::io::IsTerminal as _;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request};
-use axum::http::HeaderName;
+use axum::http::{HeaderName, Method};
 use axum::middleware::Next;
 use axum::response::Response;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -36,7 +37,12 @@ const MAX_REQUEST_ID: usize = 64;
 pub fn init(filter: &str, format: LogFormat) {
     let filter = EnvFilter::new(filter);
     match format {
-        LogFormat::Text => tracing_subscriber::fmt().with_env_filter(filter).init(),
+        // Colours only on a terminal: a file, a pipe or journald gets
+        // plain text.
+        LogFormat::Text => tracing_subscriber::fmt()
+            .with_ansi(std::io::stdout().is_terminal())
+            .with_env_filter(filter)
+            .init(),
         LogFormat::Json => tracing_subscriber::fmt()
             .json()
             .flatten_event(true)
@@ -73,6 +79,22 @@ pub fn request_id_layers() -> (SetRequestIdLayer<MakeRequestUuid>, PropagateRequ
     )
 }
 
+/// The method as a metrics label: the standard ones by name, anything else
+/// `OTHER`, so a client cannot mint series with made-up methods (they are
+/// answered 405 anyway).
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "OTHER",
+    }
+}
+
 /// One log line and the HTTP series for every request.
 pub async fn layer(request: Request, next: Next) -> Response {
     let started = Instant::now();
@@ -98,11 +120,28 @@ pub async fn layer(request: Request, next: Next) -> Response {
         tracing::info!(target: "muster::request", method = %method, route = %route, status = status.as_u16(), latency_ms, request_id = %request_id, "request");
     }
     let labels = [
-        ("method", method.as_str().to_owned()),
+        ("method", method_label(&method).to_owned()),
         ("route", route),
         ("status", status.as_u16().to_string()),
     ];
     metrics::counter!(HTTP_REQUESTS, &labels).increment(1);
     metrics::histogram!(HTTP_DURATION, &labels).record(elapsed.as_secs_f64());
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn made_up_methods_share_one_label() {
+        assert_eq!(method_label(&Method::GET), "GET");
+        assert_eq!(method_label(&Method::DELETE), "DELETE");
+        for made_up in ["FOO", "PROPFIND", "X1"] {
+            assert_eq!(
+                method_label(&Method::from_bytes(made_up.as_bytes()).unwrap()),
+                "OTHER"
+            );
+        }
+    }
 }

@@ -282,7 +282,12 @@ impl Build {
         }
         let to = self.site_root().join("api-docs");
         std::fs::create_dir_all(&to)?;
-        for file in ["swagger-ui-bundle.js", "swagger-ui.css", "LICENSE", "NOTICE"] {
+        for file in [
+            "swagger-ui-bundle.js",
+            "swagger-ui.css",
+            "LICENSE",
+            "NOTICE",
+        ] {
             std::fs::copy(from.join(file), to.join(file))
                 .with_context(|| format!("copying swagger-ui-dist/{file}"))?;
         }

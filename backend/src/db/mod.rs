@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod audit;
+pub mod backup;
 pub mod email_changes;
 pub mod idempotency;
 pub mod invitations;
@@ -90,15 +91,20 @@ fn create_private_file(path: &Path) -> std::io::Result<()> {
     }
 }
 
-/// Adds `mode=rwc` so SQLite creates the file (first created here, 0600),
-/// and creates its folder (0700).
-fn prepare_sqlite_url(url: &str) -> anyhow::Result<String> {
-    let path_part = url
-        .trim_start_matches("sqlite://")
+/// The file path of a `sqlite://PATH?…` URL.
+#[must_use]
+pub fn sqlite_path(url: &str) -> &str {
+    url.trim_start_matches("sqlite://")
         .trim_start_matches("sqlite:")
         .split('?')
         .next()
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// Adds `mode=rwc` so SQLite creates the file (first created here, 0600),
+/// and creates its folder (0700).
+fn prepare_sqlite_url(url: &str) -> anyhow::Result<String> {
+    let path_part = sqlite_path(url);
     let parent = Path::new(path_part)
         .parent()
         .filter(|p| !p.as_os_str().is_empty());

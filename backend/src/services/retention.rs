@@ -23,10 +23,6 @@
 //! - **Sessions** past their absolute limit or idle for
 //!   `SESSION_IDLE_TIMEOUT`, at once (no `RETENTION`: the session list shows
 //!   only live ones, and the lookup refuses an expired one anyway).
-//! - **Webhook deliveries**: not here yet. When the webhooks' delivery log
-//!   lands, its rows finished more than `RETENTION` ago are purged here too,
-//!   like the outbox (a `delete_finished_before` in its `db` module, one
-//!   more field of [`Purged`]).
 //!
 //! Invitations are not deleted: they are the account's record of who was
 //! invited (only their digests and sealed tokens are kept, and an ended

@@ -40,7 +40,10 @@ async fn the_docs_page_loads_the_viewer_from_our_origin_and_admins_see_its_link(
         html.matches("<script src=\"/").count(),
         "every script is a file of our origin"
     );
-    assert!(!html.contains("//cdn") && !html.contains("https://"), "{html}");
+    assert!(
+        !html.contains("//cdn") && !html.contains("https://"),
+        "{html}"
+    );
 
     // The footer links it for an Admin, not for a User.
     app.create_admin("ada@example.com").await;

@@ -318,8 +318,7 @@ async fn migrate_applies_every_migration_once(engine: Engine) {
     );
     let latest = backend::db::MIGRATOR.iter().last().unwrap().version;
     assert!(
-        String::from_utf8_lossy(&first.stdout)
-            .contains(&format!("latest migration is {latest}")),
+        String::from_utf8_lossy(&first.stdout).contains(&format!("latest migration is {latest}")),
         "{}",
         String::from_utf8_lossy(&first.stdout)
     );

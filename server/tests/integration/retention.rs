@@ -325,10 +325,12 @@ async fn the_purge_deletes_exactly_the_rows_past_their_retention(engine: Engine)
     }
     // Sessions: one past its absolute limit, one idle too long; Ada's own
     // (signed in above) lives.
+    let idle = i64::try_from(app.state.settings.session_idle_timeout.as_millis()).unwrap();
+    let minute = 60 * 1000;
     for (token_hash, last_seen_at, expires_at) in [
-        ("s-absolute", now - HOUR_MS, now - 1),
-        ("s-idle", now - 13 * HOUR_MS, now + DAY_MS),
-        ("s-live", now - 11 * HOUR_MS, now + DAY_MS),
+        ("s-absolute", now - minute, now - 1),
+        ("s-idle", now - idle - minute, now + DAY_MS),
+        ("s-live", now - idle + 10 * minute, now + DAY_MS),
     ] {
         sqlx::query(
             "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) \
@@ -343,12 +345,11 @@ async fn the_purge_deletes_exactly_the_rows_past_their_retention(engine: Engine)
         .await
         .unwrap();
     }
-    let own_session: String = sqlx::query_scalar(
-        "SELECT token_hash FROM sessions WHERE token_hash NOT LIKE 's-%'",
-    )
-    .fetch_one(db)
-    .await
-    .unwrap();
+    let own_session: String =
+        sqlx::query_scalar("SELECT token_hash FROM sessions WHERE token_hash NOT LIKE 's-%'")
+            .fetch_one(db)
+            .await
+            .unwrap();
     let app_buckets = ids(
         &app,
         "SELECT bucket FROM rate_limits WHERE bucket NOT LIKE 'test:%'",
@@ -430,7 +431,7 @@ async fn the_purge_deletes_exactly_the_rows_past_their_retention(engine: Engine)
             later.sessions
         ),
         (2, 0, 1, 2),
-        "two days on, no session has been seen for 12 hours"
+        "two days on, no session has been seen within the idle limit"
     );
     assert!(later.rate_limits >= 1);
     assert_eq!(
@@ -466,21 +467,31 @@ async fn a_backlog_is_purged_in_batches(engine: Engine) {
             .await
             .unwrap();
     }
-    sqlx::query("INSERT INTO rate_limits (bucket, window_start, hits) VALUES ('test:fresh', $1, 1)")
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    sqlx::query(
+        "INSERT INTO rate_limits (bucket, window_start, hits) VALUES ('test:fresh', $1, 1)",
+    )
+    .bind(now)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
 
     let one_batch = rate_limits::delete_started_before(db, now - HOUR_MS, BATCH)
         .await
         .unwrap();
-    assert_eq!(one_batch, u64::try_from(BATCH).unwrap(), "one statement, one batch");
+    assert_eq!(
+        one_batch,
+        u64::try_from(BATCH).unwrap(),
+        "one statement, one batch"
+    );
     let purged = retention::purge(&app.state).await.unwrap();
     assert_eq!(purged.rate_limits, u64::try_from(backlog - BATCH).unwrap());
     assert_eq!(
-        ids(&app, "SELECT bucket FROM rate_limits WHERE bucket LIKE 'test:%'").await,
+        ids(
+            &app,
+            "SELECT bucket FROM rate_limits WHERE bucket LIKE 'test:%'"
+        )
+        .await,
         set(&["test:fresh"])
     );
 }
