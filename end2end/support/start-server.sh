@@ -16,6 +16,7 @@ export SMTP_URL="smtp://127.0.0.1:$smtp_port"
 export ALLOW_SELF_REGISTRATION=true
 # The webhooks spec runs its receiver on loopback.
 export WEBHOOK_ALLOW_PRIVATE=true
-export RUST_LOG="${RUST_LOG:-info,sqlx=warn}"
+# Not every request: the per-request lines would drown the test report.
+export RUST_LOG="${RUST_LOG:-info,sqlx=warn,muster::request=warn}"
 cd "$root"
 exec "$target/debug/server"

@@ -1,7 +1,7 @@
 //! `/api/docs`: an HTML page under the site's CSP that loads the viewer and
 //! its starter script from our own origin (no inline script, no other
 //! origin), public like the document it renders; the footer links it for
-//! Admins only. (Playwright's api-docs spec renders it in Chromium.)
+//! Admins only. (Playwright's openapi-docs spec renders it in Chromium.)
 
 use reqwest::StatusCode;
 
