@@ -61,7 +61,7 @@ export PUBLIC_URL="http://127.0.0.1:$proxy_port"
 export SMTP_URL="smtp://127.0.0.1:$smtp_port"
 export ALLOW_SELF_REGISTRATION=true
 export TRUSTED_PROXY_HEADER=x-forwarded-for
-export RUST_LOG="${RUST_LOG:-info,sqlx=warn}"
+export RUST_LOG="${RUST_LOG:-info,sqlx=warn,muster::request=warn}"
 cd "$root"
 
 ports=()
