@@ -149,7 +149,7 @@ pub struct Settings {
     pub account_creation: shared::domain::AccountCreation,
     /// Delivery attempts before a message is marked dead.
     pub outbox_max_attempts: i64,
-    /// Invitations (and resends) per account per hour.
+    /// Invitations sent (and resent) per account per hour; refused or skipped ones do not count.
     pub invites_per_hour: i64,
     /// REST API requests per key per minute.
     pub api_requests_per_minute: i64,

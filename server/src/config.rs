@@ -266,7 +266,7 @@ pub struct Options {
     )]
     pub session_absolute_timeout: Duration,
 
-    /// Invitations (and resends) per account per hour.
+    /// Invitations sent (and resent) per account per hour; refused or skipped ones do not count.
     #[arg(
         long,
         env = "INVITES_PER_HOUR",

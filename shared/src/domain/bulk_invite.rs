@@ -58,16 +58,6 @@ impl BulkStatus {
             }
         }
     }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Invited => "invited",
-            Self::AlreadyMember => "already_member",
-            Self::AlreadyInvited => "already_invited",
-            Self::Invalid => "invalid",
-            Self::RateLimited => "rate_limited",
-        }
-    }
 }
 
 /// The summary's counts of `statuses`: (invited, skipped, failed).
