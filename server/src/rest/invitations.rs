@@ -34,29 +34,28 @@ async fn invite_once(state: &AppState, actor: &Actor, new: &NewInvitation) -> St
         new.role.as_deref(),
     )
     .await;
-    let (status, body) = match result.map(|row| Invitation::from_member(Member::from(row))) {
-        Ok(Some(invitation)) => (
-            StatusCode::CREATED,
-            serde_json::to_string(&invitation).unwrap_or_default(),
+    match result.map(|row| Invitation::from_member(Member::from(row))) {
+        Ok(Some(invitation)) => stored(StatusCode::CREATED, &invitation),
+        Ok(None) => stored(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &internal(&anyhow::anyhow!("an invited member without an invitation")),
         ),
-        Ok(None) => {
-            let problem = internal(&anyhow::anyhow!("an invited member without an invitation"));
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                serde_json::to_string(&problem).unwrap_or_default(),
-            )
-        }
-        Err(error) => {
-            let problem = Problem::from(error);
-            let status =
-                StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            (status, serde_json::to_string(&problem).unwrap_or_default())
-        }
-    };
+        Err(error) => stored_problem(&Problem::from(error)),
+    }
+}
+
+/// `body` answered with `status`, as sent and as stored for replays.
+fn stored(status: StatusCode, body: &impl serde::Serialize) -> StoredResponse {
     StoredResponse {
         status: status.as_u16(),
-        body,
+        body: serde_json::to_string(body).unwrap_or_default(),
     }
+}
+
+/// A refusal with its own status, as sent and as stored for replays.
+fn stored_problem(problem: &Problem) -> StoredResponse {
+    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    stored(status, problem)
 }
 
 /// A stored or fresh response: JSON on success, a problem document otherwise.
@@ -137,7 +136,7 @@ async fn invite_many_once(
     items: &[BulkInvitationItem],
 ) -> StoredResponse {
     let invitees: Vec<BulkInvitee> = items.iter().cloned().map(BulkInvitee::from).collect();
-    let (status, body) = match team::invite_many(state, actor, &invitees).await {
+    match team::invite_many(state, actor, &invitees).await {
         Ok(results) => {
             let counts = bulk_tally(results.iter().map(|result| result.outcome.status));
             let results = results
@@ -166,21 +165,9 @@ async fn invite_many_once(
                 skipped,
                 failed,
             };
-            (
-                StatusCode::OK,
-                serde_json::to_string(&answer).unwrap_or_default(),
-            )
+            stored(StatusCode::OK, &answer)
         }
-        Err(error) => {
-            let problem = Problem::from(error);
-            let status =
-                StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            (status, serde_json::to_string(&problem).unwrap_or_default())
-        }
-    };
-    StoredResponse {
-        status: status.as_u16(),
-        body,
+        Err(error) => stored_problem(&Problem::from(error)),
     }
 }
 
