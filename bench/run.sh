@@ -14,7 +14,9 @@
 # work folder), BENCH_SKIP_BUILD=1 (use the binaries already built),
 # BENCH_SERVER (the server binary to run; default $CARGO_TARGET_DIR/<profile>/server),
 # BENCH_PEER=0 (full mode without the peer), BENCH_PEER_DIR (the peer's
-# sources; default ../shared/peers/better-auth beside the clone).
+# sources; default ../shared/peers/better-auth beside the clone),
+# BENCH_PERF=1 (a perf profile of the server in each scenario, with
+# BENCH_KEEP=1 to keep it; its overhead skews that run's CPU figures).
 #
 # Full mode also runs the peer, Better Auth, on SQLite with the same members,
 # in the order Muster, peer, Muster (A-B-A) on the first size, and prints
@@ -37,7 +39,7 @@ while [ $# -gt 0 ]; do
     --smoke) mode=smoke ;;
     --db) dbs="${2:-}"; shift ;;
     --db=*) dbs="${1#--db=}" ;;
-    -h | --help) sed -n '2,21p' "$root/bench/run.sh"; exit 0 ;;
+    -h | --help) sed -n '2,24p' "$root/bench/run.sh"; exit 0 ;;
     *) die "unknown argument $1 (try --help)" ;;
   esac
   shift
@@ -276,7 +278,23 @@ run_scenario() {
       "$base/healthz" >"$probe_out" &
     probe_pid=$!
   fi
+  local perf_pid=""
+  if [ "${BENCH_PERF:-0}" = 1 ]; then
+    # A CPU profile of the server during the scenario (perf's own cost shows
+    # in this run's CPU column: profile and measure in separate runs).
+    perf record -q -F 999 --call-graph dwarf,16384 -p "$server_pid" \
+      -o "$work/$run_id-$name.perf.data" -- sleep "$duration" 2>/dev/null &
+    perf_pid=$!
+  fi
   wrk -t"$threads" -c"$connections" -d"${duration}s" --latency --timeout 10s "$@" "$url" >"$out"
+  if [ -n "$perf_pid" ]; then
+    wait "$perf_pid" || true
+    perf report -q -i "$work/$run_id-$name.perf.data" --stdio --no-children --percent-limit 0.7 \
+      --sort symbol -g none >"$work/$run_id-$name.perf.txt" 2>/dev/null || true
+    perf report -q -i "$work/$run_id-$name.perf.data" --stdio --children --percent-limit 3 \
+      --sort symbol -g none >"$work/$run_id-$name.perf-children.txt" 2>/dev/null || true
+    say "  profile: $work/$run_id-$name.perf.txt (self) and .perf-children.txt (inclusive)"
+  fi
   if [ -n "$probe_pid" ]; then
     wait "$probe_pid"
     probe_pid=""

@@ -72,7 +72,7 @@ async fn rows_in(
     window: Window,
 ) -> Result<(Vec<MemberRow>, bool), TeamError> {
     let (limit, offset) = window.query();
-    let records = members::page(&state.db.pool, &actor.account_id, filter, limit, offset)
+    let records = members::page(&state.db, &actor.account_id, filter, limit, offset)
         .await
         .context("listing members")?;
     let (records, more) = window.cut(records);
