@@ -5,7 +5,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# Each step's line says how long the run has taken so far ([mm:ss]).
+step() { printf '\n\033[1m== [%02d:%02d] %s\033[0m\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*"; }
 target="${CARGO_TARGET_DIR:-$root/target}"
 
 step "setup"
@@ -61,3 +62,5 @@ step "scale-out: three servers on one PostgreSQL behind a round-robin proxy (Pla
 
 step "benchmark smoke (every scenario briefly on the debug build; 2xx only)"
 BENCH_SKIP_BUILD=1 BENCH_SERVER="$target/debug/server" bench/run.sh --smoke
+
+step "all tests passed"
