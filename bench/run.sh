@@ -282,7 +282,7 @@ run_scenario() {
   if [ "${BENCH_PERF:-0}" = 1 ]; then
     # A CPU profile of the server during the scenario (perf's own cost shows
     # in this run's CPU column: profile and measure in separate runs).
-    perf record -q -F 999 --call-graph dwarf,16384 -p "$server_pid" \
+    perf record -q -F 299 --call-graph dwarf,8192 -p "$server_pid" \
       -o "$work/$run_id-$name.perf.data" -- sleep "$duration" 2>/dev/null &
     perf_pid=$!
   fi
