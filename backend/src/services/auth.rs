@@ -114,7 +114,11 @@ pub async fn sign_in(
         None
     };
     let now = state.clock.now_ms();
-    let mut tx = state.db.begin_write().await.context("opening the session")?;
+    let mut tx = state
+        .db
+        .begin_write()
+        .await
+        .context("opening the session")?;
     if let Some(new_hash) = &new_hash {
         users::update_password_hash(&mut *tx, &user.id, new_hash, now)
             .await
@@ -142,7 +146,12 @@ pub async fn open_session(
     user_id: &str,
     user_agent: Option<&str>,
 ) -> anyhow::Result<String> {
-    let mut conn = state.db.pool.acquire().await.context("opening the session")?;
+    let mut conn = state
+        .db
+        .pool
+        .acquire()
+        .await
+        .context("opening the session")?;
     open_session_in(&mut conn, state, user_id, user_agent, state.clock.now_ms()).await
 }
 
