@@ -221,7 +221,9 @@ db_engine=""
 db_target=""
 sql() { # runs SQL from stdin against the current database
   if [ "$db_engine" = sqlite ]; then
-    sqlite3 -bail -batch "$db_target"
+    # The server writes too (the outbox worker after the invite scenario):
+    # wait for its lock rather than fail at once.
+    sqlite3 -bail -batch -cmd ".timeout 10000" "$db_target"
   else
     psql "$db_target" -qtA -v ON_ERROR_STOP=1
   fi
