@@ -178,16 +178,6 @@ impl Limit {
             .await
             .context("clearing a rate limit")
     }
-
-    /// [`Limit::reset`] on `conn`, inside the caller's transaction.
-    ///
-    /// # Errors
-    /// On a database failure.
-    pub async fn reset_in(&self, conn: &mut sqlx::AnyConnection, key: &str) -> anyhow::Result<()> {
-        rate_limits::clear(conn, &self.bucket(key))
-            .await
-            .context("clearing a rate limit")
-    }
 }
 
 #[cfg(test)]

@@ -46,6 +46,11 @@ pub async fn sign_in(
     client: &str,
     user_agent: Option<&str>,
 ) -> Result<String, SignInError> {
+    if !SIGN_IN_PER_ADDRESS.allow(state, client).await? {
+        tracing::warn!(target: "security", event = "sign_in.limited", limit = "address", client);
+        crate::metrics::sign_in("limited");
+        return Err(SignInError::RateLimited);
+    }
     let parsed = EmailAddress::parse(email).ok();
     // The per-account limit is keyed by what was typed, known or not.
     // (A digest for anything unparseable: it may hold bytes no database keeps.)
@@ -53,29 +58,14 @@ pub async fn sign_in(
         || digest(&shared::domain::normalize_email(email)),
         EmailAddress::normalized,
     );
-    // Both limits are counted before the hash, in one transaction (one
-    // commit, not two) of atomic upserts: a burst of parallel guesses cannot
-    // all pass a check made before any of them was counted, so at most `max`
-    // verifications run per window. A match forgets the account's count.
-    let now = state.clock.now_ms();
-    let mut tx = state
-        .db
-        .begin_write()
-        .await
-        .context("counting a sign-in attempt")?;
-    let limited = if !SIGN_IN_PER_ADDRESS.allow_in(&mut tx, now, client).await? {
-        Some("address")
-    } else if !SIGN_IN_FAILURES_PER_ACCOUNT
-        .allow_in(&mut tx, now, &account_key)
+    // Counted before the hash, in one atomic upsert: a burst of parallel
+    // guesses cannot all pass a check made before any of them was counted,
+    // so at most `max` verifications run per window. A match forgets them.
+    if !SIGN_IN_FAILURES_PER_ACCOUNT
+        .allow(state, &account_key)
         .await?
     {
-        Some("account")
-    } else {
-        None
-    };
-    tx.commit().await.context("counting a sign-in attempt")?;
-    if let Some(limit) = limited {
-        tracing::warn!(target: "security", event = "sign_in.limited", limit, client);
+        tracing::warn!(target: "security", event = "sign_in.limited", limit = "account", client);
         crate::metrics::sign_in("limited");
         return Err(SignInError::RateLimited);
     }
@@ -98,38 +88,22 @@ pub async fn sign_in(
         crate::metrics::sign_in("failed");
         return Err(SignInError::InvalidCredentials);
     };
+    SIGN_IN_FAILURES_PER_ACCOUNT
+        .reset(state, &account_key)
+        .await?;
     if user.email_verified_at.is_none() {
-        SIGN_IN_FAILURES_PER_ACCOUNT
-            .reset(state, &account_key)
-            .await?;
         tracing::info!(target: "security", event = "sign_in.unverified", user_id = user.id, client);
         crate::metrics::sign_in("unverified");
         return Err(SignInError::EmailNotVerified);
     }
-    // The new hash (if the parameters changed) is made before the write
-    // lock is taken.
-    let new_hash = if rehash {
-        Some(state.passwords.hash(password).await?)
-    } else {
-        None
-    };
     let now = state.clock.now_ms();
-    let mut tx = state
-        .db
-        .begin_write()
-        .await
-        .context("opening the session")?;
-    if let Some(new_hash) = &new_hash {
-        users::update_password_hash(&mut *tx, &user.id, new_hash, now)
+    if rehash {
+        let new_hash = state.passwords.hash(password).await?;
+        users::update_password_hash(&state.db.pool, &user.id, &new_hash, now)
             .await
             .context("storing the rehashed password")?;
     }
-    // The count is forgotten and the session opened in one commit.
-    SIGN_IN_FAILURES_PER_ACCOUNT
-        .reset_in(&mut tx, &account_key)
-        .await?;
-    let token = open_session_in(&mut tx, state, &user.id, user_agent, now).await?;
-    tx.commit().await.context("opening the session")?;
+    let token = open_session(state, &user.id, user_agent).await?;
     tracing::info!(target: "security", event = "sign_in.succeeded", user_id = user.id, client);
     crate::metrics::sign_in("succeeded");
     Ok(token)
@@ -146,28 +120,12 @@ pub async fn open_session(
     user_id: &str,
     user_agent: Option<&str>,
 ) -> anyhow::Result<String> {
-    let mut conn = state
-        .db
-        .pool
-        .acquire()
-        .await
-        .context("opening the session")?;
-    open_session_in(&mut conn, state, user_id, user_agent, state.clock.now_ms()).await
-}
-
-/// [`open_session`] on `conn` (in the caller's transaction, if any).
-async fn open_session_in(
-    conn: &mut sqlx::AnyConnection,
-    state: &Core,
-    user_id: &str,
-    user_agent: Option<&str>,
-    now: i64,
-) -> anyhow::Result<String> {
     let token = new_token();
+    let now = state.clock.now_ms();
     let expires_at = now.saturating_add(millis(state.settings.session_absolute_timeout));
     // A new session starts in the user's first account (the Default one
     // first, then the one joined first).
-    let first = accounts::active_for_user(&mut *conn, user_id)
+    let first = accounts::active_for_user(&state.db.pool, user_id)
         .await
         .context("reading the user's accounts")?
         .into_iter()
@@ -179,7 +137,7 @@ async fn open_session_in(
         user_agent: &crate::user_agent::describe(user_agent),
         current_account_id: first.as_ref().map(|first| first.account_id.as_str()),
     };
-    sessions::insert(&mut *conn, &session, now, expires_at)
+    sessions::insert(&state.db.pool, &session, now, expires_at)
         .await
         .context("storing the session")?;
     Ok(token)
