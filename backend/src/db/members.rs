@@ -149,8 +149,7 @@ pub struct Filter<'a> {
 /// [`MemberRecord`] fields in order), read back with serde: one row through
 /// the driver instead of one per member, whose per-row cost (the SQLite
 /// worker's hand-off and the `Any` row conversion, about 8 µs a row in
-/// `make bench`) was
-/// most of a member list's CPU.
+/// `make bench`) was most of a member list's CPU.
 pub async fn page(
     db: &Db,
     account_id: &str,
