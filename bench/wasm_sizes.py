@@ -122,10 +122,6 @@ def demangle_legacy(name):
     return path.replace("..", "::").lstrip("_")
 
 
-def demangle(names):
-    return [demangle_legacy(name) for name in names]
-
-
 def crate_of(name):
     name = name.lstrip("<&*(").removeprefix("dyn ").removeprefix("mut ").lstrip("<&*(")
     match = re.match(r"[A-Za-z_][A-Za-z0-9_]*", name)
@@ -157,7 +153,7 @@ def main():
     code = sum(size for size, _ in bodies)
     print(f"{path}: {len(data):,} bytes, code section {code:,} bytes in {len(bodies):,} functions")
     bodies.sort(reverse=True)
-    shown = demangle([names.get(index, f"function[{index}]") for _, index in bodies])
+    shown = [demangle_legacy(names.get(index, f"function[{index}]")) for _, index in bodies]
     print(f"\nlargest {top} functions (bytes, share of code):")
     for (size, _), name in list(zip(bodies, shown))[:top]:
         print(f"{size:>9,}  {100 * size / code:5.2f} %  {name[:150]}")

@@ -87,12 +87,14 @@ impl MemberRecord {
 const OPEN_INVITATION: &str =
     "LEFT JOIN invitations i ON i.member_id = m.id AND i.state IN ('pending', 'declined')";
 
-const SELECT: &str = "SELECT m.id, m.account_id, m.user_id, m.role, m.status, m.api_key_sealed, \
+/// The [`MemberRecord`] columns, read from [`FROM`].
+const COLUMNS: &str = "m.id, m.account_id, m.user_id, m.role, m.status, m.api_key_sealed, \
      COALESCE(u.first_name, i.first_name) AS first_name, COALESCE(u.last_name, i.last_name) AS last_name, \
      COALESCE(u.email, i.email) AS email, i.id AS invitation_id, i.expires_at AS invitation_expires_at, \
      o.dead_at AS invitation_mail_dead_at, i.state AS invitation_state, m.joined_at, m.last_active_at, \
-     m.api_key_last_used_at \
-     FROM members m \
+     m.api_key_last_used_at";
+
+const FROM: &str = "FROM members m \
      LEFT JOIN users u ON u.id = m.user_id \
      LEFT JOIN invitations i ON i.member_id = m.id AND i.state IN ('pending', 'declined') \
      LEFT JOIN outbox o ON o.id = i.outbox_id";
@@ -124,7 +126,7 @@ pub async fn find<'e>(
     account_id: &str,
     member_id: &str,
 ) -> sqlx::Result<Option<MemberRecord>> {
-    let sql = format!("{SELECT} WHERE m.account_id = $1 AND m.id = $2");
+    let sql = format!("SELECT {COLUMNS} {FROM} WHERE m.account_id = $1 AND m.id = $2");
     sqlx::query_as(&sql)
         .bind(account_id)
         .bind(member_id)
@@ -157,9 +159,8 @@ pub async fn page(
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<MemberRecord>> {
-    let columns = SELECT.strip_prefix("SELECT ").unwrap_or(SELECT);
     let inner = format!(
-        "SELECT m.created_at AS sort_at, {columns} {FILTER} \
+        "SELECT m.created_at AS sort_at, {COLUMNS} {FROM} {FILTER} \
          ORDER BY m.created_at DESC, m.id DESC LIMIT $5 OFFSET $6"
     );
     let fields = "id, account_id, user_id, role, status, first_name, last_name, email, api_key_sealed, \
@@ -370,7 +371,7 @@ pub async fn find_for_user<'e>(
     account_id: &str,
     user_id: &str,
 ) -> sqlx::Result<Option<MemberRecord>> {
-    let sql = format!("{SELECT} WHERE m.account_id = $1 AND m.user_id = $2");
+    let sql = format!("SELECT {COLUMNS} {FROM} WHERE m.account_id = $1 AND m.user_id = $2");
     sqlx::query_as(&sql)
         .bind(account_id)
         .bind(user_id)
@@ -396,6 +397,6 @@ pub async fn list_for_user<'e>(
     db: impl Executor<'e, Database = Any>,
     user_id: &str,
 ) -> sqlx::Result<Vec<MemberRecord>> {
-    let sql = format!("{SELECT} WHERE m.user_id = $1 ORDER BY m.created_at");
+    let sql = format!("SELECT {COLUMNS} {FROM} WHERE m.user_id = $1 ORDER BY m.created_at");
     sqlx::query_as(&sql).bind(user_id).fetch_all(db).await
 }
