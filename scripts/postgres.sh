@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Starts the machine's PostgreSQL cluster (if it is not running) and makes
-# sure the test role exists: muster/muster with CREATEDB. Prints the URL the
-# tests create their databases from, and nothing else, on standard output:
-# everything the PostgreSQL tools print goes to standard error (after an
-# unclean stop `pg_ctlcluster` says "Removed stale pid file." on stdout,
-# which once became part of the URL in CI).
+# sure the test role exists: muster/muster with CREATEDB, and a member of
+# pg_signal_backend so that `DROP DATABASE … WITH (FORCE)` may end sessions
+# it does not own (an autovacuum worker in a leftover test database once
+# failed CI with "must be a member of the role whose process is being
+# terminated"). Prints the URL the tests create their databases from, and
+# nothing else, on standard output: everything the PostgreSQL tools print
+# goes to standard error (after an unclean stop `pg_ctlcluster` says "Removed
+# stale pid file." on stdout, which once became part of the URL in CI).
 set -euo pipefail
 exec 3>&1 1>&2
 cluster="$(pg_lsclusters --no-header | awk 'NR==1 {print $1" "$2}')"
@@ -34,5 +37,6 @@ runuser -u postgres -- psql -p "$port" -qtAc \
      IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'muster') THEN
        CREATE ROLE muster LOGIN PASSWORD 'muster' CREATEDB;
      END IF;
-   END \$\$;" >/dev/null
+   END \$\$;
+   GRANT pg_signal_backend TO muster;" >/dev/null
 echo "postgres://muster:muster@127.0.0.1:$port/postgres" >&3
