@@ -183,12 +183,30 @@ impl Db {
     /// lock up front (`BEGIN IMMEDIATE`), so a read-then-write transaction
     /// cannot fail half-way on a lock upgrade.
     ///
+    /// The begin runs in a task of its own, so that a caller dropped half-way
+    /// (a client gone, a request deadline) cannot leave a pooled connection
+    /// inside a transaction nothing will end. sqlx rolls back a dropped
+    /// `Transaction`, and a `BEGIN` whose answer nobody waits for, but not
+    /// one answered just before the waiting future was dropped: the answer
+    /// sat unread, and the connection went back to the pool holding SQLite's
+    /// write lock (every later write failed; see the test below).
+    ///
     /// # Errors
     /// When no connection can be had or the lock times out.
     pub async fn begin_write(&self) -> sqlx::Result<Transaction<'static, Any>> {
-        match self.engine {
-            Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Engine::Postgres => self.pool.begin().await,
+        let pool = self.pool.clone();
+        let engine = self.engine;
+        let begin = tokio::spawn(async move {
+            match engine {
+                Engine::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+                Engine::Postgres => pool.begin().await,
+            }
+        });
+        match begin.await {
+            Ok(begun) => begun,
+            Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+            // Only when the runtime shuts down.
+            Err(_) => Err(sqlx::Error::PoolClosed),
         }
     }
 
@@ -219,6 +237,56 @@ mod tests {
         let wal = dir.join("muster.db-wal");
         if wal.exists() {
             assert_eq!(mode(&wal), 0o600);
+        }
+        db.pool.close().await;
+        std::fs::remove_dir_all(root).unwrap();
+    }
+
+    /// A client that goes away drops its request's future wherever it is,
+    /// `begin_write` included: between SQLite's worker thread running
+    /// `BEGIN IMMEDIATE` and the future reading the answer, a drop once left
+    /// a pooled connection inside a transaction holding the write lock, and
+    /// every later write failed ("attempted to call begin_with at non-zero
+    /// transaction depth", then "database is locked").
+    #[tokio::test]
+    async fn a_begin_dropped_half_way_leaves_no_connection_in_a_transaction() {
+        use std::future::Future as _;
+        use std::task::{Context, Poll, Waker};
+        let root = std::env::temp_dir().join(format!("muster-db-{}", crate::tokens::new_id()));
+        let file = root.join("muster.db");
+        let db = Db::connect(&format!("sqlite://{}", file.display()))
+            .await
+            .unwrap();
+        db.migrate().await.unwrap();
+        // Dropped after one poll, two, …: one of them is the poll that sends
+        // `BEGIN IMMEDIATE` to the worker thread, which answers while this
+        // thread sleeps.
+        for polls in (1..=8).cycle().take(24) {
+            {
+                let mut begin = std::pin::pin!(db.begin_write());
+                let mut context = Context::from_waker(Waker::noop());
+                for _ in 0..polls {
+                    if let Poll::Ready(result) = begin.as_mut().poll(&mut context) {
+                        drop(result.unwrap());
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+            }
+            // Time for the runtime to return dropped connections to the pool.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        // Every connection of the pool, in turn, can still begin and write.
+        for round in 0..12 {
+            let mut tx = tokio::time::timeout(Duration::from_secs(2), db.begin_write())
+                .await
+                .unwrap_or_else(|_| panic!("round {round}: the write lock is held"))
+                .unwrap_or_else(|error| panic!("round {round}: {error}"));
+            sqlx::query("UPDATE outbox SET attempts = attempts WHERE id = 'none'")
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
         }
         db.pool.close().await;
         std::fs::remove_dir_all(root).unwrap();
