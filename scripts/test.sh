@@ -18,7 +18,7 @@ cargo fmt --all --check
 step "clippy (server side)"
 cargo clippy --workspace --exclude frontend --all-targets --locked -- -D warnings
 step "clippy (browser side, wasm32)"
-cargo clippy -p frontend --lib --target wasm32-unknown-unknown --target-dir "$target/front" --locked -- -D warnings
+cargo clippy -p frontend --lib --target wasm32-unknown-unknown --target-dir "$target/front" --profile wasm-dev --locked -- -D warnings
 
 step "dependencies (cargo-deny: licences, sources, bans, advisories; fails without an advisory database)"
 scripts/deny.sh

@@ -189,7 +189,11 @@ impl Build {
     fn frontend(&self) -> anyhow::Result<()> {
         self.phase("browser half: cargo build -p frontend for wasm32");
         let front_target = self.target_dir.join("front");
-        let profile = if self.release { "wasm-release" } else { "dev" };
+        let profile = if self.release {
+            "wasm-release"
+        } else {
+            "wasm-dev"
+        };
         run(self
             .cargo()
             .args([
@@ -203,14 +207,9 @@ impl Build {
             .args(["--profile", profile])
             .arg("--target-dir")
             .arg(&front_target))?;
-        let profile_dir = if self.release {
-            "wasm-release"
-        } else {
-            "debug"
-        };
         let wasm = front_target
             .join("wasm32-unknown-unknown")
-            .join(profile_dir)
+            .join(profile)
             .join("frontend.wasm");
         let pkg = self.pkg_dir();
         std::fs::create_dir_all(&pkg)?;
