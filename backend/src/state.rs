@@ -33,6 +33,8 @@ pub struct Core {
     /// Password verifications started by sign-ins (a counter for tests and
     /// metrics: the per-account limit bounds it).
     pub sign_in_verifications: Arc<AtomicU64>,
+    /// Member lists kept while their account's member list is unchanged.
+    pub member_lists: Arc<crate::services::team::list_cache::ListCache>,
 }
 
 /// The server secret (32 bytes, from `MUSTER_SECRET_FILE`): the key material

@@ -81,6 +81,7 @@ pub async fn prepare_state(config: &Config, public_url: PublicUrl) -> anyhow::Re
         )),
         settings: Arc::new(settings),
         sign_in_verifications: Arc::default(),
+        member_lists: Arc::default(),
     };
     Ok(AppState {
         core,

@@ -11,6 +11,7 @@ pub mod email_changes;
 pub mod idempotency;
 pub mod invitations;
 pub mod lease;
+pub mod member_list;
 pub mod members;
 pub mod outbox;
 pub mod password_resets;
@@ -170,13 +171,20 @@ impl Db {
         Ok(Self { pool, engine })
     }
 
-    /// Applies the embedded migrations (idempotent; safe with several
-    /// processes on PostgreSQL, which takes an advisory lock).
+    /// Applies the embedded migrations, then installs the triggers that
+    /// differ between the engines ([`member_list`]); idempotent, and safe
+    /// with several processes on PostgreSQL (both take an advisory lock).
     ///
     /// # Errors
     /// When a migration fails or an applied one was edited.
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        MIGRATOR.run(&self.pool).await.context("running migrations")
+        MIGRATOR
+            .run(&self.pool)
+            .await
+            .context("running migrations")?;
+        member_list::install_triggers(&self.pool, self.engine)
+            .await
+            .context("installing the member-list triggers")
     }
 
     /// Begins a transaction that will write. On SQLite it takes the write

@@ -46,6 +46,12 @@ impl Window {
         rows.truncate(self.limit as usize);
         (rows, more)
     }
+
+    /// [`Window::cut`] for rows kept elsewhere (a cached list).
+    pub(crate) fn cut_slice<T>(self, rows: &[T]) -> (&[T], bool) {
+        let more = rows.len() > self.limit as usize;
+        (&rows[..rows.len().min(self.limit as usize)], more)
+    }
 }
 
 #[cfg(test)]
@@ -66,5 +72,7 @@ mod tests {
         let window = Window::at(0, 2).unwrap();
         assert_eq!(window.cut(vec![1, 2, 3]), (vec![1, 2], true));
         assert_eq!(window.cut(vec![1, 2]), (vec![1, 2], false));
+        assert_eq!(window.cut_slice(&[1, 2, 3]), (&[1, 2][..], true));
+        assert_eq!(window.cut_slice(&[1]), (&[1][..], false));
     }
 }

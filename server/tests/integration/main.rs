@@ -20,6 +20,7 @@ mod hashing;
 mod idempotency;
 mod identity;
 mod log_secrets;
+mod member_list;
 mod metrics;
 mod outbox;
 mod password_reset;

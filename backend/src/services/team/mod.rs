@@ -7,7 +7,8 @@
 //! `roster` (list, read, role and status changes, remove), `invites`
 //! (invite, resend, cancel, link), `bulk` (many invites: CSV import and
 //! REST's bulk route) and `keys` (API keys) share the actor, the
-//! error and the helpers defined here.
+//! error and the helpers defined here; `list_cache` keeps the lists
+//! `roster` read while their account's member list is unchanged.
 
 use anyhow::Context as _;
 use sqlx::{Any, Transaction};
@@ -23,6 +24,7 @@ use shared::validation::FieldError;
 mod bulk;
 mod invites;
 mod keys;
+pub mod list_cache;
 mod roster;
 
 pub use bulk::*;

@@ -2,8 +2,10 @@
 
 use anyhow::Context as _;
 
+use super::list_cache::{CachedList, ListKey};
 use super::{Actor, TeamError, begin_as_admin, filter_inputs, find, to_row};
 use crate::Core;
+use crate::db::member_list;
 use crate::db::members::{self, MemberRecord};
 use crate::db::sessions;
 use crate::services::api_auth::ApiCaller;
@@ -32,7 +34,8 @@ pub async fn list_members_window(
         role,
         pattern: &pattern,
     };
-    rows_in(state, actor, filter, window).await
+    let list = list(state, actor, filter, window, false).await?;
+    Ok(rows_of(&list, actor, window, state.clock.now_ms()))
 }
 
 /// One page of the Team table, newest first, with the filtered total.
@@ -52,10 +55,10 @@ pub async fn list_members(
         role,
         pattern: &pattern,
     };
-    let (rows, _) = rows_in(state, actor, filter, Window::page(page)).await?;
-    let total = members::count(&state.db.pool, &actor.account_id, filter)
-        .await
-        .context("counting members")?;
+    let window = Window::page(page);
+    let list = list(state, actor, filter, window, true).await?;
+    let (rows, _) = rows_of(&list, actor, window, state.clock.now_ms());
+    let total = list.total.unwrap_or_default();
     Ok(MemberPage {
         rows,
         total,
@@ -64,26 +67,53 @@ pub async fn list_members(
     })
 }
 
-/// The rows of `filter` in `window`, and whether more follow.
-async fn rows_in(
+/// The records of `filter` in `window` (one more, to tell whether more
+/// follow), and with `total` the filter's total: from the cache while the
+/// account's member list is unchanged (`list_cache`), else read.
+async fn list(
     state: &Core,
     actor: &Actor,
     filter: members::Filter<'_>,
     window: Window,
-) -> Result<(Vec<MemberRow>, bool), TeamError> {
+    total: bool,
+) -> Result<CachedList, TeamError> {
     let (limit, offset) = window.query();
+    let key = ListKey::new(&actor.account_id, filter, limit, offset);
+    let version = member_list::version(&state.db.pool, &actor.account_id)
+        .await
+        .context("reading the member-list version")?;
+    if let Some(list) = state.member_lists.get(&key, version)
+        && (list.total.is_some() || !total)
+    {
+        return Ok(list);
+    }
     let records = members::page(&state.db, &actor.account_id, filter, limit, offset)
         .await
         .context("listing members")?;
-    let (records, more) = window.cut(records);
-    let now = state.clock.now_ms();
-    Ok((
-        records
-            .into_iter()
-            .map(|record| to_row(record, actor, now))
-            .collect(),
-        more,
-    ))
+    let total = if total {
+        let count = members::count(&state.db.pool, &actor.account_id, filter)
+            .await
+            .context("counting members")?;
+        Some(count)
+    } else {
+        None
+    };
+    let list = CachedList {
+        records: records.into(),
+        total,
+    };
+    state.member_lists.put(key, version, list.clone());
+    Ok(list)
+}
+
+/// The rows `actor` sees of a list cut to `window`, and whether more follow.
+fn rows_of(list: &CachedList, actor: &Actor, window: Window, now: i64) -> (Vec<MemberRow>, bool) {
+    let (records, more) = window.cut_slice(&list.records);
+    let rows = records
+        .iter()
+        .map(|record| to_row(record.clone(), actor, now))
+        .collect();
+    (rows, more)
 }
 
 /// One member of the actor's account.
