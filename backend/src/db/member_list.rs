@@ -13,7 +13,9 @@
 //! they are deferred to the commit: a transaction then takes the version
 //! row last and lets it go at once, so it never waits for a member row
 //! while holding it (two transactions locking member and version rows in
-//! opposite orders would deadlock). SQLite has one writer at a time.
+//! opposite orders would deadlock); a change shown in several accounts (a
+//! user's name) bumps them in the order of their ids. SQLite has one
+//! writer at a time.
 
 use sqlx::{Any, AnyPool, Executor as _};
 
@@ -65,13 +67,13 @@ const SQLITE_TRIGGERS: &[&str] = &[
     concat!(
         "CREATE TRIGGER IF NOT EXISTS member_list_users_update ",
         "AFTER UPDATE OF first_name, last_name, email ON users BEGIN ",
-        bump!("SELECT DISTINCT account_id, 1 FROM members WHERE user_id = NEW.id"),
+        bump!("SELECT DISTINCT account_id, 1 FROM members WHERE user_id = NEW.id ORDER BY account_id"),
         "; END"
     ),
     concat!(
         "CREATE TRIGGER IF NOT EXISTS member_list_outbox_dead AFTER UPDATE OF dead_at ON outbox ",
         "WHEN NEW.dead_at IS NOT OLD.dead_at BEGIN ",
-        bump!("SELECT DISTINCT account_id, 1 FROM invitations WHERE outbox_id = NEW.id"),
+        bump!("SELECT DISTINCT account_id, 1 FROM invitations WHERE outbox_id = NEW.id ORDER BY account_id"),
         "; END"
     ),
 ];
@@ -80,9 +82,9 @@ const SQLITE_TRIGGERS: &[&str] = &[
 const POSTGRES_FUNCTION: &str = concat!(
     "CREATE OR REPLACE FUNCTION member_list_changed() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ",
     "IF TG_TABLE_NAME = 'users' THEN ",
-    bump!("SELECT DISTINCT account_id, 1 FROM members WHERE user_id = NEW.id"),
+    bump!("SELECT DISTINCT account_id, 1 FROM members WHERE user_id = NEW.id ORDER BY account_id"),
     "; ELSIF TG_TABLE_NAME = 'outbox' THEN ",
-    bump!("SELECT DISTINCT account_id, 1 FROM invitations WHERE outbox_id = NEW.id"),
+    bump!("SELECT DISTINCT account_id, 1 FROM invitations WHERE outbox_id = NEW.id ORDER BY account_id"),
     "; ELSIF TG_OP = 'DELETE' THEN ",
     bump!("VALUES (OLD.account_id, 1)"),
     "; ELSE ",
