@@ -67,13 +67,17 @@ const SQLITE_TRIGGERS: &[&str] = &[
     concat!(
         "CREATE TRIGGER IF NOT EXISTS member_list_users_update ",
         "AFTER UPDATE OF first_name, last_name, email ON users BEGIN ",
-        bump!("SELECT DISTINCT account_id, 1 FROM members WHERE user_id = NEW.id ORDER BY account_id"),
+        bump!(
+            "SELECT DISTINCT account_id, 1 FROM members WHERE user_id = NEW.id ORDER BY account_id"
+        ),
         "; END"
     ),
     concat!(
         "CREATE TRIGGER IF NOT EXISTS member_list_outbox_dead AFTER UPDATE OF dead_at ON outbox ",
         "WHEN NEW.dead_at IS NOT OLD.dead_at BEGIN ",
-        bump!("SELECT DISTINCT account_id, 1 FROM invitations WHERE outbox_id = NEW.id ORDER BY account_id"),
+        bump!(
+            "SELECT DISTINCT account_id, 1 FROM invitations WHERE outbox_id = NEW.id ORDER BY account_id"
+        ),
         "; END"
     ),
 ];
@@ -84,7 +88,9 @@ const POSTGRES_FUNCTION: &str = concat!(
     "IF TG_TABLE_NAME = 'users' THEN ",
     bump!("SELECT DISTINCT account_id, 1 FROM members WHERE user_id = NEW.id ORDER BY account_id"),
     "; ELSIF TG_TABLE_NAME = 'outbox' THEN ",
-    bump!("SELECT DISTINCT account_id, 1 FROM invitations WHERE outbox_id = NEW.id ORDER BY account_id"),
+    bump!(
+        "SELECT DISTINCT account_id, 1 FROM invitations WHERE outbox_id = NEW.id ORDER BY account_id"
+    ),
     "; ELSIF TG_OP = 'DELETE' THEN ",
     bump!("VALUES (OLD.account_id, 1)"),
     "; ELSE ",

@@ -47,8 +47,8 @@ use shared::domain::{AccountCreation, BulkStatus, EmailAddress, MemberStatus, Ro
 
 use crate::both_engines;
 use crate::helpers::{
-    Engine, PASSWORD, TestApp, decode, fresh_database, session_cookie, sign_in, spawn_app,
-    spawn_with, stub_config,
+    Engine, PASSWORD, TestApp, decode, default_account, fresh_database, session_cookie, sign_in,
+    spawn_app, spawn_with, stub_config,
 };
 
 both_engines!(
@@ -116,13 +116,6 @@ async fn switch(
 
 async fn menu(app: &TestApp, session: &str) -> AccountMenu {
     app.rpc(ListAccounts {}, Some(session)).await.unwrap()
-}
-
-async fn default_account(app: &TestApp) -> String {
-    sqlx::query_scalar("SELECT id FROM accounts WHERE is_default = 1")
-        .fetch_one(&app.state.db.pool)
-        .await
-        .unwrap()
 }
 
 /// A verified user (Grace Hopper, [`PASSWORD`]) straight in the database.
@@ -353,10 +346,10 @@ async fn account_creation_follows_the_setting(engine: Engine) {
     );
     assert!(menu(&app, &ada).await.can_create);
     let ours = create_account(&app, &ada, "Ours").await.unwrap();
-    assert_ne!(ours.id, default_account(&app).await);
+    assert_ne!(ours.id, default_account(&app.state.db.pool).await);
     // Whichever account is current: an Admin of any account may.
     assert_eq!(
-        switch(&app, &plain, &default_account(&app).await)
+        switch(&app, &plain, &default_account(&app.state.db.pool).await)
             .await
             .unwrap()
             .name,
@@ -389,7 +382,7 @@ async fn switching_is_a_post_to_an_account_where_the_user_is_active_and_belongs_
 ) {
     let app = spawn_app(engine).await;
     app.create_admin("ada@example.com").await;
-    let default_id = default_account(&app).await;
+    let default_id = default_account(&app.state.db.pool).await;
     let first = app.sign_in("ada@example.com").await;
     let second = app.sign_in("ada@example.com").await;
     let acme = create_account(&app, &first, "Acme").await.unwrap();
@@ -613,7 +606,7 @@ async fn an_existing_user_of_another_account_is_invited_signs_in_and_accepts_int
 async fn revoke_and_remove_in_one_account_leave_the_same_user_in_another_untouched(engine: Engine) {
     let app = spawn_app(engine).await;
     app.create_admin("ada@example.com").await;
-    let default_id = default_account(&app).await;
+    let default_id = default_account(&app.state.db.pool).await;
     let ada = app.sign_in("ada@example.com").await;
     let acme = create_account(&app, &ada, "Acme").await.unwrap();
     let ada_default = app.sign_in("ada@example.com").await;
@@ -771,7 +764,7 @@ async fn an_admin_of_one_account_who_is_a_user_of_another_is_an_admin_only_in_th
 ) {
     let app = spawn_app(engine).await;
     app.create_admin("bob@example.com").await;
-    let default_id = default_account(&app).await;
+    let default_id = default_account(&app.state.db.pool).await;
     let ada = app.create_member("ada@example.com", Role::User, true).await;
     let session = app.sign_in("ada@example.com").await;
     let acme = create_account(&app, &session, "Acme").await.unwrap();
@@ -876,7 +869,7 @@ async fn an_admin_of_one_account_who_is_a_user_of_another_is_an_admin_only_in_th
 async fn admins_rename_their_account_audited_and_nobody_else_can(engine: Engine) {
     let app = spawn_app(engine).await;
     let ada_id = app.create_admin("ada@example.com").await;
-    let default_id = default_account(&app).await;
+    let default_id = default_account(&app.state.db.pool).await;
     let ada = app.sign_in("ada@example.com").await;
     let acme = create_account(&app, &ada, "Acme").await.unwrap();
     let page = app.page("/settings", Some(&ada)).await;
@@ -1070,7 +1063,7 @@ async fn nothing_of_one_account_is_reachable_from_a_session_or_key_of_another(en
     // Account A (Default): Ada its admin; Grace an Active User; Dan
     // Disabled; Alan invited; a few audit events.
     let ada_id = app.create_admin("ada@example.com").await;
-    let a_id = default_account(&app).await;
+    let a_id = default_account(&app.state.db.pool).await;
     let ada = app.sign_in("ada@example.com").await;
     let grace = app
         .create_member("grace@example.com", Role::User, true)

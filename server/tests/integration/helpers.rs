@@ -528,6 +528,14 @@ pub async fn whole_invitations(db: &sqlx::AnyPool) -> std::collections::HashSet<
     .collect()
 }
 
+/// The Default account's id.
+pub async fn default_account(db: &sqlx::AnyPool) -> String {
+    backend::db::accounts::default_id(db)
+        .await
+        .unwrap()
+        .expect("the Default account exists")
+}
+
 /// What [`insert_member`] made.
 pub struct InsertedMember {
     pub member_id: String,
@@ -561,10 +569,7 @@ pub async fn insert_member(
     )
     .await
     .unwrap();
-    let account_id: String = sqlx::query_scalar("SELECT id FROM accounts WHERE is_default = 1")
-        .fetch_one(&state.db.pool)
-        .await
-        .unwrap();
+    let account_id = default_account(&state.db.pool).await;
     let member_id = members::insert(
         &state.db.pool,
         &account_id,

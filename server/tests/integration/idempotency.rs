@@ -13,7 +13,7 @@ use backend::services::idempotency::{
 use tokio::sync::Notify;
 
 use crate::both_engines;
-use crate::helpers::{Engine, TestApp, spawn_app};
+use crate::helpers::{Engine, TestApp, default_account, spawn_app};
 
 both_engines!(
     a_retry_gets_the_stored_response_and_the_request_does_not_run_again,
@@ -27,10 +27,7 @@ both_engines!(
 /// The Default account's id (its first Admin creates it).
 async fn account(app: &TestApp) -> String {
     app.create_admin("ada@example.com").await;
-    sqlx::query_scalar("SELECT id FROM accounts WHERE is_default = 1")
-        .fetch_one(&app.state.db.pool)
-        .await
-        .unwrap()
+    default_account(&app.state.db.pool).await
 }
 
 fn key(raw: &str) -> IdempotencyKey {

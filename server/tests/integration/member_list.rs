@@ -4,12 +4,13 @@
 //! or by hand counts too), and nothing else does; a list asked for again is
 //! answered from memory until the version moves.
 
-use app::rpc::team::{CancelInvite, ListMembers, MemberPage, PromoteMember, RemoveMember};
+use app::rpc::team::{CancelInvite, MemberPage, PromoteMember, RemoveMember};
 use reqwest::StatusCode;
 use shared::domain::Role;
 
 use crate::both_engines;
-use crate::helpers::{Engine, TestApp, spawn_app};
+use crate::helpers::{Engine, TestApp, default_account, spawn_app};
+use crate::team::list;
 
 both_engines!(
     every_change_a_member_list_shows_bumps_its_version_and_nothing_else_does,
@@ -37,27 +38,11 @@ async fn sql(app: &TestApp, statement: &str, value: &str) {
         .unwrap();
 }
 
-async fn default_account(app: &TestApp) -> String {
-    sqlx::query_scalar("SELECT id FROM accounts WHERE is_default = 1")
-        .fetch_one(&app.state.db.pool)
-        .await
-        .unwrap()
-}
-
-async fn list(app: &TestApp, session: &str) -> MemberPage {
-    let all = ListMembers {
-        q: String::new(),
-        status: String::new(),
-        page: 1,
-    };
-    app.rpc(all, Some(session)).await.unwrap()
-}
-
 async fn every_change_a_member_list_shows_bumps_its_version_and_nothing_else_does(engine: Engine) {
     let app = spawn_app(engine).await;
     app.create_admin("ada@example.com").await;
     let admin = app.sign_in("ada@example.com").await;
-    let account = default_account(&app).await;
+    let account = default_account(&app.state.db.pool).await;
     let other = backend::db::accounts::insert(&app.state.db.pool, "Other", 0)
         .await
         .unwrap();
@@ -130,7 +115,7 @@ async fn a_list_is_answered_from_memory_until_its_version_moves(engine: Engine) 
     let app = spawn_app(engine).await;
     app.create_admin("ada@example.com").await;
     let admin = app.sign_in("ada@example.com").await;
-    let account = default_account(&app).await;
+    let account = default_account(&app.state.db.pool).await;
     let grace = app
         .create_member("grace@example.com", Role::Admin, true)
         .await;

@@ -13,7 +13,7 @@ use backend::db::rate_limits;
 use backend::services::retention::{self, BATCH, Purged};
 
 use crate::both_engines;
-use crate::helpers::{Engine, TestApp, spawn_app, spawn_app_smtp};
+use crate::helpers::{Engine, TestApp, default_account, spawn_app, spawn_app_smtp};
 use crate::outbox::enqueue_verify_mail;
 
 both_engines!(
@@ -182,10 +182,7 @@ async fn the_purge_deletes_exactly_the_rows_past_their_retention(engine: Engine)
     let now = app.state.clock.now_ms();
     let retention = i64::try_from(app.state.settings.retention.as_millis()).unwrap();
     assert_eq!(retention, 30 * DAY_MS, "RETENTION defaults to 30 days");
-    let account_id: String = sqlx::query_scalar("SELECT id FROM accounts WHERE is_default = 1")
-        .fetch_one(db)
-        .await
-        .unwrap();
+    let account_id = default_account(db).await;
     let invite_mail: String = sqlx::query_scalar("SELECT outbox_id FROM invitations")
         .fetch_one(db)
         .await

@@ -38,7 +38,8 @@ async fn invite(app: &TestApp, admin: &str, first: &str, email: &str) -> MemberR
     app.invite(admin, [first, "Hopper", email]).await.unwrap()
 }
 
-async fn list(app: &TestApp, admin: &str) -> MemberPage {
+/// The first page of the Team table, unfiltered.
+pub(crate) async fn list(app: &TestApp, admin: &str) -> MemberPage {
     let all = ListMembers {
         q: String::new(),
         status: String::new(),

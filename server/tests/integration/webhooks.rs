@@ -23,7 +23,7 @@ use serde_json::json;
 use shared::domain::{Role, WebhookEvent};
 
 use crate::both_engines;
-use crate::helpers::{Engine, TestApp, fresh_database, spawn_with, stub_config};
+use crate::helpers::{Engine, TestApp, default_account, fresh_database, spawn_with, stub_config};
 use crate::webhook_sink::{Answer, ERROR_BODY_LEN, WebhookSink, verify_with_standardwebhooks};
 
 both_engines!(
@@ -419,10 +419,7 @@ async fn an_event_commits_with_its_change_or_not_at_all(engine: Engine) {
     let grace = app
         .create_member("grace@example.com", Role::User, true)
         .await;
-    let account_id: String = sqlx::query_scalar("SELECT id FROM accounts WHERE is_default = 1")
-        .fetch_one(&app.state.db.pool)
-        .await
-        .unwrap();
+    let account_id = default_account(&app.state.db.pool).await;
     let record = backend::db::members::find(&app.state.db.pool, &account_id, &grace.member_id)
         .await
         .unwrap()
