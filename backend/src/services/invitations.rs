@@ -6,6 +6,7 @@
 //! for every registration means one set of rules.
 
 use anyhow::Context as _;
+use sqlx::{Any, Transaction};
 
 use super::audit;
 use super::identity::{self, IdentityError, Registration};
@@ -211,6 +212,57 @@ pub async fn has_pending(state: &Core, email_normalized: &str) -> anyhow::Result
         .context("checking pending invitations")
 }
 
+/// The start of the invitee's answer (accept or decline): a write
+/// transaction holding the inviting account's lock, the invitation, usable
+/// now and addressed to `user`, and its Invited member row's id.
+///
+/// # Errors
+/// `NotFound`, also for another address's invitation (from any account,
+/// nothing tells whether it exists); `Expired`, `Cancelled`, `Declined` or
+/// `AlreadyAccepted` for one that cannot be used.
+async fn answer(
+    state: &Core,
+    user: &CurrentUser,
+    invitation_id: &str,
+    now: i64,
+) -> Result<(Transaction<'static, Any>, InvitationRecord, String), InvitationError> {
+    if !is_id(invitation_id) {
+        return Err(InvitationError::NotFound);
+    }
+    let mut tx = state
+        .db
+        .begin_write()
+        .await
+        .context("beginning the answer")?;
+    let invitation = invitations::find_by_id(&mut *tx, invitation_id)
+        .await
+        .context("reading the invitation")?
+        .ok_or(InvitationError::NotFound)?;
+    if invitation.email_normalized != normalize_email(&user.email) {
+        return Err(InvitationError::NotFound);
+    }
+    members::lock_account(&mut *tx, &invitation.account_id)
+        .await
+        .context("locking the account")?;
+    state_of(&invitation)?.check_usable(invitation.expires_at, now)?;
+    let member_id = invitation
+        .member_id
+        .clone()
+        .ok_or(InvitationError::Cancelled)?;
+    Ok((tx, invitation, member_id))
+}
+
+/// The invitee answering `invitation`, as the audit log names them.
+fn invitee(user: &CurrentUser, invitation: &InvitationRecord) -> Actor {
+    Actor {
+        user_id: user.user_id.clone(),
+        account_id: invitation.account_id.clone(),
+        account_name: invitation.account_name.clone(),
+        label: actor_label(&user.first_name, &user.last_name, &user.email),
+        source: Source::Ui,
+    }
+}
+
 /// Accepts an invitation addressed to the signed-in user: the Invited row
 /// becomes an Active member with the invited role (User unless the admin
 /// chose Admin) and a fresh API key, and the inviting account becomes the
@@ -226,28 +278,8 @@ pub async fn accept(
     invitation_id: &str,
     session_token: Option<&str>,
 ) -> Result<(), InvitationError> {
-    if !is_id(invitation_id) {
-        return Err(InvitationError::NotFound);
-    }
     let now = state.clock.now_ms();
-    let mut tx = state.db.begin_write().await.context("beginning accept")?;
-    let invitation = invitations::find_by_id(&mut *tx, invitation_id)
-        .await
-        .context("reading the invitation")?
-        .ok_or(InvitationError::NotFound)?;
-    // Another address's invitation answers as an unknown id would: from
-    // any account, nothing tells whether it exists.
-    if invitation.email_normalized != normalize_email(&user.email) {
-        return Err(InvitationError::NotFound);
-    }
-    members::lock_account(&mut *tx, &invitation.account_id)
-        .await
-        .context("locking the account")?;
-    state_of(&invitation)?.check_usable(invitation.expires_at, now)?;
-    let member_id = invitation
-        .member_id
-        .clone()
-        .ok_or(InvitationError::Cancelled)?;
+    let (mut tx, invitation, member_id) = answer(state, user, invitation_id, now).await?;
     let (key, key_digest) = api_keys::generate();
     let sealed = sealing::seal(&state.secret, &member_id, &key)?;
     if !members::activate_invited(
@@ -270,13 +302,7 @@ pub async fn accept(
         .await
         .context("reading the member")?
         .context("the accepted member vanished")?;
-    let actor = Actor {
-        user_id: user.user_id.clone(),
-        account_id: invitation.account_id.clone(),
-        account_name: invitation.account_name.clone(),
-        label: actor_label(&user.first_name, &user.last_name, &user.email),
-        source: Source::Ui,
-    };
+    let actor = invitee(user, &invitation);
     audit::record(
         &mut tx,
         &actor,
@@ -312,28 +338,8 @@ pub async fn decline(
     user: &CurrentUser,
     invitation_id: &str,
 ) -> Result<(), InvitationError> {
-    if !is_id(invitation_id) {
-        return Err(InvitationError::NotFound);
-    }
     let now = state.clock.now_ms();
-    let mut tx = state.db.begin_write().await.context("beginning decline")?;
-    let invitation = invitations::find_by_id(&mut *tx, invitation_id)
-        .await
-        .context("reading the invitation")?
-        .ok_or(InvitationError::NotFound)?;
-    // Another address's invitation answers as an unknown id would: from
-    // any account, nothing tells whether it exists.
-    if invitation.email_normalized != normalize_email(&user.email) {
-        return Err(InvitationError::NotFound);
-    }
-    members::lock_account(&mut *tx, &invitation.account_id)
-        .await
-        .context("locking the account")?;
-    state_of(&invitation)?.check_usable(invitation.expires_at, now)?;
-    let member_id = invitation
-        .member_id
-        .clone()
-        .ok_or(InvitationError::Cancelled)?;
+    let (mut tx, invitation, member_id) = answer(state, user, invitation_id, now).await?;
     if !invitations::finish(&mut *tx, &invitation.id, InvitationState::Declined, now)
         .await
         .context("marking the invitation declined")?
@@ -344,13 +350,7 @@ pub async fn decline(
         .await
         .context("reading the member")?
         .context("the declined invitation's member vanished")?;
-    let actor = Actor {
-        user_id: user.user_id.clone(),
-        account_id: invitation.account_id.clone(),
-        account_name: invitation.account_name.clone(),
-        label: actor_label(&user.first_name, &user.last_name, &user.email),
-        source: Source::Ui,
-    };
+    let actor = invitee(user, &invitation);
     audit::record(
         &mut tx,
         &actor,
