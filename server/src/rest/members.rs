@@ -26,14 +26,12 @@ pub async fn me(
     State(state): State<AppState>,
     Caller(caller): Caller,
 ) -> Result<Json<Me>, Problem> {
-    let member = team::own_member(&state, &caller).await?;
-    let me = backend::services::profile::OwnMember::of_key(&caller);
-    let key = backend::services::profile::own_api_key(&state, &me).await?;
+    let (member, key_last_used_at) = team::own_member(&state, &caller).await?;
     Ok(Json(Me {
         member: member.into(),
         account_id: caller.account_id,
         account_name: caller.account_name,
-        api_key_last_used_at: key.last_used_at.map(super::schema::rfc3339),
+        api_key_last_used_at: key_last_used_at.map(super::schema::rfc3339),
     }))
 }
 

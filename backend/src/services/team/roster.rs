@@ -135,12 +135,25 @@ pub async fn get_member(
     Ok(to_row(record, actor, state.clock.now_ms()))
 }
 
-/// The caller's own member row (REST's `/me`: any Active member's key).
+/// The caller's own member row and when its key was last used (REST's
+/// `/me`: any Active member's key), in one read.
 ///
 /// # Errors
 /// `NotFound` if the membership is gone.
-pub async fn own_member(state: &Core, caller: &ApiCaller) -> Result<MemberRow, TeamError> {
-    get_member(state, &caller.actor(), &caller.member_id).await
+pub async fn own_member(
+    state: &Core,
+    caller: &ApiCaller,
+) -> Result<(MemberRow, Option<i64>), TeamError> {
+    let actor = caller.actor();
+    let record = members::find(&state.db.pool, &actor.account_id, &caller.member_id)
+        .await
+        .context("reading the own member row")?
+        .ok_or(TeamError::NotFound)?;
+    let key_last_used_at = record.api_key_last_used_at;
+    Ok((
+        to_row(record, &actor, state.clock.now_ms()),
+        key_last_used_at,
+    ))
 }
 
 /// Promote, Demote, Revoke or Activate. Revoke also ends the member's
