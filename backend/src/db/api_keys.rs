@@ -16,6 +16,9 @@ pub struct KeyOwner {
     pub first_name: String,
     pub last_name: String,
     pub email: String,
+    /// The account's member-list version (`db::member_list`), read here so
+    /// that a member list by API key needs no query of its own for it.
+    pub member_list_version: i64,
 }
 
 /// The Active member whose key has `digest`, if any.
@@ -25,8 +28,10 @@ pub async fn active_owner<'e>(
 ) -> sqlx::Result<Option<KeyOwner>> {
     sqlx::query_as(
         "SELECT m.id AS member_id, m.account_id, a.name AS account_name, m.user_id, m.role, \
-                m.api_key_last_used_at AS last_used_at, u.first_name, u.last_name, u.email \
+                m.api_key_last_used_at AS last_used_at, u.first_name, u.last_name, u.email, \
+                COALESCE(v.version, 0) AS member_list_version \
          FROM members m JOIN users u ON u.id = m.user_id JOIN accounts a ON a.id = m.account_id \
+         LEFT JOIN member_list_versions v ON v.account_id = m.account_id \
          WHERE m.api_key_digest = $1 AND m.status = 'active'",
     )
     .bind(digest)

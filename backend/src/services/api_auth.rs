@@ -25,6 +25,8 @@ pub struct ApiCaller {
     pub last_name: String,
     pub email: String,
     pub role: Role,
+    /// The account's member-list version as the key was looked up.
+    pub member_list_version: i64,
 }
 
 impl ApiCaller {
@@ -48,6 +50,7 @@ impl ApiCaller {
             account_name: self.account_name.clone(),
             label: shared::domain::actor_label(&self.first_name, &self.last_name, &self.email),
             source: Source::Api,
+            member_list_version: Some(self.member_list_version),
         }
     }
 }
@@ -85,5 +88,6 @@ pub async fn authenticate(state: &Core, key: &str) -> anyhow::Result<Option<ApiC
         first_name: owner.first_name,
         last_name: owner.last_name,
         email: owner.email,
+        member_list_version: owner.member_list_version,
     }))
 }

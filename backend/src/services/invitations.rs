@@ -260,6 +260,7 @@ fn invitee(user: &CurrentUser, invitation: &InvitationRecord) -> Actor {
         account_name: invitation.account_name.clone(),
         label: actor_label(&user.first_name, &user.last_name, &user.email),
         source: Source::Ui,
+        member_list_version: None,
     }
 }
 

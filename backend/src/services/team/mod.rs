@@ -64,6 +64,12 @@ pub struct Actor {
     /// "First Last <email>".
     pub(crate) label: String,
     pub(crate) source: Source,
+    /// The account's member-list version, when it was read with the
+    /// caller's credentials (an API key: one query for both), before
+    /// anything the request did; otherwise the member list reads it itself.
+    /// (A request that changed members and then listed them would need a
+    /// fresh read: none does.)
+    pub(crate) member_list_version: Option<i64>,
 }
 
 impl Actor {
@@ -83,6 +89,7 @@ impl Actor {
             account_name: membership.account_name.clone(),
             label: shared::domain::actor_label(&user.first_name, &user.last_name, &user.email),
             source,
+            member_list_version: None,
         })
     }
 

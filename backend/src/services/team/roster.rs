@@ -79,9 +79,12 @@ async fn list(
 ) -> Result<CachedList, TeamError> {
     let (limit, offset) = window.query();
     let key = ListKey::new(&actor.account_id, filter, limit, offset);
-    let version = member_list::version(&state.db.pool, &actor.account_id)
-        .await
-        .context("reading the member-list version")?;
+    let version = match actor.member_list_version {
+        Some(version) => version,
+        None => member_list::version(&state.db.pool, &actor.account_id)
+            .await
+            .context("reading the member-list version")?,
+    };
     if let Some(list) = state.member_lists.get(&key, version)
         && (list.total.is_some() || !total)
     {
