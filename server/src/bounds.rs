@@ -25,9 +25,10 @@
 //! away does: a transaction in hand is rolled back (one being begun is
 //! begun to the end in a task of its own, then rolled back:
 //! `backend::db::Db::begin_write`), and a password hash that has started
-//! finishes on the blocking pool holding its permit (`backend::passwords`). Sign-in waits in the hasher's bounded queue,
-//! which answers 503 at once when full and drains in a second or two, so the
-//! deadline is far above anything it waits for. Pages are not under the
+//! finishes on the blocking pool holding its permit (`backend::passwords`).
+//! Sign-in waits in the hasher's bounded queue, which answers 503 at once
+//! when full and drains in a second or two, so the deadline is far above
+//! anything it waits for. Pages are not under the
 //! request deadline: they stream, and their server functions are called
 //! in-process.
 

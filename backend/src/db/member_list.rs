@@ -21,9 +21,21 @@ use sqlx::{Any, AnyPool, Executor as _};
 
 use super::Engine;
 
-/// Bumps the versions of the accounts `{accounts}` selects.
+/// The statement that bumps the versions of the accounts a changed row
+/// shows in: `new`/`old` for a `members` or `invitations` row (its own
+/// account), `user` for a `users` row (every account the user is a member
+/// of), `outbox` for an `outbox` row (its invitation's account). Several
+/// accounts go in id order.
 macro_rules! bump {
-    ($accounts:literal) => {
+    (new) => { bump!(@ "VALUES (NEW.account_id, 1)") };
+    (old) => { bump!(@ "VALUES (OLD.account_id, 1)") };
+    (user) => {
+        bump!(@ "SELECT DISTINCT account_id, 1 FROM members WHERE user_id = NEW.id ORDER BY account_id")
+    };
+    (outbox) => {
+        bump!(@ "SELECT DISTINCT account_id, 1 FROM invitations WHERE outbox_id = NEW.id ORDER BY account_id")
+    };
+    (@ $accounts:literal) => {
         concat!(
             "INSERT INTO member_list_versions (account_id, version) ",
             $accounts,
@@ -36,48 +48,44 @@ macro_rules! bump {
 const SQLITE_TRIGGERS: &[&str] = &[
     concat!(
         "CREATE TRIGGER IF NOT EXISTS member_list_members_insert AFTER INSERT ON members BEGIN ",
-        bump!("VALUES (NEW.account_id, 1)"),
+        bump!(new),
         "; END"
     ),
     concat!(
         "CREATE TRIGGER IF NOT EXISTS member_list_members_update AFTER UPDATE ON members BEGIN ",
-        bump!("VALUES (NEW.account_id, 1)"),
+        bump!(new),
         "; END"
     ),
     concat!(
         "CREATE TRIGGER IF NOT EXISTS member_list_members_delete AFTER DELETE ON members BEGIN ",
-        bump!("VALUES (OLD.account_id, 1)"),
+        bump!(old),
         "; END"
     ),
     concat!(
         "CREATE TRIGGER IF NOT EXISTS member_list_invitations_insert AFTER INSERT ON invitations BEGIN ",
-        bump!("VALUES (NEW.account_id, 1)"),
+        bump!(new),
         "; END"
     ),
     concat!(
         "CREATE TRIGGER IF NOT EXISTS member_list_invitations_update AFTER UPDATE ON invitations BEGIN ",
-        bump!("VALUES (NEW.account_id, 1)"),
+        bump!(new),
         "; END"
     ),
     concat!(
         "CREATE TRIGGER IF NOT EXISTS member_list_invitations_delete AFTER DELETE ON invitations BEGIN ",
-        bump!("VALUES (OLD.account_id, 1)"),
+        bump!(old),
         "; END"
     ),
     concat!(
         "CREATE TRIGGER IF NOT EXISTS member_list_users_update ",
         "AFTER UPDATE OF first_name, last_name, email ON users BEGIN ",
-        bump!(
-            "SELECT DISTINCT account_id, 1 FROM members WHERE user_id = NEW.id ORDER BY account_id"
-        ),
+        bump!(user),
         "; END"
     ),
     concat!(
         "CREATE TRIGGER IF NOT EXISTS member_list_outbox_dead AFTER UPDATE OF dead_at ON outbox ",
         "WHEN NEW.dead_at IS NOT OLD.dead_at BEGIN ",
-        bump!(
-            "SELECT DISTINCT account_id, 1 FROM invitations WHERE outbox_id = NEW.id ORDER BY account_id"
-        ),
+        bump!(outbox),
         "; END"
     ),
 ];
@@ -86,15 +94,13 @@ const SQLITE_TRIGGERS: &[&str] = &[
 const POSTGRES_FUNCTION: &str = concat!(
     "CREATE OR REPLACE FUNCTION member_list_changed() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ",
     "IF TG_TABLE_NAME = 'users' THEN ",
-    bump!("SELECT DISTINCT account_id, 1 FROM members WHERE user_id = NEW.id ORDER BY account_id"),
+    bump!(user),
     "; ELSIF TG_TABLE_NAME = 'outbox' THEN ",
-    bump!(
-        "SELECT DISTINCT account_id, 1 FROM invitations WHERE outbox_id = NEW.id ORDER BY account_id"
-    ),
+    bump!(outbox),
     "; ELSIF TG_OP = 'DELETE' THEN ",
-    bump!("VALUES (OLD.account_id, 1)"),
+    bump!(old),
     "; ELSE ",
-    bump!("VALUES (NEW.account_id, 1)"),
+    bump!(new),
     "; END IF; RETURN NULL; END $$"
 );
 

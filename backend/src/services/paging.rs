@@ -42,8 +42,9 @@ impl Window {
     /// The rows a [`Window::query`] read, cut to the window, and whether
     /// more follow.
     pub(crate) fn cut<T>(self, mut rows: Vec<T>) -> (Vec<T>, bool) {
-        let more = rows.len() > self.limit as usize;
-        rows.truncate(self.limit as usize);
+        let (kept, more) = self.cut_slice(&rows);
+        let kept = kept.len();
+        rows.truncate(kept);
         (rows, more)
     }
 

@@ -128,14 +128,24 @@ pub async fn get_member(
     actor: &Actor,
     member_id: &str,
 ) -> Result<MemberRow, TeamError> {
+    let record = read_member(state, actor, member_id).await?;
+    Ok(to_row(record, actor, state.clock.now_ms()))
+}
+
+/// The record of one member of the actor's account; `NotFound` for ids of
+/// other accounts or none.
+async fn read_member(
+    state: &Core,
+    actor: &Actor,
+    member_id: &str,
+) -> Result<MemberRecord, TeamError> {
     if !is_id(member_id) {
         return Err(TeamError::NotFound);
     }
-    let record = members::find(&state.db.pool, &actor.account_id, member_id)
+    members::find(&state.db.pool, &actor.account_id, member_id)
         .await
         .context("reading the member")?
-        .ok_or(TeamError::NotFound)?;
-    Ok(to_row(record, actor, state.clock.now_ms()))
+        .ok_or(TeamError::NotFound)
 }
 
 /// The caller's own member row and when its key was last used (REST's
@@ -148,10 +158,7 @@ pub async fn own_member(
     caller: &ApiCaller,
 ) -> Result<(MemberRow, Option<i64>), TeamError> {
     let actor = caller.actor();
-    let record = members::find(&state.db.pool, &actor.account_id, &caller.member_id)
-        .await
-        .context("reading the own member row")?
-        .ok_or(TeamError::NotFound)?;
+    let record = read_member(state, &actor, &caller.member_id).await?;
     let key_last_used_at = record.api_key_last_used_at;
     Ok((
         to_row(record, &actor, state.clock.now_ms()),
