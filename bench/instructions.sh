@@ -11,6 +11,7 @@
 # 200, BENCH_REQUESTS) on one keep-alive connection, counted alone
 # (callgrind_control zero/dump). Prints instructions per request, and each
 # binary's ratio to the first. Also 10 s idle, so background work is known.
+# BENCH_KEEP=1 keeps the dumps for callgrind_annotate.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -25,7 +26,10 @@ scenarios=(me members team invite)
 password='bench: correct horse battery staple'
 work="$(mktemp -d "${TMPDIR:-/tmp}/muster-instructions.XXXXXX")"
 pid=""
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
+# BENCH_KEEP=1 keeps the work folder (the callgrind dumps, for
+# callgrind_annotate) and says where it is.
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null
+      if [ "${BENCH_KEEP:-0}" = 1 ]; then say "kept $work"; else rm -rf "$work"; fi' EXIT
 
 count() { # count BIN LABEL: writes $work/LABEL.tsv (scenario, instructions a request)
   local bin="$1" label="$2" dir="$work/$2" port base cookie member key s

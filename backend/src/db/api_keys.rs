@@ -13,6 +13,10 @@ pub struct KeyOwner {
     #[sqlx(try_from = "String")]
     pub role: Role,
     pub last_used_at: Option<i64>,
+    /// When the membership became Active, and its last request by session:
+    /// with the rest, all `/me` shows, so it needs no query of its own.
+    pub joined_at: Option<i64>,
+    pub last_active_at: Option<i64>,
     pub first_name: String,
     pub last_name: String,
     pub email: String,
@@ -28,7 +32,8 @@ pub async fn active_owner<'e>(
 ) -> sqlx::Result<Option<KeyOwner>> {
     sqlx::query_as(
         "SELECT m.id AS member_id, m.account_id, a.name AS account_name, m.user_id, m.role, \
-                m.api_key_last_used_at AS last_used_at, u.first_name, u.last_name, u.email, \
+                m.api_key_last_used_at AS last_used_at, m.joined_at, m.last_active_at, \
+                u.first_name, u.last_name, u.email, \
                 COALESCE(v.version, 0) AS member_list_version \
          FROM members m JOIN users u ON u.id = m.user_id JOIN accounts a ON a.id = m.account_id \
          LEFT JOIN member_list_versions v ON v.account_id = m.account_id \

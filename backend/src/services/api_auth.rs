@@ -25,6 +25,12 @@ pub struct ApiCaller {
     pub last_name: String,
     pub email: String,
     pub role: Role,
+    /// When the membership became Active.
+    pub joined_at: Option<i64>,
+    /// The member's last request by session in this account.
+    pub last_active_at: Option<i64>,
+    /// When the key was last used, this request included once recorded.
+    pub key_last_used_at: Option<i64>,
     /// The account's member-list version as the key was looked up.
     pub member_list_version: i64,
 }
@@ -71,16 +77,18 @@ pub async fn authenticate(state: &Core, key: &str) -> anyhow::Result<Option<ApiC
         return Ok(None);
     };
     let now = state.clock.now_ms();
-    if owner
-        .last_used_at
-        .is_none_or(|at| now - at >= LAST_USED_RESOLUTION_MS)
-    {
+    let mut key_last_used_at = owner.last_used_at;
+    if key_last_used_at.is_none_or(|at| now - at >= LAST_USED_RESOLUTION_MS) {
         keys::record_use(&state.db.pool, &owner.member_id, now)
             .await
             .context("recording API key use")?;
+        key_last_used_at = Some(now);
     }
     Ok(Some(ApiCaller {
         role: owner.role,
+        joined_at: owner.joined_at,
+        last_active_at: owner.last_active_at,
+        key_last_used_at,
         member_id: owner.member_id,
         account_id: owner.account_id,
         account_name: owner.account_name,

@@ -26,12 +26,12 @@ pub async fn me(
     State(state): State<AppState>,
     Caller(caller): Caller,
 ) -> Result<Json<Me>, Problem> {
-    let (member, key_last_used_at) = team::own_member(&state, &caller).await?;
+    let member = team::own_member(&state, &caller);
     Ok(Json(Me {
         member: member.into(),
+        api_key_last_used_at: caller.key_last_used_at.map(super::schema::rfc3339),
         account_id: caller.account_id,
         account_name: caller.account_name,
-        api_key_last_used_at: key_last_used_at.map(super::schema::rfc3339),
     }))
 }
 

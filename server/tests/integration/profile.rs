@@ -493,6 +493,9 @@ async fn sessions_list_their_browser_and_sign_out_one_or_all_others(engine: Engi
 async fn a_user_key_reads_and_refreshes_itself_over_rest(engine: Engine) {
     let app = spawn_app(engine).await;
     app.create_admin("ada@example.com").await;
+    let admin = app
+        .create_member("ann@example.com", Role::Admin, true)
+        .await;
     let grace = app
         .create_member("grace@example.com", Role::User, true)
         .await;
@@ -501,6 +504,12 @@ async fn a_user_key_reads_and_refreshes_itself_over_rest(engine: Engine) {
     assert_eq!(status, StatusCode::OK, "{me}");
     // This very request used the key.
     assert!(me["api_key_last_used_at"].is_string(), "{me}");
+    // `/me` shows the row from the key's look-up: the same as an admin reads.
+    let path = format!("/api/v1/members/{}", grace.member_id);
+    let (status, read, _) = app.rest(Some(&admin.api_key)).get(&path).await;
+    assert_eq!(status, StatusCode::OK, "{read}");
+    assert_eq!(me["member"], read);
+    assert!(read["joined_at"].is_string() && read["last_active_at"].is_string());
     let (status, _, _) = app.rest(Some(key)).get("/api/v1/members").await;
     assert_eq!(status, StatusCode::FORBIDDEN, "still not an admin's key");
 

@@ -12,7 +12,7 @@ use crate::services::api_auth::ApiCaller;
 use crate::services::audit::{self, member_state};
 use crate::services::paging::Window;
 use crate::tokens::is_id;
-use shared::domain::{AuditAction, MemberAction, RowAction};
+use shared::domain::{AuditAction, MemberAction, MemberStatus, RowAction};
 use shared::dto::team::{MemberPage, MemberRow, PAGE_SIZE};
 
 /// The members in `window`, newest first, and whether more follow (one
@@ -148,22 +148,29 @@ async fn read_member(
         .ok_or(TeamError::NotFound)
 }
 
-/// The caller's own member row and when its key was last used (REST's
-/// `/me`: any Active member's key), in one read.
-///
-/// # Errors
-/// `NotFound` if the membership is gone.
-pub async fn own_member(
-    state: &Core,
-    caller: &ApiCaller,
-) -> Result<(MemberRow, Option<i64>), TeamError> {
+/// The caller's own member row (REST's `/me`: any Active member's key),
+/// from what the key's look-up read: no query of its own.
+pub fn own_member(state: &Core, caller: &ApiCaller) -> MemberRow {
     let actor = caller.actor();
-    let record = read_member(state, &actor, &caller.member_id).await?;
-    let key_last_used_at = record.api_key_last_used_at;
-    Ok((
-        to_row(record, &actor, state.clock.now_ms()),
-        key_last_used_at,
-    ))
+    let record = MemberRecord {
+        id: caller.member_id.clone(),
+        account_id: caller.account_id.clone(),
+        user_id: Some(caller.user_id.clone()),
+        role: caller.role,
+        status: MemberStatus::Active,
+        first_name: caller.first_name.clone(),
+        last_name: caller.last_name.clone(),
+        email: caller.email.clone(),
+        api_key_sealed: None,
+        invitation_id: None,
+        invitation_expires_at: None,
+        invitation_mail_dead_at: None,
+        invitation_state: None,
+        joined_at: caller.joined_at,
+        last_active_at: caller.last_active_at,
+        api_key_last_used_at: caller.key_last_used_at,
+    };
+    to_row(record, &actor, state.clock.now_ms())
 }
 
 /// Promote, Demote, Revoke or Activate. Revoke also ends the member's
