@@ -8,6 +8,7 @@ use super::admin_only::AdminOnly;
 use super::auth_context::Auth;
 use super::shell::ShownAccountName;
 use super::{Field, action_error, set_page_status};
+use crate::components::suspended;
 use crate::error::AppError;
 use crate::rpc::accounts::{RenameAccount, account_settings, list_accounts};
 use shared::domain::AccountName;
@@ -34,7 +35,7 @@ pub fn NewAccountPage() -> impl IntoView {
     view! {
         <Title text="New Account"/>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
+            {suspended(move || async move {
                 match allowed.await {
                     Ok(menu) if menu.can_create => view! { <NewAccountForm/> }.into_any(),
                     Ok(_) => {
@@ -91,7 +92,7 @@ fn AccountSettings() -> impl IntoView {
     view! {
         <h1>"Settings"</h1>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
+            {suspended(move || async move {
                 match settings.await {
                     Ok(account) => view! { <RenameForm name=account.name/> }.into_any(),
                     Err(error) => {

@@ -9,6 +9,7 @@ use super::data_table::DataTable;
 use super::dates::format_utc;
 use super::pager::Pager;
 use super::query::page_number;
+use crate::components::suspended;
 use crate::rpc::team::{AuditEntry, MemberState, list_audit_events};
 
 /// A state's recorded fields, in the order the log records them.
@@ -78,7 +79,7 @@ fn AuditLog() -> impl IntoView {
         <Title text="Audit Log"/>
         <h1>"Audit Log"</h1>
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
+            {suspended(move || async move {
                 match events.await {
                     Ok(page) => {
                         let empty = page.entries.is_empty();

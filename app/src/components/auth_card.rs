@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::components::suspended;
 use crate::error::AppError;
 
 /// A centred card in the page's `main` landmark, headed by `title` (also
@@ -33,16 +34,16 @@ pub fn Gate(
 ) -> impl IntoView {
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            {move || {
+            {suspended(move || {
                 let (closed, children) = (closed.clone(), children.clone());
-                Suspend::new(async move {
+                async move {
                     match open.await {
                         Ok(true) => children().into_any(),
                         Ok(false) => closed.run(),
                         Err(error) => view! { <p role="alert">{error.to_string()}</p> }.into_any(),
                     }
-                })
-            }}
+                }
+            })}
         </Suspense>
     }
 }

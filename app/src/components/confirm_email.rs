@@ -8,6 +8,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::set_page_status;
+use crate::components::suspended;
 use crate::rpc::profile::{
     ConfirmEmailChange, EmailChangeLanding, EmailChangeOutcome, email_change_link,
 };
@@ -35,7 +36,7 @@ pub fn ConfirmEmailPage() -> impl IntoView {
                     }.into_any(),
                     None => view! {
                         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                            {move || Suspend::new(async move {
+                            {suspended(move || async move {
                                 let token = params.read_untracked().get("token").unwrap_or_default();
                                 let shown = query.read_untracked().get("outcome");
                                 match (landing.await, shown.as_deref()) {

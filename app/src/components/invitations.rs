@@ -8,6 +8,7 @@ use leptos_meta::Title;
 use super::action_error;
 use super::auth_context::Auth;
 use super::dates::format_utc;
+use crate::components::suspended;
 use crate::rpc::invitations::{DeclineInvitation, pending_invitations};
 
 #[component]
@@ -37,7 +38,7 @@ pub fn PendingInvitations() -> impl IntoView {
     );
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
+            {suspended(move || async move {
                 match invitations.await {
                     Ok(list) if list.is_empty() => view! {
                         <p>"You have no pending invitations."</p>

@@ -7,6 +7,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use super::{Field, PasswordField, action_error, set_page_status};
+use crate::components::suspended;
 use crate::error::AppError;
 use crate::rpc::invitations::{InviteLanding, RegisterFromInvitation, invitation_landing};
 use shared::domain::{Password, PersonName};
@@ -26,7 +27,7 @@ pub fn InvitePage() -> impl IntoView {
         <main class="auth-page">
             <section class="card" aria-labelledby="invite-title">
                 <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                    {move || Suspend::new(async move {
+                    {suspended(move || async move {
                         let token = params.read_untracked().get("token").unwrap_or_default();
                         match landing.await {
                             Ok(InviteLanding::Register { account_name, first_name, last_name, email }) => view! {

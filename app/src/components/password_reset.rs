@@ -7,6 +7,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::auth_card::AuthCard;
 use super::{Field, PasswordField, action_error, set_page_status};
+use crate::components::suspended;
 use crate::error::AppError;
 use crate::rpc::password_reset::{
     RequestPasswordReset, ResetLanding, ResetPassword, password_reset_landing,
@@ -81,7 +82,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
     view! {
         <AuthCard title="Reset password" title_id="reset-title">
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
+                {suspended(move || async move {
                     let token = params.read_untracked().get("token").unwrap_or_default();
                     match landing.await {
                         Ok(ResetLanding::Ready { email }) => view! { <ResetForm token email/> }.into_any(),

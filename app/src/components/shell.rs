@@ -5,6 +5,7 @@ use leptos_router::hooks::use_location;
 use super::account_switcher::AccountSwitcher;
 use super::auth_context::Auth;
 use super::query::encode_path_value;
+use crate::components::suspended;
 use crate::rpc::auth::CurrentUser;
 
 /// Everything behind sign-in: the left navigation, the user menu, and the
@@ -15,7 +16,7 @@ pub fn SignedInShell() -> impl IntoView {
     let location = use_location();
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
+            {suspended(move || async move {
                 match auth.user.await {
                     Ok(Some(user)) => view! { <Frame user/> }.into_any(),
                     Ok(None) => {

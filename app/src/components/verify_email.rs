@@ -8,6 +8,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::resend_result::ResendResult;
 use super::set_page_status;
+use crate::components::suspended;
 use crate::rpc::identity::{
     ResendVerification, VerifyEmail, VerifyLanding, VerifyOutcome, verification_landing,
 };
@@ -37,7 +38,7 @@ pub fn VerifyEmailPage() -> impl IntoView {
                     }.into_any(),
                     None => view! {
                         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                            {move || Suspend::new(async move {
+                            {suspended(move || async move {
                                 let token = params.read_untracked().get("token").unwrap_or_default();
                                 let just_verified = query
                                     .read_untracked()

@@ -15,6 +15,7 @@ use super::admin_only::AdminOnly;
 use super::clipboard::{self, CopyFallback};
 use super::confirm_dialog::ConfirmDialog;
 use super::dates::format_utc;
+use crate::components::suspended;
 use crate::error::AppError;
 use crate::rpc::webhooks::{
     WebhookEndpointWithDeliveries, add_webhook, delete_webhook, list_webhooks,
@@ -76,7 +77,7 @@ fn Webhooks() -> impl IntoView {
         <p>"Muster sends a signed POST (Standard Webhooks) to each endpoint when one of its events happens."</p>
         <AddEndpoint/>
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
+            {suspended(move || async move {
                 match endpoints.await {
                     Ok(list) if list.is_empty() => view! { <p>"No endpoints yet."</p> }.into_any(),
                     Ok(list) => list

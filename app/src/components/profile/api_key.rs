@@ -11,6 +11,7 @@ use super::ProfileSection;
 use crate::components::clipboard::{self, CopyFallback};
 use crate::components::confirm_dialog::ConfirmDialog;
 use crate::components::dates::format_utc;
+use crate::components::suspended;
 use crate::rpc::profile::{
     OwnApiKey, own_api_key_summary, refresh_own_api_key, reveal_own_api_key,
 };
@@ -112,7 +113,7 @@ pub(super) fn ApiKeySection() -> impl IntoView {
     view! {
         <ProfileSection title="API Key" id="profile-api-key">
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
+                {suspended(move || async move {
                     match summary.await {
                         Ok(key) => body(key),
                         Err(problem) => view! { <p class="form-error" role="alert">{problem.to_string()}</p> }.into_any(),

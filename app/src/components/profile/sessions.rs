@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use super::ProfileSection;
 use crate::components::data_table::DataTable;
 use crate::components::dates::format_utc;
+use crate::components::suspended;
 use crate::rpc::profile::{RevokeOtherSessions, RevokeSession, SessionRow, list_sessions};
 
 #[component]
@@ -58,7 +59,7 @@ pub(super) fn SessionsSection() -> impl IntoView {
     view! {
         <ProfileSection title="Sessions" id="profile-sessions">
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
+                {suspended(move || async move {
                     match sessions.await {
                         Ok(rows) => view! {
                             <DataTable class="sessions" caption="Your sessions"

@@ -24,6 +24,7 @@ use super::import_modal::ImportModal;
 use super::invite_modal::InviteModal;
 use super::pager::Pager;
 use super::query::page_number;
+use crate::components::suspended;
 use crate::rpc::team::{MemberRow, list_members};
 use row::MemberRowView;
 use search::{SearchForm, status_filter};
@@ -116,7 +117,7 @@ fn Team() -> impl IntoView {
         <SearchForm q=Signal::derive(q) status=Signal::derive(status)/>
         <p class="visually-hidden" aria-live="polite">{move || announcement.get()}</p>
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
+            {suspended(move || async move {
                 match members.await {
                     (q, status, Ok(page)) => {
                         rows.set(page.rows);
