@@ -131,3 +131,33 @@ mod server {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// Every view that waits goes through `suspended`: a `Suspend::new`
+    /// anywhere else would be built twice per request on the server again.
+    #[test]
+    fn no_screen_makes_its_own_suspend() {
+        fn visit(dir: &std::path::Path, found: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    visit(&path, found);
+                } else if path.extension().is_some_and(|ext| ext == "rs")
+                    && !path.ends_with("components/suspended.rs")
+                    && std::fs::read_to_string(&path)
+                        .unwrap()
+                        .contains("Suspend::new")
+                {
+                    found.push(path.display().to_string());
+                }
+            }
+        }
+        let mut found = Vec::new();
+        visit(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut found,
+        );
+        assert!(found.is_empty(), "use components::suspended in {found:?}");
+    }
+}
