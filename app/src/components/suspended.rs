@@ -33,8 +33,18 @@ where
         let future = view();
         Suspend::new(async move { server::BuiltOnce(future.await.into_any()) })
     }
+    // As the `view!` macro does with `{move || …}` under `erase_components`:
+    // one shared function type, so every site shares one monomorphisation
+    // (a closure type of its own per site cost 14 KB of gzipped wasm).
     #[cfg(not(feature = "ssr"))]
-    move || Suspend::new(view())
+    {
+        let reactive: leptos::tachys::reactive_graph::SharedReactiveFunction<Suspend<AnyView>> =
+            std::sync::Arc::new(std::sync::Mutex::new(move || {
+                let future = view();
+                Suspend::new(async move { future.await.into_any() })
+            }));
+        reactive
+    }
 }
 
 #[cfg(feature = "ssr")]
