@@ -12,8 +12,9 @@
 //! the dry runs ([`BuiltOnce`]), so each view is built once, when it is
 //! rendered. The resources it reads are still waited for: they are read
 //! with `.await` inside the future, and a nested `Suspense` or
-//! `Transition` waits for its own. The HTML is the same; in the browser
-//! nothing changes.
+//! `Transition` waits for its own. The HTML is the same. In the browser it
+//! is the reactive `move || Suspend::new(…)` the screens wrote before, in
+//! the one shared function type the `view!` macro gives such closures.
 //!
 //! Our own type because Leptos has no way to leave a view out of the dry
 //! run; it only delegates to the `AnyView` inside.
