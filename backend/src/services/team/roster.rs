@@ -128,24 +128,14 @@ pub async fn get_member(
     actor: &Actor,
     member_id: &str,
 ) -> Result<MemberRow, TeamError> {
-    let record = read_member(state, actor, member_id).await?;
-    Ok(to_row(record, actor, state.clock.now_ms()))
-}
-
-/// The record of one member of the actor's account; `NotFound` for ids of
-/// other accounts or none.
-async fn read_member(
-    state: &Core,
-    actor: &Actor,
-    member_id: &str,
-) -> Result<MemberRecord, TeamError> {
     if !is_id(member_id) {
         return Err(TeamError::NotFound);
     }
-    members::find(&state.db.pool, &actor.account_id, member_id)
+    let record = members::find(&state.db.pool, &actor.account_id, member_id)
         .await
         .context("reading the member")?
-        .ok_or(TeamError::NotFound)
+        .ok_or(TeamError::NotFound)?;
+    Ok(to_row(record, actor, state.clock.now_ms()))
 }
 
 /// The caller's own member row (REST's `/me`: any Active member's key),
